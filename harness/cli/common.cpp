@@ -1,0 +1,54 @@
+// Option parsing and plugin loading shared by every subcommand.
+#include "harness/cli/common.hpp"
+
+#include "harness/errors.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+namespace archbench::cli {
+
+void add_globals(po::options_description& options, Globals& globals, bool with_plugins) {
+  options.add_options()("db", po::value(&globals.db),
+                        "results database (default: $ARCHBENCH_DB or ./archbench.db)");
+  if (with_plugins)
+    options.add_options()("plugin-dir", po::value(&globals.plugin_dirs)->composing(),
+                          "extra plugin folder, searched before $ARCHBENCH_PLUGIN_PATH and the "
+                          "plugins/ folder beside the executable (repeatable)")(
+        "threads", po::value(&globals.threads), "CPU threads (default: all cores)");
+}
+
+bool parse(const std::string& command, const std::string& usage, const Context& context,
+           po::options_description& options, po::variables_map& values,
+           const po::positional_options_description* positional) {
+  options.add_options()("help,h", "show this help");
+  try {
+    po::command_line_parser parser(context.args);
+    parser.options(options);
+    if (positional) parser.positional(*positional);
+    po::store(parser.run(), values);
+    if (values.count("help")) {
+      std::cout << "usage: " << usage << "\n\n" << options << "\n";
+      return false;
+    }
+    po::notify(values);
+  } catch (const po::error& e) {
+    throw InputError("archbench " + command + ": " + e.what() + " (see `archbench " + command + " --help`)");
+  }
+  return true;
+}
+
+std::string database_path(const Globals& globals) {
+  if (!globals.db.empty()) return globals.db;
+  if (const char* env = std::getenv("ARCHBENCH_DB"); env && *env) return env;
+  return "archbench.db";
+}
+
+void load_plugins(Registry& registry, const Globals& globals, const ab_host& host) {
+  std::vector<Refusal> refusals;
+  registry.load(plugin_search_path(globals.plugin_dirs), host, refusals);
+  for (const Refusal& r : refusals) std::fprintf(stderr, "%s\n", r.line().c_str());
+}
+
+}  // namespace archbench::cli

@@ -1,0 +1,51 @@
+// Shared plumbing of the subcommands: global options, option parsing with
+// one-line errors, the database path, and plugin loading with refusal lines.
+#pragma once
+
+#include "harness/registry.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <string>
+#include <vector>
+
+namespace archbench::cli {
+
+namespace po = boost::program_options;
+
+struct Context {
+  std::string command_line;                 // as typed, for provenance
+  std::vector<std::string> args;            // after the subcommand name
+};
+
+struct Globals {
+  std::string db;
+  std::vector<std::string> plugin_dirs;
+  int threads = 0;
+};
+
+// Adds --db (and, when `with_plugins`, --plugin-dir and --threads).
+void add_globals(po::options_description& options, Globals& globals, bool with_plugins);
+
+// Parses `args`; returns false after printing help when --help was given.
+// Bad options throw InputError("<command>: <what>").
+bool parse(const std::string& command, const std::string& usage, const Context& context,
+           po::options_description& options, po::variables_map& values,
+           const po::positional_options_description* positional = nullptr);
+
+std::string database_path(const Globals& globals);  // --db, ARCHBENCH_DB, ./archbench.db
+
+// Loads plugins; prints one line per refused plugin to stderr.
+void load_plugins(Registry& registry, const Globals& globals, const ab_host& host);
+
+using Handler = int (*)(const Context&);
+int list_command(const Context&);
+int run_command(const Context&);
+int leaderboard_command(const Context&);
+int query_command(const Context&);
+int runs_command(const Context&);
+int compare_command(const Context&);
+int calibrate_command(const Context&);
+int devices_command(const Context&);
+
+}  // namespace archbench::cli

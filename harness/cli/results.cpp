@@ -1,0 +1,94 @@
+// Read-side subcommands: leaderboard, query, runs, compare. All open the
+// database read-only, so none of them can change what is stored.
+#include "harness/cli/common.hpp"
+#include "harness/errors.hpp"
+#include "results/format.hpp"
+#include "results/leaderboard.hpp"
+
+#include <iostream>
+
+namespace archbench::cli {
+namespace {
+
+void print(const results::QueryResult& result, const std::string& format) {
+  std::cout << results::format(result, results::parse_format(format));
+}
+
+}  // namespace
+
+int leaderboard_command(const Context& context) {
+  Globals globals;
+  results::LeaderboardOptions board;
+  std::string format = "table";
+  int64_t run = 0;
+  po::options_description options("archbench leaderboard");
+  options.add_options()
+      ("kind", po::value(&board.kind), "only this op kind (attention, ffn, norm, ...)")
+      ("backend", po::value(&board.backend), "only this backend (cpu, vulkan)")
+      ("metric", po::value(&board.metric), "tokens_per_s (default), gflops, gbps, frac_peak_compute, median_s, kv_cache_bytes_per_token, nmse")
+      ("run", po::value(&run), "only this run id (default: the latest result of each problem)")
+      ("format", po::value(&format), "table | csv | json | md");
+  add_globals(options, globals, false);
+  po::variables_map values;
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--metric M] [--format F]", context, options, values))
+    return 0;
+  results::parse_format(format);  // reject a bad --format before opening anything
+  if (values.count("run")) board.run_id = run;
+  const results::Store store = results::Store::open_readonly(database_path(globals));
+  print(results::leaderboard(store, board), format);
+  return 0;
+}
+
+int query_command(const Context& context) {
+  Globals globals;
+  std::string sql, format = "table";
+  po::options_description options("archbench query");
+  options.add_options()("sql", po::value(&sql)->required(), "one SQL statement (read-only)")(
+      "format", po::value(&format), "table | csv | json | md");
+  add_globals(options, globals, false);
+  po::positional_options_description positional;
+  positional.add("sql", 1);
+  po::variables_map values;
+  if (!parse("query", "archbench query \"SELECT ...\" [--format F] [--db PATH]", context, options, values, &positional))
+    return 0;
+  results::parse_format(format);
+  const results::Store store = results::Store::open_readonly(database_path(globals));
+  print(store.query(sql), format);
+  return 0;
+}
+
+int runs_command(const Context& context) {
+  Globals globals;
+  std::string format = "table";
+  po::options_description options("archbench runs");
+  options.add_options()("format", po::value(&format), "table | csv | json | md");
+  add_globals(options, globals, false);
+  po::variables_map values;
+  if (!parse("runs", "archbench runs [--format F] [--db PATH]", context, options, values)) return 0;
+  results::parse_format(format);
+  const results::Store store = results::Store::open_readonly(database_path(globals));
+  print(results::list_runs(store), format);
+  return 0;
+}
+
+int compare_command(const Context& context) {
+  Globals globals;
+  std::string format = "table";
+  std::vector<int64_t> ids;
+  po::options_description options("archbench compare");
+  options.add_options()("runs", po::value(&ids)->multitoken(), "RUN_A RUN_B")(
+      "format", po::value(&format), "table | csv | json | md");
+  add_globals(options, globals, false);
+  po::positional_options_description positional;
+  positional.add("runs", 2);
+  po::variables_map values;
+  if (!parse("compare", "archbench compare RUN_A RUN_B [--format F] [--db PATH]", context, options, values, &positional))
+    return 0;
+  if (ids.size() != 2) throw InputError("archbench compare: expected two run ids (RUN_A RUN_B), got " + std::to_string(ids.size()));
+  results::parse_format(format);
+  const results::Store store = results::Store::open_readonly(database_path(globals));
+  print(results::compare_runs(store, ids[0], ids[1]), format);
+  return 0;
+}
+
+}  // namespace archbench::cli

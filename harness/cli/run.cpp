@@ -1,0 +1,86 @@
+// `archbench run`: plan, measure, store, then print this run's leaderboard.
+#include "backends/cpu/cpu_backend.hpp"
+#include "harness/cli/common.hpp"
+#include "harness/errors.hpp"
+#include "harness/provenance.hpp"
+#include "harness/runner.hpp"
+#include "results/format.hpp"
+#include "results/leaderboard.hpp"
+
+#include <cstdio>
+#include <iostream>
+
+namespace archbench::cli {
+namespace {
+
+std::vector<ab_backend> resolve_backends(const std::string& name) {
+  if (name == "cpu" || name == "all") return {AB_BACKEND_CPU};  // Vulkan joins "all" once built
+  if (name == "vulkan")
+    throw InputError("--backend vulkan: the Vulkan backend is not available in this build (cpu is)");
+  throw InputError("--backend: '" + name + "' is not one of cpu, vulkan, all");
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
+}  // namespace
+
+int run_command(const Context& context) {
+  Globals globals;
+  RunRequest request;
+  std::string backend = "cpu";
+  bool fidelity_only = false;
+  po::options_description options("archbench run");
+  options.add_options()
+      ("suite", po::value(&request.suites)->composing(), "suite name (suites/<name>.toml) or file; repeatable (default: quick)")
+      ("problem", po::value(&request.problems)->composing(), "a canonical problem string to (re)run; repeatable")
+      ("variant", po::value(&request.variant_glob), "only variants matching this glob, e.g. 'ffn/*'")
+      ("backend", po::value(&backend), "cpu | vulkan | all (default: cpu)")
+      ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions (smoke runs)")
+      ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time");
+  add_globals(options, globals, true);
+  po::variables_map values;
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--quick] [--db PATH]",
+             context, options, values))
+    return 0;
+  request.perf = !fidelity_only;
+  request.backends = resolve_backends(backend);
+  if (globals.threads < 0) throw InputError("--threads: expected a positive count, got " + std::to_string(globals.threads));
+
+  cpu::CpuBackend cpu_backend(globals.threads);
+  Registry registry;
+  load_plugins(registry, globals, cpu_backend.host());
+  // Everything that can be wrong with the input is found here, before the DB is touched.
+  const std::vector<PlannedProblem> plan = plan_run(request, registry);
+  if (plan.empty()) throw InputError("archbench run: nothing to run (no problem matches the given suites/variants)");
+
+  const std::string db_path = database_path(globals);
+  results::Store store = results::Store::open_readwrite(db_path);
+  std::vector<std::string> suites = request.suites;
+  if (suites.empty() && request.problems.empty()) suites.push_back("quick");
+  const int64_t run_id = store.begin_run(
+      collect_provenance(registry, cpu_backend.threads(), context.command_line, joined(suites)));
+  std::printf("run %lld: %zu problems, %d threads, database %s\n", (long long)run_id, plan.size(),
+              cpu_backend.threads(), db_path.c_str());
+  std::fflush(stdout);
+
+  const RunSummary summary = execute_plan(plan, store, run_id, cpu_backend.host());
+  store.finish_run(run_id, summary.interrupted ? "interrupted" : "completed");
+
+  results::LeaderboardOptions board;
+  board.run_id = run_id;
+  const results::QueryResult ranking = results::leaderboard(store, board);
+  if (!ranking.rows.empty()) {
+    std::printf("\nleaderboard (run %lld, ranked by tokens/s per kind, backend and shape):\n", (long long)run_id);
+    std::cout << results::format(ranking, results::Format::table);
+  }
+  if (!store.latest_calibration("cpu", "matmul_f32_gflops"))
+    std::printf("\n(run `archbench calibrate` once to see results as fractions of this machine's peak)\n");
+  std::printf("\n%s\n", summary.line().c_str());
+  return summary.exit_code();
+}
+
+}  // namespace archbench::cli

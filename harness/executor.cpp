@@ -1,0 +1,186 @@
+// One problem's life: describe, allocate, create, verify, time, verify again.
+#include "harness/executor.hpp"
+
+#include "harness/fidelity.hpp"
+#include "harness/gbench_timer.hpp"
+#include "harness/tensors.hpp"
+
+#include <archbench/sdk.hpp>
+
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace archbench {
+namespace {
+
+uint64_t available_memory_bytes() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  uint64_t kib = 0;
+  std::string unit;
+  while (in >> key >> kib >> unit)
+    if (key == "MemAvailable:") return kib * 1024;
+  return UINT64_MAX;
+}
+
+uint64_t resident_bytes() {
+  std::ifstream in("/proc/self/statm");
+  uint64_t pages_total = 0, pages_resident = 0;
+  in >> pages_total >> pages_resident;
+  return pages_resident * uint64_t(sysconf(_SC_PAGESIZE));
+}
+
+// Memory the check needs beyond the tensors: the reference reads every tensor
+// as doubles and writes doubles, roughly 3x the element count in 8-byte values.
+uint64_t estimated_bytes(const ab_problem_info& info) {
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < info.tensor_count; ++i) {
+    const uint64_t elements = uint64_t(sdk::element_count(info.tensors[i]));
+    total += tensor_bytes(info.tensors[i]) + 3 * 8 * elements;
+  }
+  return total;
+}
+
+// Compares every output against the reference arrays.
+Fidelity compare(const TensorSet& tensors, const std::vector<std::vector<double>>& reference) {
+  FidelityMeter meter;
+  size_t output = 0;
+  for (uint32_t i = 0; i < tensors.count(); ++i) {
+    if (tensors.info().tensors[i].role != AB_TENSOR_OUTPUT) continue;
+    meter.add(tensors.output_as_doubles(i), reference[output++].data());
+  }
+  return meter.result();
+}
+
+std::string status_reason(ab_status status, const char* detail) {
+  std::string reason = detail && *detail ? detail : "";
+  if (reason.empty()) reason = "status " + std::to_string(int(status));
+  return reason;
+}
+
+}  // namespace
+
+const char* backend_name(ab_backend backend) {
+  return backend == AB_BACKEND_CPU ? "cpu" : "vulkan";
+}
+
+results::ResultRecord describe_record(const Problem& problem, ab_backend backend) {
+  results::ResultRecord record;
+  record.canonical = problem.canonical();
+  record.variant = problem.variant->name;
+  record.kind = problem.variant->kind;
+  record.params_json = problem.params_json();
+  record.dtype = dtype_name(problem.dtype);
+  record.backend = backend_name(backend);
+  ab_problem raw = problem.raw();
+  ab_problem_info info{};
+  info.struct_size = sizeof info;
+  if (problem.variant->describe(problem.variant->context, &raw, &info) == AB_OK) {
+    record.flops = info.flops;
+    record.bytes = info.bytes;
+    record.tokens = info.tokens;
+    record.kv_cache_bytes_per_token = info.kv_cache_bytes_per_token;
+  }
+  return record;
+}
+
+results::ResultRecord execute_problem(const Problem& problem, ab_backend backend,
+                                      const ab_host& host, const Measurement& measurement,
+                                      const Peaks& peaks) {
+  const ab_variant& variant = *problem.variant;
+  results::ResultRecord record = describe_record(problem, backend);
+  auto finish = [&](const char* outcome, std::string reason) {
+    record.outcome = outcome;
+    record.reason = std::move(reason);
+    return record;
+  };
+  if (!(variant.backends & AB_BACKEND_BIT(backend)))
+    return finish("unimplemented", std::string(variant.name) + " declares no " + backend_name(backend) + " implementation");
+  if (!(variant.dtypes & AB_DTYPE_BIT(problem.dtype)))
+    return finish("unimplemented", std::string(variant.name) + " declares no " + dtype_name(problem.dtype) + " support");
+
+  const ab_problem raw = problem.raw();
+  ab_problem_info info{};
+  info.struct_size = sizeof info;
+  if (variant.describe(variant.context, &raw, &info) != AB_OK)
+    return finish("failed", "describe() failed");
+  const uint64_t needed = estimated_bytes(info), available = available_memory_bytes();
+  if (needed > available * 8 / 10) {
+    std::ostringstream reason;
+    reason << "does not fit in memory: needs ~" << (needed >> 20) << " MiB, "
+           << (available >> 20) << " MiB available";
+    return finish("skipped", reason.str());
+  }
+
+  TensorSet tensors(info);
+  tensors.fill(problem.seed);
+  const uint64_t resident_before = resident_bytes();
+  ab_instance* instance = nullptr;
+  char error[512] = {};
+  const ab_status created = variant.create(variant.context, &raw, backend, &host, tensors.bound(),
+                                           tensors.count(), &instance, error, sizeof error);
+  if (created == AB_ERR_UNIMPLEMENTED) return finish("unimplemented", status_reason(created, error));
+  if (created != AB_OK) return finish("failed", "create: " + status_reason(created, error));
+  // Plugin-owned: destroyed by the plugin whatever happens below.
+  std::unique_ptr<ab_instance, void (*)(ab_instance*)> owned(instance, variant.destroy);
+
+  tensors.poison_outputs();
+  if (ab_status s = variant.execute(instance); s != AB_OK)
+    return finish("failed", "execute: " + status_reason(s, nullptr));
+  record.peak_memory_bytes = int64_t(tensors.total_bytes() + (resident_bytes() - std::min(resident_bytes(), resident_before)));
+  if (auto damaged = tensors.damaged_guards(); !damaged.empty())
+    return finish("failed", "wrote outside tensor '" + damaged.front() + "' (guard bytes changed)");
+
+  // The reference, in double, on exactly the inputs the backend saw.
+  std::vector<std::vector<double>> reference;
+  std::vector<double*> reference_arrays;
+  for (uint32_t i = 0; i < info.tensor_count; ++i)
+    if (info.tensors[i].role == AB_TENSOR_OUTPUT)
+      reference.emplace_back(size_t(sdk::element_count(info.tensors[i])), 0.0);
+  for (auto& r : reference) reference_arrays.push_back(r.data());
+  if (variant.reference(variant.context, &raw, tensors.bound(), tensors.count(), reference_arrays.data()) != AB_OK)
+    return finish("failed", "reference() failed");
+
+  Fidelity fidelity = compare(tensors, reference);
+  record.nmse = fidelity.nmse;
+  record.max_abs = fidelity.max_abs;
+  record.max_rel = fidelity.max_rel;
+  if (std::string why = judge(fidelity, problem.dtype, backend); !why.empty())
+    return finish("failed", why);
+  if (!measurement.perf) return finish("passed", "");
+
+  const TimingResult timing = time_with_gbench(record.canonical, measurement, [&]() -> double {
+    tensors.set_canaries();
+    const double seconds = timed_call([&] { return variant.execute(instance); });
+    if (!tensors.canaries_written()) throw std::runtime_error("an execute() left its outputs unwritten");
+    return seconds;
+  });
+  if (!timing.error.empty()) return finish("failed", "while timing: " + timing.error);
+
+  // Re-check after timing: the last execute must still produce the right answer.
+  tensors.poison_outputs();
+  if (variant.execute(instance) != AB_OK) return finish("failed", "execute failed after timing");
+  fidelity = compare(tensors, reference);
+  if (std::string why = judge(fidelity, problem.dtype, backend); !why.empty())
+    return finish("failed", "after timing: " + why);
+
+  record.median_s = timing.median_s;
+  record.mean_s = timing.mean_s;
+  record.stddev_s = timing.stddev_s;
+  record.cv = timing.mean_s > 0 ? timing.stddev_s / timing.mean_s : 0;
+  record.min_s = timing.min_s;
+  record.iterations = timing.iterations;
+  record.repetitions = int64_t(timing.samples.size());
+  record.samples = timing.samples;
+  if (timing.median_s > 0) {
+    record.gflops = record.flops / timing.median_s / 1e9;
+    record.gbps = record.bytes / timing.median_s / 1e9;
+    record.tokens_per_s = record.tokens / timing.median_s;
+    if (peaks.compute_gflops) record.frac_peak_compute = *record.gflops / *peaks.compute_gflops;
+    if (peaks.bandwidth_gbps) record.frac_peak_bandwidth = *record.gbps / *peaks.bandwidth_gbps;
+  }
+  return finish("passed", "");
+}
+
+}  // namespace archbench

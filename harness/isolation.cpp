@@ -1,0 +1,100 @@
+// fork + pipe + poll with a deadline.
+#include "harness/isolation.hpp"
+
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <exception>
+#include <stdexcept>
+
+namespace archbench {
+namespace {
+
+std::atomic<pid_t> running_child{0};
+
+void write_all(int fd, const std::string& text) {
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;
+    done += size_t(n);
+  }
+}
+
+}  // namespace
+
+void kill_running_child() {
+  if (pid_t pid = running_child.load(); pid > 0) kill(pid, SIGKILL);
+}
+
+ChildOutcome run_isolated(const std::function<std::string()>& work, double timeout_s) {
+  int fds[2];
+  if (pipe(fds) != 0) throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    close(fds[0]);
+    signal(SIGINT, SIG_DFL);
+    int status = 0;
+    try {
+      write_all(fds[1], work());
+    } catch (const std::exception& e) {
+      write_all(fds[1], std::string("\x01") + e.what());  // \x01 marks a thrown error
+      status = 3;
+    }
+    close(fds[1]);
+    _exit(status);  // skip atexit/static destructors of the parent's state
+  }
+  running_child = pid;
+  close(fds[1]);
+  ChildOutcome outcome;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  char buffer[65536];
+  bool timed_out = false;
+  for (;;) {
+    const double left = std::chrono::duration<double>(deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd p{fds[0], POLLIN, 0};
+    const int ready = poll(&p, 1, int(std::min(left, 1.0) * 1000) + 1);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) continue;
+    const ssize_t n = read(fds[0], buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: the child closed its end
+    outcome.output.append(buffer, size_t(n));
+  }
+  close(fds[0]);
+  if (timed_out) kill(pid, SIGKILL);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  running_child = 0;
+  if (timed_out) {
+    outcome.kind = ChildOutcome::Kind::timed_out;
+    outcome.reason = "exceeded the time limit of " + std::to_string(int(timeout_s)) + " s";
+  } else if (WIFSIGNALED(status)) {
+    outcome.kind = ChildOutcome::Kind::crashed;
+    outcome.reason = std::string("killed by signal ") + std::to_string(WTERMSIG(status)) + " (" +
+                     strsignal(WTERMSIG(status)) + ")";
+  } else if (!outcome.output.empty() && outcome.output[0] == '\x01') {
+    outcome.kind = ChildOutcome::Kind::crashed;
+    outcome.reason = "uncaught error: " + outcome.output.substr(1);
+  } else if (WEXITSTATUS(status) != 0) {
+    outcome.kind = ChildOutcome::Kind::crashed;
+    outcome.reason = "exited with status " + std::to_string(WEXITSTATUS(status));
+  }
+  return outcome;
+}
+
+}  // namespace archbench

@@ -1,0 +1,60 @@
+// archbench — entry point: picks the subcommand and turns errors into exit
+// codes (0 all passed, 1 some problem failed/crashed, 2 usage or input error).
+#include "harness/cli/common.hpp"
+#include "harness/errors.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+namespace {
+
+struct Subcommand {
+  const char* name;
+  const char* summary;
+  archbench::cli::Handler handler;
+};
+
+const Subcommand subcommands[] = {
+    {"list", "list plugins | variants | suites | backends", archbench::cli::list_command},
+    {"run", "run suites or problems, store results, print the leaderboard", archbench::cli::run_command},
+    {"leaderboard", "rank variants of a kind by a metric per backend and shape", archbench::cli::leaderboard_command},
+    {"query", "run a read-only SQL query on the results database", archbench::cli::query_command},
+    {"runs", "list stored runs", archbench::cli::runs_command},
+    {"compare", "compare two runs problem by problem", archbench::cli::compare_command},
+    {"calibrate", "measure this machine's peak GFLOP/s and bandwidth", archbench::cli::calibrate_command},
+    {"devices", "show the compute devices of each backend", archbench::cli::devices_command},
+};
+
+void print_usage() {
+  std::printf("usage: archbench <command> [options]   (archbench <command> --help for details)\n\ncommands:\n");
+  for (const auto& s : subcommands) std::printf("  %-12s %s\n", s.name, s.summary);
+  std::printf("\nExit codes: 0 all passed, 1 some problem failed or crashed, 2 usage or input error.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h") ||
+      !std::strcmp(argv[1], "help")) {
+    print_usage();
+    return argc < 2 ? 2 : 0;
+  }
+  archbench::cli::Context context;
+  for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + std::string(argv[i]);
+  for (int i = 2; i < argc; ++i) context.args.push_back(argv[i]);
+  for (const auto& s : subcommands) {
+    if (std::strcmp(argv[1], s.name) != 0) continue;
+    try {
+      return s.handler(context);
+    } catch (const archbench::InputError& e) {
+      std::fprintf(stderr, "archbench: %s\n", e.what());
+      return 2;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "archbench: internal error: %s\n", e.what());
+      return 1;
+    }
+  }
+  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, query, runs, compare, calibrate, devices)\n", argv[1]);
+  return 2;
+}

@@ -1,0 +1,55 @@
+// Problems: a variant plus one value per schema parameter, a dtype and a seed.
+//
+// Every problem has ONE canonical string that parses back to the same problem:
+//   <variant>:<token>.<token>...<dtype>[.seed<N>]
+// Tokens follow the schema order: integers as key+value ("dm4096"), reals the
+// same with 'p' for the decimal point ("eps1e-06", "rf0p5"), enums as key-value
+// ("pos-rope") or, for bare enums, the value alone ("prefill"). Every parameter
+// is printed, so a stored key never changes meaning when a default changes; the
+// seed is printed only when it is not the default 1.
+#pragma once
+
+#include <archbench/plugin_abi.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace archbench {
+
+class Registry;
+
+struct Problem {
+  const ab_variant* variant = nullptr;
+  std::vector<double> values;  // schema order; enums hold the choice index
+  ab_dtype dtype = AB_DTYPE_F32;
+  uint64_t seed = 1;
+
+  ab_problem raw() const;
+  std::string canonical() const;
+  std::string shape() const;        // the canonical string without "variant:"
+  std::string params_json() const;  // {"d_model": 4096, ..., "dtype": "f32"}
+};
+
+// A parameter value as written in a suite file or on the command line.
+using ParamValue = std::variant<int64_t, double, std::string>;
+
+const char* dtype_name(ab_dtype dtype);
+ab_dtype parse_dtype(const std::string& text, const std::string& where);  // InputError if unknown
+std::vector<std::string> enum_choices(const ab_param_spec& spec);
+
+// Parse a canonical (or any-order, partial) problem string; missing params take
+// defaults. Throws InputError naming the bad token and what was expected.
+Problem parse_problem(const std::string& text, const Registry& registry);
+
+// Build a problem from named values (suite files). Throws InputError.
+Problem make_problem(const ab_variant& variant, const std::map<std::string, ParamValue>& named,
+                     ab_dtype dtype, uint64_t seed, const std::string& where);
+
+// Ranges and the variant's own cross-checks. Throws InputError. (A dtype or
+// backend the variant lacks is not an input error: it is recorded as unimplemented.)
+void validate_problem(const Problem& problem, const std::string& where);
+
+}  // namespace archbench

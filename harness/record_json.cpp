@@ -1,0 +1,76 @@
+// Field-by-field JSON mapping of ResultRecord (optionals become null).
+#include "harness/record_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace archbench {
+namespace {
+
+using json = nlohmann::json;
+
+template <class T>
+void put(json& out, const char* key, const std::optional<T>& value) {
+  out[key] = value ? json(*value) : json(nullptr);
+}
+template <class T>
+void take(const json& in, const char* key, std::optional<T>& value) {
+  if (in.contains(key) && !in[key].is_null()) value = in[key].get<T>();
+}
+
+// One list of fields so both directions stay in step.
+template <class Visit>
+void visit_fields(Visit&& v) {
+  v("median_s", &results::ResultRecord::median_s);
+  v("mean_s", &results::ResultRecord::mean_s);
+  v("stddev_s", &results::ResultRecord::stddev_s);
+  v("cv", &results::ResultRecord::cv);
+  v("min_s", &results::ResultRecord::min_s);
+  v("gflops", &results::ResultRecord::gflops);
+  v("gbps", &results::ResultRecord::gbps);
+  v("tokens_per_s", &results::ResultRecord::tokens_per_s);
+  v("frac_peak_compute", &results::ResultRecord::frac_peak_compute);
+  v("frac_peak_bandwidth", &results::ResultRecord::frac_peak_bandwidth);
+  v("nmse", &results::ResultRecord::nmse);
+  v("max_abs", &results::ResultRecord::max_abs);
+  v("max_rel", &results::ResultRecord::max_rel);
+}
+
+}  // namespace
+
+std::string record_to_json(const results::ResultRecord& r) {
+  json out = {{"canonical", r.canonical}, {"variant", r.variant}, {"kind", r.kind},
+              {"params_json", r.params_json}, {"dtype", r.dtype}, {"backend", r.backend},
+              {"suite", r.suite}, {"outcome", r.outcome}, {"reason", r.reason},
+              {"iterations", r.iterations}, {"repetitions", r.repetitions}, {"flops", r.flops},
+              {"bytes", r.bytes}, {"tokens", r.tokens},
+              {"kv_cache_bytes_per_token", r.kv_cache_bytes_per_token},
+              {"peak_memory_bytes", r.peak_memory_bytes}, {"samples", r.samples}};
+  visit_fields([&](const char* key, auto member) { put(out, key, r.*member); });
+  return out.dump();
+}
+
+results::ResultRecord record_from_json(const std::string& text) {
+  const json in = json::parse(text);
+  results::ResultRecord r;
+  r.canonical = in.at("canonical");
+  r.variant = in.at("variant");
+  r.kind = in.at("kind");
+  r.params_json = in.at("params_json");
+  r.dtype = in.at("dtype");
+  r.backend = in.at("backend");
+  r.suite = in.at("suite");
+  r.outcome = in.at("outcome");
+  r.reason = in.at("reason");
+  r.iterations = in.at("iterations");
+  r.repetitions = in.at("repetitions");
+  r.flops = in.at("flops");
+  r.bytes = in.at("bytes");
+  r.tokens = in.at("tokens");
+  r.kv_cache_bytes_per_token = in.at("kv_cache_bytes_per_token");
+  r.peak_memory_bytes = in.at("peak_memory_bytes");
+  r.samples = in.at("samples").get<std::vector<double>>();
+  visit_fields([&](const char* key, auto member) { take(in, key, r.*member); });
+  return r;
+}
+
+}  // namespace archbench

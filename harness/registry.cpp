@@ -1,0 +1,210 @@
+// Plugin discovery, Boost.DLL loading, ABI negotiation and manifest checks.
+#define BOOST_DLL_USE_STD_FS
+#include "harness/registry.hpp"
+
+#include <boost/dll/shared_library.hpp>
+#include <boost/dll/runtime_symbol_info.hpp>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace archbench {
+namespace fs = std::filesystem;
+namespace {
+
+std::string read_text(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// plugin.json: {"name", "version", "library", "variants": [{"name": ...}]}.
+std::optional<Manifest> parse_manifest(const fs::path& path, std::vector<Refusal>& refusals) {
+  try {
+    auto json = nlohmann::json::parse(read_text(path));
+    Manifest m;
+    m.path = path.string();
+    m.name = json.at("name").get<std::string>();
+    m.version = json.at("version").get<std::string>();
+    m.library = json.at("library").get<std::string>();
+    m.description = json.value("description", "");
+    for (const auto& v : json.at("variants")) m.variants.push_back(v.at("name").get<std::string>());
+    return m;
+  } catch (const std::exception& e) {
+    refusals.push_back({path.string(), std::string("malformed manifest: ") + e.what()});
+    return std::nullopt;
+  }
+}
+
+bool is_shared_library(const fs::path& path) {
+  const std::string name = path.filename().string();
+  return path.extension() == ".so" || name.find(".so.") != std::string::npos;
+}
+
+// The plugin folders of one search-path entry: the entry itself and its subfolders.
+std::vector<fs::path> plugin_folders(const std::string& dir) {
+  std::vector<fs::path> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  out.push_back(dir);
+  for (const auto& entry : fs::directory_iterator(dir, ec))
+    if (entry.is_directory()) out.push_back(entry.path());
+  std::sort(out.begin() + 1, out.end());
+  return out;
+}
+
+const char* status_text(ab_status status) {
+  switch (status) {
+    case AB_OK: return "ok";
+    case AB_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case AB_ERR_UNIMPLEMENTED: return "unimplemented";
+    case AB_ERR_OUT_OF_MEMORY: return "out of memory";
+    case AB_ERR_BACKEND: return "backend error";
+    case AB_ERR_INCOMPATIBLE_ABI: return "incompatible ABI";
+    case AB_ERR_INTERNAL: return "internal error";
+  }
+  return "unknown status";
+}
+
+}  // namespace
+
+std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_dirs) {
+  std::vector<std::string> out = cli_dirs;
+  if (const char* env = std::getenv("ARCHBENCH_PLUGIN_PATH")) {
+    std::stringstream in(env);
+    std::string item;
+    while (std::getline(in, item, ':'))
+      if (!item.empty()) out.push_back(item);
+  }
+  out.push_back((boost::dll::program_location().parent_path() / "plugins").string());
+  return out;
+}
+
+std::vector<Manifest> read_manifests(const std::vector<std::string>& search_path,
+                                     std::vector<Refusal>& refusals) {
+  std::vector<Manifest> out;
+  for (const auto& dir : search_path)
+    for (const auto& folder : plugin_folders(dir))
+      if (fs::exists(folder / "plugin.json"))
+        if (auto m = parse_manifest(folder / "plugin.json", refusals)) out.push_back(*m);
+  return out;
+}
+
+void Registry::load(const std::vector<std::string>& search_path, const ab_host& host,
+                    std::vector<Refusal>& refusals) {
+  std::set<std::string> seen;
+  for (const auto& dir : search_path) {
+    for (const auto& folder : plugin_folders(dir)) {
+      std::optional<Manifest> manifest;
+      if (fs::exists(folder / "plugin.json")) {
+        manifest = parse_manifest(folder / "plugin.json", refusals);
+        if (!manifest) continue;
+        if (!fs::exists(folder / manifest->library)) {
+          refusals.push_back({manifest->path, "its library " + manifest->library + " is missing"});
+          continue;
+        }
+      }
+      std::vector<fs::path> libraries;
+      std::error_code ec;
+      for (const auto& entry : fs::directory_iterator(folder, ec))
+        if (entry.is_regular_file() && is_shared_library(entry.path())) libraries.push_back(entry.path());
+      std::sort(libraries.begin(), libraries.end());
+      for (const auto& library : libraries) {
+        const std::string canonical = fs::weakly_canonical(library).string();
+        if (!seen.insert(canonical).second) continue;  // same file reached twice on the path
+        const bool described = manifest && library.filename() == manifest->library;
+        if (auto refusal = load_library(library.string(), host, described ? &*manifest : nullptr))
+          refusals.push_back(*refusal);
+      }
+    }
+  }
+}
+
+std::optional<Refusal> Registry::load_library(const std::string& path, const ab_host& host,
+                                              const Manifest* manifest) {
+  // Kept alive on purpose until the process ends: plugin code and statics must
+  // outlive every instance, and unloading mid-run is never safe.
+  auto* library = new boost::dll::shared_library();
+  boost::dll::fs::error_code ec;
+  library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
+  if (ec) {
+    delete library;
+    return Refusal{path, "not a loadable shared library (" + ec.message() + ")"};
+  }
+  if (!library->has(AB_ENTRY_SYMBOL)) {
+    return Refusal{path, std::string("no entry symbol '") + AB_ENTRY_SYMBOL + "'"};
+  }
+  auto entry = library->get<ab_status(const ab_host*, ab_plugin_info*)>(AB_ENTRY_SYMBOL);
+  ab_plugin_info info{};
+  info.struct_size = sizeof(ab_plugin_info);
+  const ab_status status = entry(&host, &info);
+  if (status == AB_ERR_INCOMPATIBLE_ABI) {
+    return Refusal{path, "plugin speaks ABI " + std::to_string(info.abi_min) + ".." +
+                             std::to_string(info.abi_max) + ", host speaks " +
+                             std::to_string(host.abi_min) + ".." + std::to_string(host.abi_max)};
+  }
+  if (status != AB_OK) return Refusal{path, std::string("entry failed: ") + status_text(status)};
+  if (info.abi_version < host.abi_min || info.abi_version > host.abi_max)
+    return Refusal{path, "plugin chose ABI " + std::to_string(info.abi_version) +
+                             ", outside the host's " + std::to_string(host.abi_min) + ".." +
+                             std::to_string(host.abi_max)};
+  if (!info.name || !info.version || (info.variant_count && !info.variants))
+    return Refusal{path, "entry returned an incomplete plugin description"};
+
+  LoadedPlugin plugin{info.name, info.version, path, info.abi_version, {}};
+  std::set<std::string> names;
+  for (uint32_t i = 0; i < info.variant_count; ++i) {
+    const ab_variant* v = info.variants[i];
+    if (!v || v->struct_size < sizeof(ab_variant) || !v->name || !v->kind || !v->describe ||
+        !v->reference || !v->create || !v->execute || !v->destroy)
+      return Refusal{path, "variant table " + std::to_string(i) + " is incomplete"};
+    if (auto it = by_name_.find(v->name); it != by_name_.end())
+      return Refusal{path, std::string("variant '") + v->name + "' is already registered by plugin " +
+                               plugins_[it->second.second].name + " (" +
+                               plugins_[it->second.second].path + ")"};
+    names.insert(v->name);
+    plugin.variants.push_back(v);
+  }
+  if (manifest) {
+    std::set<std::string> declared(manifest->variants.begin(), manifest->variants.end());
+    if (manifest->name != plugin.name || manifest->version != plugin.version || declared != names)
+      return Refusal{path, "manifest " + manifest->path + " disagrees with the library (manifest: " +
+                               manifest->name + " " + manifest->version + ", " +
+                               std::to_string(declared.size()) + " variants; library: " +
+                               plugin.name + " " + plugin.version + ", " +
+                               std::to_string(names.size()) + " variants)"};
+  }
+  for (const ab_variant* v : plugin.variants) by_name_[v->name] = {v, plugins_.size()};
+  plugins_.push_back(std::move(plugin));
+  return std::nullopt;
+}
+
+const ab_variant* Registry::find(const std::string& name) const {
+  auto it = by_name_.find(name);
+  return it == by_name_.end() ? nullptr : it->second.first;
+}
+
+const LoadedPlugin* Registry::plugin_of(const ab_variant* variant) const {
+  auto it = by_name_.find(variant->name);
+  return it == by_name_.end() ? nullptr : &plugins_[it->second.second];
+}
+
+std::vector<const ab_variant*> Registry::variants() const {
+  std::vector<const ab_variant*> out;
+  for (const auto& [name, entry] : by_name_) out.push_back(entry.first);
+  return out;
+}
+
+std::string Registry::plugins_json() const {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : plugins_)
+    out.push_back({{"name", p.name}, {"version", p.version}, {"path", p.path}, {"abi", p.abi_version}});
+  return out.dump();
+}
+
+}  // namespace archbench

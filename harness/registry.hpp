@@ -1,0 +1,62 @@
+// The plugin registry: finds plugin libraries on the search path, negotiates
+// the ABI, checks manifests, and indexes variants by name. A plugin that cannot
+// be used is refused with its path and the reason; loading goes on without it.
+// Libraries stay loaded until the process ends (never unloaded mid-run).
+#pragma once
+
+#include <archbench/plugin_abi.h>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace archbench {
+
+struct Manifest {
+  std::string path, name, version, library, description;
+  std::vector<std::string> variants;
+};
+
+struct LoadedPlugin {
+  std::string name, version, path;
+  uint32_t abi_version = 0;
+  std::vector<const ab_variant*> variants;
+};
+
+struct Refusal {
+  std::string path, reason;
+  std::string line() const { return "refused plugin " + path + ": " + reason; }
+};
+
+// --plugin-dir values first, then ARCHBENCH_PLUGIN_PATH (':'-separated), then
+// the plugins/ folder beside the executable.
+std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_dirs);
+
+// Reads every manifest on the path without loading code (for `list plugins`).
+std::vector<Manifest> read_manifests(const std::vector<std::string>& search_path,
+                                     std::vector<Refusal>& refusals);
+
+class Registry {
+ public:
+  // Loads every plugin library found on the path; refusals are appended.
+  void load(const std::vector<std::string>& search_path, const ab_host& host,
+            std::vector<Refusal>& refusals);
+  // Loads one library file (also used by tests with mock plugins).
+  std::optional<Refusal> load_library(const std::string& path, const ab_host& host,
+                                      const Manifest* manifest);
+
+  const ab_variant* find(const std::string& name) const;
+  const LoadedPlugin* plugin_of(const ab_variant* variant) const;
+  std::vector<const ab_variant*> variants() const;  // sorted by name
+  const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
+  std::string plugins_json() const;
+
+ private:
+  std::vector<LoadedPlugin> plugins_;
+  std::map<std::string, std::pair<const ab_variant*, size_t>> by_name_;  // -> plugin index
+};
+
+}  // namespace archbench

@@ -1,0 +1,188 @@
+// Planning (suite expansion, globbing, de-duplication) and execution of a run.
+#include "harness/runner.hpp"
+
+#include "harness/errors.hpp"
+#include "harness/isolation.hpp"
+#include "harness/progress.hpp"
+#include "harness/record_json.hpp"
+#include "harness/registry.hpp"
+#include "harness/suite.hpp"
+
+#include <fnmatch.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace archbench {
+namespace {
+
+std::atomic<bool> interrupt_requested{false};
+
+void on_interrupt(int) {
+  interrupt_requested = true;
+  kill_running_child();
+}
+
+bool matches(const std::string& glob, const char* name) { return fnmatch(glob.c_str(), name, 0) == 0; }
+
+std::optional<ab_backend> parse_backend(const std::string& name) {
+  if (name == "cpu") return AB_BACKEND_CPU;
+  if (name == "vulkan") return AB_BACKEND_VULKAN;
+  return std::nullopt;
+}
+
+Measurement quickened(Measurement m) {
+  m.repetitions = std::min(m.repetitions, 3);
+  m.min_time_s = std::min(m.min_time_s, 0.02);
+  m.warmup_s = std::min(m.warmup_s, 0.01);
+  return m;
+}
+
+std::string format_seconds(double s) {
+  char text[32];
+  if (s < 1e-3) std::snprintf(text, sizeof text, "%.1f us", s * 1e6);
+  else if (s < 1) std::snprintf(text, sizeof text, "%.2f ms", s * 1e3);
+  else std::snprintf(text, sizeof text, "%.2f s", s);
+  return text;
+}
+
+std::string result_line(const results::ResultRecord& r) {
+  std::string line = r.canonical + " [" + r.backend + "] " + r.outcome;
+  char text[160];
+  if (r.median_s) {
+    std::snprintf(text, sizeof text, "  %s  %.1f GFLOP/s  %.1f GB/s", format_seconds(*r.median_s).c_str(),
+                  r.gflops.value_or(0), r.gbps.value_or(0));
+    line += text;
+    if (r.frac_peak_compute) {
+      std::snprintf(text, sizeof text, "  %.0f%% of peak", *r.frac_peak_compute * 100);
+      line += text;
+    }
+  }
+  if (r.nmse) {
+    std::snprintf(text, sizeof text, "  nmse %.2g", *r.nmse);
+    line += text;
+  }
+  if (!r.reason.empty()) line += "  (" + r.reason + ")";
+  return line;
+}
+
+Peaks peaks_for(const results::Store& store, const PlannedProblem& planned) {
+  Peaks peaks;
+  const std::string backend = backend_name(planned.backend);
+  const std::string dtype = dtype_name(planned.problem.dtype);
+  peaks.compute_gflops = store.latest_calibration(backend, "matmul_" + dtype + "_gflops");
+  if (!peaks.compute_gflops)  // no native low-precision peak: the work runs at f32 rates
+    peaks.compute_gflops = store.latest_calibration(backend, "matmul_f32_gflops");
+  peaks.bandwidth_gbps = store.latest_calibration(backend, "memory_bandwidth_gbps");
+  return peaks;
+}
+
+}  // namespace
+
+std::string RunSummary::line() const {
+  char text[256];
+  std::snprintf(text, sizeof text,
+                "%zu passed, %zu failed, %zu unimplemented, %zu skipped, %zu crashed, %zu timed-out%s",
+                passed, failed, unimplemented, skipped, crashed, timed_out,
+                interrupted ? " (interrupted)" : "");
+  return text;
+}
+
+std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry) {
+  std::vector<PlannedProblem> plan;
+  std::set<std::string> seen;
+  auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
+                 const Measurement& measurement, double timeout_s) {
+    if (!matches(request.variant_glob, problem.variant->name)) return;
+    const std::string key = problem.canonical() + "@" + backend_name(backend);
+    if (!seen.insert(key).second) return;
+    Measurement m = request.quick ? quickened(measurement) : measurement;
+    m.perf = m.perf && request.perf;
+    plan.push_back({std::move(problem), backend, suite, m, timeout_s});
+  };
+
+  for (const std::string& text : request.problems)
+    for (ab_backend backend : request.backends)
+      add(parse_problem(text, registry), backend, "adhoc", Measurement{}, 600);
+
+  std::vector<std::string> suites = request.suites;
+  if (suites.empty() && request.problems.empty()) suites.push_back("quick");
+  for (const std::string& name : suites) {
+    const Suite suite = load_suite(name);
+    for (const SuiteEntry& entry : suite.entries) {
+      std::vector<const ab_variant*> variants;
+      for (const ab_variant* v : registry.variants())
+        if (matches(entry.variant_glob, v->name)) variants.push_back(v);
+      if (variants.empty()) {
+        std::fprintf(stderr, "note: %s: variant pattern '%s' matches no loaded variant; skipped\n",
+                     entry.where.c_str(), entry.variant_glob.c_str());
+        continue;
+      }
+      for (ab_backend backend : request.backends) {
+        if (!entry.backends.empty()) {
+          bool listed = false;
+          for (const std::string& b : entry.backends) listed = listed || parse_backend(b) == backend;
+          if (!listed) continue;
+        }
+        for (const ab_variant* variant : variants)
+          for (const auto& point : entry.points)
+            for (ab_dtype dtype : entry.dtypes)
+              add(make_problem(*variant, point, dtype, entry.seed, entry.where), backend, suite.name,
+                  suite.measurement, suite.timeout_s);
+      }
+    }
+  }
+  return plan;
+}
+
+RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store& store,
+                        int64_t run_id, const ab_host& host) {
+  RunSummary summary;
+  interrupt_requested = false;
+  struct sigaction action {}, previous{};
+  action.sa_handler = &on_interrupt;
+  sigemptyset(&action.sa_mask);
+  sigaction(SIGINT, &action, &previous);
+
+  Progress progress(plan.size());
+  for (size_t i = 0; i < plan.size() && !interrupt_requested; ++i) {
+    const PlannedProblem& planned = plan[i];
+    progress.starting(i, planned.problem.canonical());
+    const Peaks peaks = peaks_for(store, planned);
+    // The child measures; the parent only records (it never starts compute threads).
+    const ChildOutcome child = run_isolated(
+        [&] {
+          return record_to_json(execute_problem(planned.problem, planned.backend, host,
+                                                planned.measurement, peaks));
+        },
+        planned.timeout_s);
+    if (interrupt_requested) break;  // the killed child's problem is simply not recorded
+    results::ResultRecord record;
+    if (child.kind == ChildOutcome::Kind::finished) {
+      record = record_from_json(child.output);
+    } else {
+      record = describe_record(planned.problem, planned.backend);
+      record.outcome = child.kind == ChildOutcome::Kind::crashed ? "crashed" : "timed-out";
+      record.reason = child.reason;
+    }
+    record.suite = planned.suite;
+    store.record(run_id, record);
+    progress.finished(result_line(record));
+    const std::string& o = record.outcome;
+    if (o == "passed") ++summary.passed;
+    else if (o == "failed") ++summary.failed;
+    else if (o == "unimplemented") ++summary.unimplemented;
+    else if (o == "skipped") ++summary.skipped;
+    else if (o == "crashed") ++summary.crashed;
+    else ++summary.timed_out;
+  }
+  progress.done();
+  summary.interrupted = interrupt_requested;
+  sigaction(SIGINT, &previous, nullptr);
+  return summary;
+}
+
+}  // namespace archbench

@@ -1,0 +1,200 @@
+// TOML suite loading with toml++ and grid expansion.
+#include "harness/suite.hpp"
+
+#include "harness/errors.hpp"
+
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
+#ifndef ARCHBENCH_SUITES_DIR
+#define ARCHBENCH_SUITES_DIR "suites"
+#endif
+
+namespace archbench {
+namespace fs = std::filesystem;
+namespace {
+
+std::string position(const std::string& path, const toml::source_region& region) {
+  return path + ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
+}
+
+[[noreturn]] void fail(const std::string& path, const toml::node& node, const std::string& what) {
+  throw InputError(position(path, node.source()) + ": " + what);
+}
+
+// A scalar param value, or a list of them (one grid axis).
+std::vector<ParamValue> axis_values(const std::string& path, const std::string& name,
+                                    const toml::node& node) {
+  std::vector<ParamValue> out;
+  auto scalar = [&](const toml::node& item) {
+    if (auto i = item.value_exact<int64_t>()) out.emplace_back(*i);
+    else if (auto d = item.value_exact<double>()) out.emplace_back(*d);
+    else if (auto s = item.value_exact<std::string>()) out.emplace_back(*s);
+    else if (auto b = item.value_exact<bool>()) out.emplace_back(int64_t(*b));
+    else fail(path, item, "parameter '" + name + "' expects a number, a string or a list of them");
+  };
+  if (const toml::array* list = node.as_array()) {
+    if (list->empty()) fail(path, node, "parameter '" + name + "' has an empty list");
+    for (const toml::node& item : *list) scalar(item);
+  } else {
+    scalar(node);
+  }
+  return out;
+}
+
+std::vector<std::string> string_list(const std::string& path, const toml::table& table,
+                                     const char* key) {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (!node) return out;
+  const toml::array* list = node->as_array();
+  if (!list) fail(path, *node, std::string("'") + key + "' expects a list of strings");
+  for (const toml::node& item : *list) {
+    auto text = item.value_exact<std::string>();
+    if (!text) fail(path, item, std::string("'") + key + "' expects a list of strings");
+    out.push_back(*text);
+  }
+  return out;
+}
+
+double positive_number(const std::string& path, const toml::table& table, const char* key,
+                       double fallback) {
+  const toml::node* node = table.get(key);
+  if (!node) return fallback;
+  auto value = node->value<double>();
+  if (!value || *value < 0) fail(path, *node, std::string("'") + key + "' expects a non-negative number");
+  return *value;
+}
+
+SuiteEntry parse_entry(const std::string& path, const toml::table& table) {
+  SuiteEntry entry;
+  entry.where = position(path, table.source());
+  for (const auto& [key, node] : table) {
+    const std::string k(key.str());
+    if (k != "variant" && k != "dtypes" && k != "backends" && k != "seed" && k != "params")
+      fail(path, node, "unknown key '" + k + "' in [[problems]] (expected variant, dtypes, backends, seed, params)");
+  }
+  auto variant = table["variant"].value_exact<std::string>();
+  if (!variant) throw InputError(entry.where + ": [[problems]] needs variant = \"kind/name\" (a glob)");
+  entry.variant_glob = *variant;
+  for (const std::string& d : string_list(path, table, "dtypes"))
+    entry.dtypes.push_back(parse_dtype(d, position(path, table.get("dtypes")->source())));
+  if (entry.dtypes.empty()) entry.dtypes.push_back(AB_DTYPE_F32);
+  entry.backends = string_list(path, table, "backends");
+  for (const std::string& b : entry.backends)
+    if (b != "cpu" && b != "vulkan")
+      fail(path, *table.get("backends"), "backend '" + b + "' is not one of cpu, vulkan");
+  if (const toml::node* seed = table.get("seed")) {
+    auto value = seed->value_exact<int64_t>();
+    if (!value || *value < 0) fail(path, *seed, "'seed' expects a non-negative integer");
+    entry.seed = uint64_t(*value);
+  }
+  // Cartesian product over the list-valued parameters.
+  entry.points = {{}};
+  if (const toml::node* params_node = table.get("params")) {
+    const toml::table* params = params_node->as_table();
+    if (!params) fail(path, *params_node, "'params' expects a table of name = value(s)");
+    for (const auto& [key, node] : *params) {
+      const std::string name(key.str());
+      std::vector<std::map<std::string, ParamValue>> grown;
+      for (const ParamValue& value : axis_values(path, name, node))
+        for (auto point : entry.points) {
+          point[name] = value;
+          grown.push_back(std::move(point));
+        }
+      entry.points = std::move(grown);
+    }
+  }
+  return entry;
+}
+
+}  // namespace
+
+std::vector<std::string> suite_search_path() {
+  std::vector<std::string> out;
+  if (const char* env = std::getenv("ARCHBENCH_SUITE_PATH")) {
+    std::stringstream in(env);
+    std::string item;
+    while (std::getline(in, item, ':'))
+      if (!item.empty()) out.push_back(item);
+  }
+  out.push_back(ARCHBENCH_SUITES_DIR);
+  return out;
+}
+
+Suite load_suite(const std::string& name_or_path) {
+  std::string path;
+  if (fs::is_regular_file(name_or_path)) {
+    path = name_or_path;
+  } else {
+    for (const std::string& dir : suite_search_path())
+      if (fs::is_regular_file(fs::path(dir) / (name_or_path + ".toml"))) {
+        path = (fs::path(dir) / (name_or_path + ".toml")).string();
+        break;
+      }
+  }
+  if (path.empty())
+    throw InputError("--suite: no suite file '" + name_or_path + "' and no " + name_or_path +
+                     ".toml on the suite path (see `archbench list suites`)");
+  toml::table document;
+  try {
+    document = toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
+  }
+  Suite suite;
+  suite.path = path;
+  suite.name = document["name"].value_or(fs::path(path).stem().string());
+  suite.description = document["description"].value_or(std::string());
+  if (const toml::node* measure_node = document.get("measure")) {
+    const toml::table* measure = measure_node->as_table();
+    if (!measure) fail(path, *measure_node, "[measure] expects a table");
+    if (const toml::node* reps = measure->get("repetitions")) {
+      auto value = reps->value_exact<int64_t>();
+      if (!value || *value < 1 || *value > 1000) fail(path, *reps, "'repetitions' expects an integer in [1, 1000]");
+      suite.measurement.repetitions = int(*value);
+    }
+    suite.measurement.min_time_s = positive_number(path, *measure, "min_time", suite.measurement.min_time_s);
+    suite.measurement.warmup_s = positive_number(path, *measure, "warmup", suite.measurement.warmup_s);
+    suite.timeout_s = positive_number(path, *measure, "timeout", suite.timeout_s);
+  }
+  const toml::node* problems = document.get("problems");
+  const toml::array* list = problems ? problems->as_array() : nullptr;
+  if (!list || list->empty())
+    throw InputError(path + ":1:1: a suite needs at least one [[problems]] table");
+  for (const toml::node& item : *list) {
+    const toml::table* table = item.as_table();
+    if (!table) fail(path, item, "each entry of 'problems' must be a table ([[problems]])");
+    suite.entries.push_back(parse_entry(path, *table));
+  }
+  return suite;
+}
+
+std::vector<Suite> list_suites() {
+  std::vector<Suite> out;
+  for (const std::string& dir : suite_search_path()) {
+    std::error_code ec;
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path().extension() == ".toml") files.push_back(entry.path());
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      try {
+        out.push_back(load_suite(file.string()));
+      } catch (const InputError& e) {
+        Suite broken;
+        broken.name = file.stem().string();
+        broken.path = file.string();
+        broken.description = std::string("(invalid: ") + e.what() + ")";
+        out.push_back(broken);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace archbench

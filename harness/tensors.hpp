@@ -1,0 +1,53 @@
+// Host tensors owned by the harness: allocated with guard regions on both
+// sides (to catch out-of-bounds writes), filled from the problem's seed, and
+// bound to plugins as ab_tensor views.
+#pragma once
+
+#include <archbench/plugin_abi.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace archbench {
+
+class TensorSet {
+ public:
+  explicit TensorSet(const ab_problem_info& info);
+  TensorSet(const TensorSet&) = delete;
+  TensorSet& operator=(const TensorSet&) = delete;
+  ~TensorSet();
+
+  // Fills INPUT/WEIGHT/STATE tensors from the seed; each tensor gets its own
+  // stream (seed x tensor name), so adding a tensor never changes the others.
+  void fill(uint64_t seed);
+  // Writes a NaN pattern into every OUTPUT, so an output the plugin never
+  // writes cannot pass as correct.
+  void poison_outputs();
+  // Marks the first and last element of each output with NaN; `canaries_written`
+  // says whether an execute overwrote all of them (cheap per-iteration check).
+  void set_canaries();
+  bool canaries_written() const;
+  // Names of tensors whose guard regions were touched (empty when intact).
+  std::vector<std::string> damaged_guards() const;
+
+  const ab_tensor* bound() const { return bound_.data(); }
+  uint32_t count() const { return uint32_t(bound_.size()); }
+  const ab_problem_info& info() const { return info_; }
+  std::vector<double> output_as_doubles(uint32_t index) const;
+  uint64_t total_bytes() const;
+
+ private:
+  struct Buffer {
+    uint8_t* block = nullptr;  // guard | data | guard
+    uint64_t bytes = 0;
+  };
+  ab_problem_info info_;
+  std::vector<Buffer> buffers_;
+  std::vector<ab_tensor> bound_;
+};
+
+uint64_t tensor_bytes(const ab_tensor_desc& desc);
+
+}  // namespace archbench

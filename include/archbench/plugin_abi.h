@@ -1,0 +1,183 @@
+/* archbench plugin ABI — the one C boundary between the host and a plugin.
+ *
+ * Rules (see README "Writing a plugin"):
+ *  1. Only C types cross this boundary: no exceptions, no std:: types, no RTTI.
+ *  2. Every struct starts with `struct_size`; readers check it before touching
+ *     fields that a newer/older peer may not have (Vulkan-loader style).
+ *  3. Versions are negotiated: the host offers [abi_min, abi_max], the plugin
+ *     answers the version it will use; no overlap means the plugin is refused.
+ *  4. What a plugin allocates, the plugin frees (instances via `destroy`).
+ *  5. The host owns the clock and the data: it allocates every tensor, fills the
+ *     inputs from a seed, and times `execute`. A plugin only computes.
+ *
+ * Most authors never touch this header directly: include <archbench/sdk.hpp>,
+ * derive from archbench::sdk::Variant and use ARCHBENCH_PLUGIN(...).
+ */
+#ifndef ARCHBENCH_PLUGIN_ABI_H
+#define ARCHBENCH_PLUGIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AB_ABI_VERSION_MIN 1u
+#define AB_ABI_VERSION_MAX 1u
+#define AB_ENTRY_SYMBOL "archbench_plugin_entry"
+#define AB_MAX_RANK 8
+
+typedef enum ab_status {
+  AB_OK = 0,
+  AB_ERR_INVALID_ARGUMENT = 1,   /* problem violates the variant's schema */
+  AB_ERR_UNIMPLEMENTED = 2,      /* valid problem, but not on this backend/dtype */
+  AB_ERR_OUT_OF_MEMORY = 3,
+  AB_ERR_BACKEND = 4,            /* oneDNN / Vulkan call failed */
+  AB_ERR_INCOMPATIBLE_ABI = 5,   /* no common ABI version */
+  AB_ERR_INTERNAL = 6
+} ab_status;
+
+typedef enum ab_dtype { AB_DTYPE_F32 = 0, AB_DTYPE_BF16 = 1, AB_DTYPE_F16 = 2 } ab_dtype;
+
+typedef enum ab_backend { AB_BACKEND_CPU = 0, AB_BACKEND_VULKAN = 1 } ab_backend;
+#define AB_BACKEND_BIT(b) (1u << (b))
+#define AB_DTYPE_BIT(d) (1u << (d))
+
+typedef enum ab_param_type {
+  AB_PARAM_INT = 0,   /* integer in [min, max] */
+  AB_PARAM_FLOAT = 1, /* real in [min, max] */
+  AB_PARAM_ENUM = 2   /* index into `choices` ("a|b|c") */
+} ab_param_type;
+
+/* Param flags. BARE enums print as their value alone ("prefill"), others as key+value. */
+#define AB_PARAM_FLAG_BARE 1u
+
+/* One entry of a variant's parameter schema. `key` is the short token used in
+ * canonical problem strings (e.g. "dm" for d_model); keys are unique per variant. */
+typedef struct ab_param_spec {
+  uint32_t struct_size;
+  const char* name;        /* "d_model" */
+  const char* key;         /* "dm" */
+  ab_param_type type;
+  double default_value;    /* enums: index of the default choice */
+  double min_value;
+  double max_value;
+  const char* choices;     /* enums only: "prefill|decode" */
+  const char* description;
+  uint32_t flags;
+} ab_param_spec;
+
+/* A concrete problem: one value per schema entry (schema order) plus dtype. */
+typedef struct ab_problem {
+  uint32_t struct_size;
+  ab_dtype dtype;
+  const double* values;    /* enums hold their choice index */
+  uint32_t value_count;
+  uint64_t seed;
+} ab_problem;
+
+typedef enum ab_tensor_role {
+  AB_TENSOR_INPUT = 0,     /* activations, filled by the host from the seed */
+  AB_TENSOR_WEIGHT = 1,    /* parameters, filled by the host; constant across runs */
+  AB_TENSOR_OUTPUT = 2,    /* written by execute, checked against the reference */
+  AB_TENSOR_STATE = 3      /* e.g. a KV cache: filled by the host, may be updated */
+} ab_tensor_role;
+
+/* What the host must allocate for a problem. The host fills INPUT/WEIGHT/STATE
+ * tensors uniformly in [init_low, init_high] from the problem's seed. */
+typedef struct ab_tensor_desc {
+  uint32_t struct_size;
+  char name[32];
+  ab_tensor_role role;
+  ab_dtype dtype;
+  uint32_t rank;
+  int64_t dims[AB_MAX_RANK];   /* row-major, dims[rank-1] contiguous */
+  double init_low;
+  double init_high;
+} ab_tensor_desc;
+
+#define AB_MAX_TENSORS 16
+
+/* Shapes and cost model of a problem, for allocation and roofline figures. */
+typedef struct ab_problem_info {
+  uint32_t struct_size;
+  uint32_t tensor_count;
+  ab_tensor_desc tensors[AB_MAX_TENSORS];
+  double flops;                       /* useful floating-point ops of one execute */
+  double bytes;                       /* minimal bytes moved (read + write) */
+  double tokens;                      /* tokens processed by one execute */
+  double kv_cache_bytes_per_token;    /* cache/state growth per token; 0 if none */
+} ab_problem_info;
+
+/* A bound tensor: host memory for the CPU backend. */
+typedef struct ab_tensor {
+  uint32_t struct_size;
+  const ab_tensor_desc* desc;
+  void* data;
+  uint64_t bytes;
+} ab_tensor;
+
+/* Services the host lends to plugins. Plugins never create their own oneDNN
+ * engine or Vulkan instance. Handles are C handles (dnnl_engine_t, ...). */
+typedef struct ab_host {
+  uint32_t struct_size;
+  uint32_t abi_min;            /* oldest ABI the host speaks */
+  uint32_t abi_max;            /* newest ABI the host speaks */
+  void* context;
+  void* (*cpu_engine)(void* context);   /* dnnl_engine_t */
+  void* (*cpu_stream)(void* context);   /* dnnl_stream_t (in-order) */
+  int32_t (*cpu_threads)(void* context);
+  void (*log)(void* context, int32_t level, const char* message);
+} ab_host;
+
+typedef struct ab_instance ab_instance; /* opaque, plugin-owned */
+
+/* One variant (a design for one op kind). Functions get `context` back. */
+typedef struct ab_variant {
+  uint32_t struct_size;
+  const char* name;             /* "ffn/swiglu" */
+  const char* kind;             /* "ffn" */
+  const char* description;
+  const ab_param_spec* params;
+  uint32_t param_count;
+  uint32_t backends;            /* AB_BACKEND_BIT mask */
+  uint32_t dtypes;              /* AB_DTYPE_BIT mask */
+  void* context;
+  /* Cross-field checks beyond each param's range; writes a reason on failure. */
+  ab_status (*validate)(void* context, const ab_problem* problem, char* error, size_t error_size);
+  ab_status (*describe)(void* context, const ab_problem* problem, ab_problem_info* info);
+  /* Plain, double-accumulating reference. Reads the INPUT/WEIGHT/STATE tensors
+   * (in the problem dtype) and writes every OUTPUT as doubles into `outputs`
+   * (one array per OUTPUT tensor, in tensor order). */
+  ab_status (*reference)(void* context, const ab_problem* problem, const ab_tensor* tensors,
+                         uint32_t tensor_count, double* const* outputs);
+  /* Build a backend instance bound to the host's tensors. May pre-pack weights.
+   * AB_ERR_UNIMPLEMENTED is recorded as "unimplemented", not as a failure. */
+  ab_status (*create)(void* context, const ab_problem* problem, ab_backend backend,
+                      const ab_host* host, const ab_tensor* tensors, uint32_t tensor_count,
+                      ab_instance** instance, char* error, size_t error_size);
+  /* Compute the outputs; must be complete (synchronous) when it returns. */
+  ab_status (*execute)(ab_instance* instance);
+  void (*destroy)(ab_instance* instance);
+} ab_variant;
+
+typedef struct ab_plugin_info {
+  uint32_t struct_size;
+  uint32_t abi_version;         /* chosen by the plugin within the host's range */
+  uint32_t abi_min;             /* the plugin's own range, for refusal messages */
+  uint32_t abi_max;
+  const char* name;
+  const char* version;
+  const ab_variant* const* variants;
+  uint32_t variant_count;
+} ab_plugin_info;
+
+/* The one exported symbol. Returns AB_ERR_INCOMPATIBLE_ABI (with abi_min/max
+ * filled) when the host's range does not overlap the plugin's. */
+typedef ab_status (*ab_plugin_entry_fn)(const ab_host* host, ab_plugin_info* info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* ARCHBENCH_PLUGIN_ABI_H */

@@ -1,0 +1,383 @@
+// archbench plugin SDK — header-only C++ on top of plugin_abi.h.
+//
+// A plugin author derives from archbench::sdk::Variant, declares the parameter
+// schema in the constructor, implements describe / reference / create, and ends
+// the plugin's source with ARCHBENCH_PLUGIN("name", "version", MyVariant, ...).
+// The SDK fills the C tables, negotiates the ABI version and turns C++
+// exceptions into status codes so nothing but C crosses the boundary.
+#pragma once
+
+#include <archbench/plugin_abi.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <initializer_list>
+#include <memory>
+#include <new>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace archbench::sdk {
+
+// ---- dtype helpers ---------------------------------------------------------
+
+inline size_t dtype_size(ab_dtype dtype) { return dtype == AB_DTYPE_F32 ? 4 : 2; }
+
+// bf16 is the top half of an f32; round-to-nearest-even on the way down.
+inline uint16_t f32_to_bf16(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if ((bits & 0x7fffffffu) > 0x7f800000u) return uint16_t((bits >> 16) | 0x40u);  // quiet NaN
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return uint16_t(bits >> 16);
+}
+inline float bf16_to_f32(uint16_t value) {
+  uint32_t bits = uint32_t(value) << 16;
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+// ---- errors a variant may throw ---------------------------------------------
+
+// The problem is valid but this backend/dtype has no implementation: recorded, not failed.
+struct Unimplemented : std::runtime_error { using std::runtime_error::runtime_error; };
+// The problem violates the schema or a cross-check.
+struct InvalidProblem : std::runtime_error { using std::runtime_error::runtime_error; };
+
+// ---- parameter schema -------------------------------------------------------
+
+class Schema {
+ public:
+  void add_int(const char* name, const char* key, int64_t def, int64_t lo, int64_t hi,
+               const char* description) {
+    add(name, key, AB_PARAM_INT, double(def), double(lo), double(hi), nullptr, description, 0);
+  }
+  void add_float(const char* name, const char* key, double def, double lo, double hi,
+                 const char* description) {
+    add(name, key, AB_PARAM_FLOAT, def, lo, hi, nullptr, description, 0);
+  }
+  // `choices` is "a|b|c"; `bare` enums print as just the value in problem strings.
+  void add_enum(const char* name, const char* key, const char* choices, int def,
+                const char* description, bool bare = false) {
+    int count = 1;
+    for (const char* c = choices; *c; ++c) count += *c == '|';
+    add(name, key, AB_PARAM_ENUM, def, 0, count - 1, choices, description,
+        bare ? AB_PARAM_FLAG_BARE : 0);
+  }
+  int index_of(const char* name) const {
+    for (size_t i = 0; i < specs_.size(); ++i)
+      if (std::strcmp(specs_[i].name, name) == 0) return int(i);
+    return -1;
+  }
+  const std::vector<ab_param_spec>& specs() const { return specs_; }
+
+ private:
+  void add(const char* name, const char* key, ab_param_type type, double def, double lo,
+           double hi, const char* choices, const char* description, uint32_t flags) {
+    ab_param_spec spec{};
+    spec.struct_size = sizeof(ab_param_spec);
+    spec.name = name;
+    spec.key = key;
+    spec.type = type;
+    spec.default_value = def;
+    spec.min_value = lo;
+    spec.max_value = hi;
+    spec.choices = choices;
+    spec.description = description;
+    spec.flags = flags;
+    specs_.push_back(spec);
+  }
+  std::vector<ab_param_spec> specs_;
+};
+
+// Named, typed access to a problem's values.
+class Problem {
+ public:
+  Problem(const ab_problem& raw, const Schema& schema) : raw_(raw), schema_(schema) {}
+  int64_t integer(const char* name) const { return int64_t(std::llround(value(name))); }
+  double real(const char* name) const { return value(name); }
+  int choice(const char* name) const { return int(value(name)); }
+  bool flag(const char* name) const { return value(name) != 0; }
+  ab_dtype dtype() const { return raw_.dtype; }
+  uint64_t seed() const { return raw_.seed; }
+  const ab_problem& raw() const { return raw_; }
+
+ private:
+  double value(const char* name) const {
+    int index = schema_.index_of(name);
+    if (index < 0 || uint32_t(index) >= raw_.value_count)
+      throw std::logic_error(std::string("no parameter named ") + name);
+    return raw_.values[index];
+  }
+  const ab_problem& raw_;
+  const Schema& schema_;
+};
+
+// ---- problem description ----------------------------------------------------
+
+class Info {
+ public:
+  explicit Info(ab_problem_info& raw) : raw_(raw) {}
+  // Declare a tensor; the host allocates it and (for non-outputs) fills it
+  // uniformly in [low, high] from the problem seed.
+  void tensor(const char* name, ab_tensor_role role, ab_dtype dtype,
+              std::initializer_list<int64_t> dims, double low = -1.0, double high = 1.0) {
+    if (raw_.tensor_count >= AB_MAX_TENSORS) throw std::logic_error("too many tensors");
+    if (dims.size() > AB_MAX_RANK) throw std::logic_error("rank too high");
+    ab_tensor_desc& t = raw_.tensors[raw_.tensor_count++];
+    t = ab_tensor_desc{};
+    t.struct_size = sizeof(ab_tensor_desc);
+    std::strncpy(t.name, name, sizeof(t.name) - 1);
+    t.role = role;
+    t.dtype = dtype;
+    t.rank = uint32_t(dims.size());
+    int i = 0;
+    for (int64_t d : dims) t.dims[i++] = d;
+    t.init_low = low;
+    t.init_high = high;
+  }
+  void flops(double v) { raw_.flops = v; }
+  void bytes(double v) { raw_.bytes = v; }
+  void tokens(double v) { raw_.tokens = v; }
+  void kv_cache_bytes_per_token(double v) { raw_.kv_cache_bytes_per_token = v; }
+
+ private:
+  ab_problem_info& raw_;
+};
+
+// ---- bound tensors ------------------------------------------------------------
+
+inline int64_t element_count(const ab_tensor_desc& desc) {
+  int64_t n = 1;
+  for (uint32_t i = 0; i < desc.rank; ++i) n *= desc.dims[i];
+  return n;
+}
+
+class Tensors {
+ public:
+  Tensors(const ab_tensor* tensors, uint32_t count) : tensors_(tensors), count_(count) {}
+  const ab_tensor& operator[](const char* name) const {
+    for (uint32_t i = 0; i < count_; ++i)
+      if (std::strcmp(tensors_[i].desc->name, name) == 0) return tensors_[i];
+    throw std::logic_error(std::string("no tensor named ") + name);
+  }
+  // Whole tensor as doubles (exactly the values the backend sees, bf16 included).
+  std::vector<double> as_doubles(const char* name) const {
+    const ab_tensor& t = (*this)[name];
+    std::vector<double> out(size_t(element_count(*t.desc)));
+    if (t.desc->dtype == AB_DTYPE_F32) {
+      const float* p = static_cast<const float*>(t.data);
+      for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
+    } else if (t.desc->dtype == AB_DTYPE_BF16) {
+      const uint16_t* p = static_cast<const uint16_t*>(t.data);
+      for (size_t i = 0; i < out.size(); ++i) out[i] = bf16_to_f32(p[i]);
+    } else {
+      throw Unimplemented("f16 tensors are not readable by this SDK version");
+    }
+    return out;
+  }
+  uint32_t count() const { return count_; }
+  const ab_tensor* raw() const { return tensors_; }
+
+ private:
+  const ab_tensor* tensors_;
+  uint32_t count_;
+};
+
+// Reference outputs, one double array per OUTPUT tensor, addressed by name.
+class Outputs {
+ public:
+  Outputs(const Tensors& tensors, double* const* arrays) : tensors_(tensors), arrays_(arrays) {}
+  double* operator[](const char* name) const {
+    uint32_t output_index = 0;
+    for (uint32_t i = 0; i < tensors_.count(); ++i) {
+      const ab_tensor_desc& d = *tensors_.raw()[i].desc;
+      if (d.role != AB_TENSOR_OUTPUT) continue;
+      if (std::strcmp(d.name, name) == 0) return arrays_[output_index];
+      ++output_index;
+    }
+    throw std::logic_error(std::string("no output named ") + name);
+  }
+
+ private:
+  const Tensors& tensors_;
+  double* const* arrays_;
+};
+
+// ---- variants and instances ----------------------------------------------------
+
+class Instance {
+ public:
+  virtual ~Instance() = default;
+  virtual void execute() = 0;
+};
+
+class Variant {
+ public:
+  Variant(const char* name, const char* kind, const char* description)
+      : name_(name), kind_(kind), description_(description) {}
+  virtual ~Variant() = default;
+
+  // Cross-field checks beyond ranges; return "" when valid, else the reason.
+  virtual std::string validate(const Problem&) const { return {}; }
+  virtual void describe(const Problem& problem, Info& info) const = 0;
+  virtual void reference(const Problem& problem, const Tensors& tensors,
+                         const Outputs& outputs) const = 0;
+  // Throw Unimplemented for a backend or dtype this variant cannot run.
+  virtual std::unique_ptr<Instance> create(const Problem& problem, ab_backend backend,
+                                           const ab_host& host, const Tensors& tensors) const = 0;
+
+  const ab_variant* table() {
+    table_ = ab_variant{};
+    table_.struct_size = sizeof(ab_variant);
+    table_.name = name_;
+    table_.kind = kind_;
+    table_.description = description_;
+    table_.params = schema_.specs().data();
+    table_.param_count = uint32_t(schema_.specs().size());
+    table_.backends = backends_;
+    table_.dtypes = dtypes_;
+    table_.context = this;
+    table_.validate = &validate_thunk;
+    table_.describe = &describe_thunk;
+    table_.reference = &reference_thunk;
+    table_.create = &create_thunk;
+    table_.execute = &execute_thunk;
+    table_.destroy = &destroy_thunk;
+    return &table_;
+  }
+
+ protected:
+  Schema& schema() { return schema_; }
+  void backends(std::initializer_list<ab_backend> list) {
+    backends_ = 0;
+    for (ab_backend b : list) backends_ |= AB_BACKEND_BIT(b);
+  }
+  void dtypes(std::initializer_list<ab_dtype> list) {
+    dtypes_ = 0;
+    for (ab_dtype d : list) dtypes_ |= AB_DTYPE_BIT(d);
+  }
+
+ private:
+  static Variant& self(void* context) { return *static_cast<Variant*>(context); }
+  static void write_error(char* out, size_t size, const char* message) {
+    if (out && size) {
+      std::strncpy(out, message, size - 1);
+      out[size - 1] = '\0';
+    }
+  }
+  // Every thunk funnels exceptions into a status: none may cross the C boundary.
+  template <class Body>
+  static ab_status guarded(char* error, size_t error_size, Body&& body) {
+    try {
+      body();
+      return AB_OK;
+    } catch (const Unimplemented& e) {
+      write_error(error, error_size, e.what());
+      return AB_ERR_UNIMPLEMENTED;
+    } catch (const InvalidProblem& e) {
+      write_error(error, error_size, e.what());
+      return AB_ERR_INVALID_ARGUMENT;
+    } catch (const std::bad_alloc&) {
+      write_error(error, error_size, "out of memory");
+      return AB_ERR_OUT_OF_MEMORY;
+    } catch (const std::exception& e) {
+      write_error(error, error_size, e.what());
+      return AB_ERR_BACKEND;
+    } catch (...) {
+      write_error(error, error_size, "unknown exception");
+      return AB_ERR_INTERNAL;
+    }
+  }
+  static ab_status validate_thunk(void* context, const ab_problem* problem, char* error,
+                                  size_t error_size) {
+    return guarded(error, error_size, [&] {
+      std::string reason = self(context).validate(Problem(*problem, self(context).schema_));
+      if (!reason.empty()) throw InvalidProblem(reason);
+    });
+  }
+  static ab_status describe_thunk(void* context, const ab_problem* problem, ab_problem_info* info) {
+    return guarded(nullptr, 0, [&] {
+      *info = ab_problem_info{};
+      info->struct_size = sizeof(ab_problem_info);
+      Info builder(*info);
+      self(context).describe(Problem(*problem, self(context).schema_), builder);
+    });
+  }
+  static ab_status reference_thunk(void* context, const ab_problem* problem,
+                                   const ab_tensor* tensors, uint32_t count,
+                                   double* const* outputs) {
+    return guarded(nullptr, 0, [&] {
+      Tensors bound(tensors, count);
+      self(context).reference(Problem(*problem, self(context).schema_), bound,
+                              Outputs(bound, outputs));
+    });
+  }
+  static ab_status create_thunk(void* context, const ab_problem* problem, ab_backend backend,
+                                const ab_host* host, const ab_tensor* tensors, uint32_t count,
+                                ab_instance** instance, char* error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+      auto made = self(context).create(Problem(*problem, self(context).schema_), backend, *host,
+                                       Tensors(tensors, count));
+      *instance = reinterpret_cast<ab_instance*>(made.release());
+    });
+  }
+  static ab_status execute_thunk(ab_instance* instance) {
+    return guarded(nullptr, 0, [&] { reinterpret_cast<Instance*>(instance)->execute(); });
+  }
+  static void destroy_thunk(ab_instance* instance) { delete reinterpret_cast<Instance*>(instance); }
+
+  const char* name_;
+  const char* kind_;
+  const char* description_;
+  Schema schema_;
+  uint32_t backends_ = AB_BACKEND_BIT(AB_BACKEND_CPU);
+  uint32_t dtypes_ = AB_DTYPE_BIT(AB_DTYPE_F32);
+  ab_variant table_{};
+};
+
+// ---- plugin entry -----------------------------------------------------------------
+
+// Picks the newest ABI both sides speak; fills `info` with the variant tables.
+template <class... Variants>
+ab_status plugin_entry(const char* name, const char* version, const ab_host* host,
+                       ab_plugin_info* info) {
+  if (!host || !info || host->struct_size < offsetof(ab_host, context) ||
+      info->struct_size < sizeof(ab_plugin_info))
+    return AB_ERR_INVALID_ARGUMENT;
+  info->abi_min = AB_ABI_VERSION_MIN;
+  info->abi_max = AB_ABI_VERSION_MAX;
+  info->name = name;
+  info->version = version;
+  uint32_t newest = host->abi_max < AB_ABI_VERSION_MAX ? host->abi_max : AB_ABI_VERSION_MAX;
+  uint32_t oldest = host->abi_min > AB_ABI_VERSION_MIN ? host->abi_min : AB_ABI_VERSION_MIN;
+  if (newest < oldest) return AB_ERR_INCOMPATIBLE_ABI;
+  info->abi_version = newest;
+  try {
+    // Built once and never freed: the host keeps plugins loaded for the whole process.
+    static const std::vector<const ab_variant*> tables = [] {
+      std::vector<const ab_variant*> out;
+      (out.push_back((new Variants())->table()), ...);
+      return out;
+    }();
+    info->variants = tables.data();
+    info->variant_count = uint32_t(tables.size());
+    return AB_OK;
+  } catch (...) {
+    return AB_ERR_INTERNAL;
+  }
+}
+
+}  // namespace archbench::sdk
+
+// Defines the plugin's one exported entry symbol. Use once per plugin library:
+//   ARCHBENCH_PLUGIN("ffn", "0.1.0", SwiGLU, GeGLU, GeluMlp)
+#define ARCHBENCH_PLUGIN(plugin_name, plugin_version, ...)                                 \
+  extern "C" __attribute__((visibility("default"))) ab_status archbench_plugin_entry(     \
+      const ab_host* host, ab_plugin_info* info) {                                        \
+    return ::archbench::sdk::plugin_entry<__VA_ARGS__>(plugin_name, plugin_version, host, \
+                                                       info);                             \
+  }

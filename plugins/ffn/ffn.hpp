@@ -1,0 +1,38 @@
+// The ffn plugin's shared shape: one class covers SwiGLU, GeGLU and the plain
+// GELU MLP, which differ only in the activation and whether a gate exists.
+//
+//   gated:     y = (act(x W_gate) * (x W_up)) W_down
+//   not gated: y = act(x W_up) W_down
+#pragma once
+
+#include <archbench/sdk.hpp>
+
+namespace archbench::plugins::ffn {
+
+enum class Activation { silu, gelu_tanh };
+
+class FfnVariant : public sdk::Variant {
+ public:
+  FfnVariant(const char* name, const char* description, Activation activation, bool gated);
+
+  std::string validate(const sdk::Problem& problem) const override;
+  void describe(const sdk::Problem& problem, sdk::Info& info) const override;
+  void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
+                 const sdk::Outputs& outputs) const override;
+  std::unique_ptr<sdk::Instance> create(const sdk::Problem& problem, ab_backend backend,
+                                        const ab_host& host,
+                                        const sdk::Tensors& tensors) const override;
+
+  Activation activation() const { return activation_; }
+  bool gated() const { return gated_; }
+
+ private:
+  Activation activation_;
+  bool gated_;
+};
+
+// Backend entry points (one file each).
+std::unique_ptr<sdk::Instance> create_cpu(const FfnVariant& variant, const sdk::Problem& problem,
+                                          const ab_host& host, const sdk::Tensors& tensors);
+
+}  // namespace archbench::plugins::ffn

@@ -1,0 +1,35 @@
+// The norm plugin's shared shape: RMSNorm and LayerNorm over the last dim, with
+// an optional fused residual add (h = x + residual; y = norm(h); both written),
+// which is how pre-norm blocks use them.
+//
+//   rmsnorm:   y = h / sqrt(mean(h^2) + eps) * gamma
+//   layernorm: y = (h - mean(h)) / sqrt(var(h) + eps) * gamma + beta
+// gamma and beta are f32 in every dtype (oneDNN's scale/shift are f32).
+#pragma once
+
+#include <archbench/sdk.hpp>
+
+namespace archbench::plugins::norm {
+
+enum class NormType { rms, layer };
+
+class NormVariant : public sdk::Variant {
+ public:
+  NormVariant(const char* name, const char* description, NormType type, double default_eps);
+
+  void describe(const sdk::Problem& problem, sdk::Info& info) const override;
+  void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
+                 const sdk::Outputs& outputs) const override;
+  std::unique_ptr<sdk::Instance> create(const sdk::Problem& problem, ab_backend backend,
+                                        const ab_host& host,
+                                        const sdk::Tensors& tensors) const override;
+  NormType type() const { return type_; }
+
+ private:
+  NormType type_;
+};
+
+std::unique_ptr<sdk::Instance> create_cpu(const NormVariant& variant, const sdk::Problem& problem,
+                                          const ab_host& host, const sdk::Tensors& tensors);
+
+}  // namespace archbench::plugins::norm

@@ -1,0 +1,117 @@
+// The leaderboard, runs list and run comparison queries (see leaderboard.hpp).
+#include "results/leaderboard.hpp"
+
+#include <algorithm>
+
+#include "harness/errors.hpp"
+
+namespace archbench::results {
+namespace {
+
+struct Metric {
+  const char* name;
+  bool higher_is_better;
+};
+
+// Every name here is a column of `results`, so it can be spliced into SQL safely
+// (user input is only ever compared against this list, never spliced).
+constexpr Metric kMetrics[] = {
+    {"tokens_per_s", true}, {"gflops", true},   {"gbps", true},
+    {"frac_peak_compute", true}, {"median_s", false}, {"kv_cache_bytes_per_token", false},
+    {"nmse", false},
+};
+
+const Metric& find_metric(const std::string& name) {
+  for (const auto& m : kMetrics)
+    if (name == m.name) return m;
+  std::string list;
+  for (const auto& m : kMetrics) list += (list.empty() ? "" : ", ") + std::string(m.name);
+  throw InputError("--metric: '" + name + "' is not one of " + list);
+}
+
+void require_run(const Store& store, int64_t id, const std::string& what) {
+  if (store.query("SELECT 1 FROM runs WHERE id = ?1", {Cell{id}}).rows.empty())
+    throw InputError(what + ": run " + std::to_string(id) +
+                     " does not exist (see `archbench runs`)");
+}
+
+}  // namespace
+
+std::vector<std::string> known_metrics() {
+  std::vector<std::string> out;
+  for (const auto& m : kMetrics) out.emplace_back(m.name);
+  return out;
+}
+
+QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
+  const Metric& m = find_metric(o.metric);
+  if (o.run_id) require_run(store, *o.run_id, "--run");
+  const std::string col = m.name, dir = m.higher_is_better ? "DESC" : "ASC";
+
+  // Extra columns for context; the ranking metric itself is not repeated.
+  std::string extra;
+  for (const char* c : {"tokens_per_s", "gflops", "frac_peak_compute", "nmse"})
+    if (col != c) extra += std::string(", ") + c;
+
+  // ?1 kind, ?2 backend, ?3 run id; NULL means "no filter".
+  const std::string sql =
+      "WITH latest AS ("
+      " SELECT r.*, p.kind, p.variant,"
+      "  substr(p.canonical, instr(p.canonical, ':') + 1) AS shape,"
+      "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend"
+      "                     ORDER BY r.run_id DESC, r.id DESC) AS recency"
+      " FROM results r JOIN problems p ON p.id = r.problem_id"
+      // Newest result of any outcome: a problem whose latest check failed drops
+      // out of the ranking instead of hiding behind an older passing number.
+      " WHERE (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
+      "  AND (?3 IS NULL OR r.run_id = ?3)"
+      "), ranked AS ("
+      " SELECT *, CASE WHEN " + col + " IS NULL THEN NULL ELSE"
+      "  RANK() OVER (PARTITION BY kind, backend, shape ORDER BY " + col + " IS NULL, " +
+      col + " " + dir + ") END AS rank"
+      " FROM latest WHERE recency = 1 AND outcome = 'passed'"
+      ")"
+      " SELECT kind, backend, shape, rank, variant, " + col +
+      ", median_s * 1000.0 AS median_ms" + extra + ", run_id"
+      " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, variant";
+
+  auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
+  return store.query(sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{}});
+}
+
+QueryResult list_runs(const Store& store) {
+  return store.query(
+      "SELECT r.id, r.started_at AS started, r.finished_at AS finished, r.status, r.host,"
+      " substr(r.git_sha, 1, 12) AS git_sha, r.threads, r.suites,"
+      " count(x.id) AS results,"
+      " count(CASE WHEN x.outcome = 'passed' THEN 1 END) AS passed,"
+      " count(CASE WHEN x.outcome IN ('failed', 'crashed', 'timed-out') THEN 1 END) AS failed,"
+      " count(CASE WHEN x.outcome IN ('skipped', 'unimplemented') THEN 1 END) AS skipped"
+      " FROM runs r LEFT JOIN results x ON x.run_id = r.id"
+      " GROUP BY r.id ORDER BY r.id");
+}
+
+QueryResult compare_runs(const Store& store, int64_t a, int64_t b) {
+  require_run(store, a, "compare");
+  require_run(store, b, "compare");
+  // If a problem ran twice on a backend within one run, its last result counts.
+  const std::string sql =
+      "WITH one AS ("
+      " SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.run_id, r.problem_id, r.backend"
+      "                                ORDER BY r.id DESC) AS recency"
+      " FROM results r WHERE r.run_id IN (?1, ?2)"
+      "), ra AS (SELECT * FROM one WHERE run_id = ?1 AND recency = 1),"
+      " rb AS (SELECT * FROM one WHERE run_id = ?2 AND recency = 1)"
+      " SELECT p.canonical AS problem, ra.backend,"
+      "  ra.outcome AS outcome_a, rb.outcome AS outcome_b,"
+      "  ra.median_s * 1000.0 AS median_ms_a, rb.median_s * 1000.0 AS median_ms_b,"
+      "  CASE WHEN ra.outcome = 'passed' AND rb.outcome = 'passed' AND rb.median_s > 0"
+      "   THEN ra.median_s / rb.median_s END AS speedup,"
+      "  ra.nmse AS nmse_a, rb.nmse AS nmse_b"
+      " FROM ra JOIN rb ON rb.problem_id = ra.problem_id AND rb.backend = ra.backend"
+      " JOIN problems p ON p.id = ra.problem_id"
+      " ORDER BY p.canonical, ra.backend";
+  return store.query(sql, {Cell{a}, Cell{b}});
+}
+
+}  // namespace archbench::results

@@ -1,0 +1,39 @@
+// Ready-made queries over the store: the variant leaderboard, the list of runs,
+// and a run-vs-run comparison. Each returns a QueryResult for results/format.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/store.hpp"
+
+namespace archbench::results {
+
+struct LeaderboardOptions {
+  std::string kind, backend;  // empty = all
+  std::string metric = "tokens_per_s";
+  std::optional<int64_t> run_id;  // only this run's results; default: latest per problem
+};
+
+// For each (problem, backend): the latest passed result (highest run id, or from
+// run_id only). Variants are ranked within a group of the same kind, backend and
+// shape (the canonical string after its "variant:" prefix) by the metric, best
+// first. Rows with no value for the metric are listed last with an empty rank.
+// Unknown metric -> InputError listing known_metrics().
+QueryResult leaderboard(const Store& store, const LeaderboardOptions& opts);
+
+// One row per run: id, started, finished, status, host, git_sha, threads, suites,
+// and counts of results: results, passed, failed (incl. crashed/timed-out), skipped
+// (incl. unimplemented).
+QueryResult list_runs(const Store& store);
+
+// Per (problem, backend) present in both runs: outcomes, medians, speedup of b over
+// a (median_a / median_b, only when both passed), nmse of both. Unknown run -> InputError.
+QueryResult compare_runs(const Store& store, int64_t a, int64_t b);
+
+// The metrics leaderboard() ranks by, higher-is-better ones first.
+std::vector<std::string> known_metrics();
+
+}  // namespace archbench::results

@@ -1,0 +1,104 @@
+// The SQLite results store: opening (with migrations), recording runs/results/
+// calibrations, and running queries.
+//
+// Every record() is its own committed transaction so an interrupted or crashed run
+// keeps everything measured before the interruption. A Store is one connection and
+// is meant for one thread.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+struct sqlite3;
+
+namespace archbench::results {
+
+// Provenance of one `archbench run`.
+struct RunInfo {
+  std::string host, cpu_model, cpu_flags, onednn_version, onednn_isa, git_sha, build_type,
+      command_line, plugins_json /*JSON array of {name,version,path}*/, suites /*comma list*/;
+  int threads = 0;
+};
+
+// One problem on one backend in one run.
+struct ResultRecord {
+  std::string canonical, variant, kind, params_json, dtype;  // canonical is the problem's key
+  std::string backend, suite, outcome, reason;  // outcome: see kOutcomes
+  std::optional<double> median_s, mean_s, stddev_s, cv, min_s;
+  int64_t iterations = 0, repetitions = 0;
+  std::optional<double> gflops, gbps, tokens_per_s, frac_peak_compute, frac_peak_bandwidth;
+  std::optional<double> nmse, max_abs, max_rel;
+  double flops = 0, bytes = 0, tokens = 0, kv_cache_bytes_per_token = 0;
+  int64_t peak_memory_bytes = 0;
+  std::vector<double> samples;  // raw per-repetition seconds
+};
+
+inline constexpr const char* kOutcomes[] = {"passed",  "failed",  "unimplemented",
+                                            "skipped", "crashed", "timed-out"};
+
+// A measured machine peak, e.g. metric "matmul_f32_gflops", "matmul_bf16_gflops",
+// "memory_bandwidth_gbps".
+struct Calibration {
+  std::string backend, metric, unit;
+  double value = 0;
+  std::string details;
+};
+
+using Cell = std::variant<std::monostate, int64_t, double, std::string>;
+
+struct QueryResult {
+  std::vector<std::string> columns;
+  std::vector<std::vector<Cell>> rows;
+};
+
+class Store {
+ public:
+  // Creates the file if missing, applies missing migrations, WAL, foreign keys,
+  // busy timeout. Unopenable path / not a database / newer schema -> InputError.
+  static Store open_readwrite(const std::string& path);
+  // SQLITE_OPEN_READONLY. Missing file, not an archbench database, or a schema
+  // version other than this build's -> InputError naming the path.
+  static Store open_readonly(const std::string& path);
+
+  Store(Store&& other) noexcept;
+  Store& operator=(Store&& other) noexcept;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  // Inserts a runs row with started_at = now (UTC ISO-8601) and status 'running'.
+  int64_t begin_run(const RunInfo& info);
+  // Upserts the problem, inserts the result and its samples; one transaction,
+  // committed before returning. Returns the results row id.
+  int64_t record(int64_t run_id, const ResultRecord& r);
+  // Sets finished_at = now and status ('completed', 'interrupted', ...).
+  void finish_run(int64_t run_id, const std::string& status);
+
+  // run_id 0 = not tied to a run. The host stored is this machine's hostname.
+  void record_calibration(int64_t run_id_or_0, const Calibration& c);
+  // The newest calibration of this backend/metric measured on this host.
+  std::optional<double> latest_calibration(const std::string& backend,
+                                           const std::string& metric) const;
+
+  // Runs ONE statement. On a read-only store any statement that could write
+  // (including ATTACH/DETACH) is refused with InputError("query is read-only: ...").
+  // SQL errors -> InputError carrying sqlite's message.
+  QueryResult query(const std::string& sql) const;
+  // Same, with positional parameters bound to ?1, ?2, ... (used by leaderboard).
+  QueryResult query(const std::string& sql, const std::vector<Cell>& params) const;
+
+  int schema_version() const;  // PRAGMA user_version
+  const std::string& path() const { return path_; }
+  bool readonly() const { return readonly_; }
+
+ private:
+  Store(sqlite3* db, std::string path, bool readonly);
+  sqlite3* db_ = nullptr;
+  std::string path_;
+  bool readonly_ = false;
+};
+
+}  // namespace archbench::results

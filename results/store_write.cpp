@@ -1,0 +1,134 @@
+// Store's write path: runs, results (+samples) and calibrations, and the
+// calibration lookup that goes with them.
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "harness/errors.hpp"
+#include "results/sqlite_util.hpp"
+#include "results/store.hpp"
+
+namespace archbench::results {
+namespace {
+
+// SQL expression for "now" as UTC ISO-8601 with milliseconds, e.g. 2024-05-01T12:00:00.123Z.
+constexpr const char* kNow = "strftime('%Y-%m-%dT%H:%M:%fZ','now')";
+
+// Calibrations are per machine: a peak measured elsewhere must not scale this
+// machine's results, so they are keyed (and looked up) by hostname.
+std::string this_host() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+void require_writable(bool readonly, const std::string& path, const char* what) {
+  // Programming error (the CLI opens read-write to record), hence not InputError.
+  if (readonly) throw std::logic_error(std::string(what) + " on read-only store " + path);
+}
+
+}  // namespace
+
+int64_t Store::begin_run(const RunInfo& i) {
+  require_writable(readonly_, path_, "begin_run");
+  sql::Stmt st(db_, std::string("INSERT INTO runs (started_at, status, host, cpu_model, cpu_flags, "
+                                "threads, onednn_version, onednn_isa, git_sha, build_type, "
+                                "command_line, plugins_json, suites) VALUES (") +
+                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+  st.bind(1, i.host).bind(2, i.cpu_model).bind(3, i.cpu_flags).bind(4, int64_t{i.threads});
+  st.bind(5, i.onednn_version).bind(6, i.onednn_isa).bind(7, i.git_sha).bind(8, i.build_type);
+  st.bind(9, i.command_line).bind(10, i.plugins_json.empty() ? "[]" : i.plugins_json);
+  st.bind(11, i.suites);
+  st.run();
+  return sqlite3_last_insert_rowid(db_);
+}
+
+int64_t Store::record(int64_t run_id, const ResultRecord& r) {
+  require_writable(readonly_, path_, "record");
+  if (std::find_if(std::begin(kOutcomes), std::end(kOutcomes),
+                   [&](const char* o) { return r.outcome == o; }) == std::end(kOutcomes))
+    throw std::invalid_argument("record: unknown outcome '" + r.outcome + "' for " + r.canonical);
+
+  sql::Transaction tx(db_);
+  {
+    // The canonical string is the problem's identity; the other columns are derived
+    // from it, so refreshing them on conflict only matters if their spelling changed.
+    sql::Stmt up(db_,
+                 "INSERT INTO problems (canonical, variant, kind, dtype, params_json) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(canonical) DO UPDATE SET "
+                 "variant = excluded.variant, kind = excluded.kind, dtype = excluded.dtype, "
+                 "params_json = excluded.params_json");
+    up.bind(1, r.canonical).bind(2, r.variant).bind(3, r.kind).bind(4, r.dtype);
+    up.bind(5, r.params_json.empty() ? "{}" : r.params_json);
+    up.run();
+  }
+  int64_t problem_id = 0;
+  {
+    sql::Stmt get(db_, "SELECT id FROM problems WHERE canonical = ?1");
+    get.bind(1, r.canonical);
+    get.step();
+    problem_id = get.column_int(0);
+  }
+  sql::Stmt ins(db_, std::string(
+      "INSERT INTO results (run_id, problem_id, backend, suite, outcome, reason, median_s, "
+      "mean_s, stddev_s, cv, min_s, iterations, repetitions, gflops, gbps, tokens_per_s, "
+      "frac_peak_compute, frac_peak_bandwidth, nmse, max_abs, max_rel, flops, bytes, tokens, "
+      "kv_cache_bytes_per_token, peak_memory_bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+      "?25, ?26, ") + kNow + ")");
+  ins.bind(1, run_id).bind(2, problem_id).bind(3, r.backend).bind(4, r.suite);
+  ins.bind(5, r.outcome).bind(6, r.reason);
+  ins.bind_opt(7, r.median_s).bind_opt(8, r.mean_s).bind_opt(9, r.stddev_s);
+  ins.bind_opt(10, r.cv).bind_opt(11, r.min_s);
+  ins.bind(12, r.iterations).bind(13, r.repetitions);
+  ins.bind_opt(14, r.gflops).bind_opt(15, r.gbps).bind_opt(16, r.tokens_per_s);
+  ins.bind_opt(17, r.frac_peak_compute).bind_opt(18, r.frac_peak_bandwidth);
+  ins.bind_opt(19, r.nmse).bind_opt(20, r.max_abs).bind_opt(21, r.max_rel);
+  ins.bind(22, r.flops).bind(23, r.bytes).bind(24, r.tokens);
+  ins.bind(25, r.kv_cache_bytes_per_token).bind(26, r.peak_memory_bytes);
+  ins.run();
+  const int64_t result_id = sqlite3_last_insert_rowid(db_);
+
+  sql::Stmt smp(db_, "INSERT INTO samples (result_id, repetition, seconds) VALUES (?1, ?2, ?3)");
+  for (size_t k = 0; k < r.samples.size(); ++k) {
+    smp.bind(1, result_id).bind(2, static_cast<int64_t>(k)).bind(3, r.samples[k]);
+    smp.run();
+    sqlite3_reset(smp.get());
+  }
+  tx.commit();  // durable now: a crash in the next problem keeps this one
+  return result_id;
+}
+
+void Store::finish_run(int64_t run_id, const std::string& status) {
+  require_writable(readonly_, path_, "finish_run");
+  sql::Stmt st(db_, std::string("UPDATE runs SET finished_at = ") + kNow +
+                        ", status = ?2 WHERE id = ?1");
+  st.bind(1, run_id).bind(2, status);
+  st.run();
+  if (sqlite3_changes(db_) != 1)
+    throw std::invalid_argument("finish_run: no run with id " + std::to_string(run_id));
+}
+
+void Store::record_calibration(int64_t run_id_or_0, const Calibration& c) {
+  require_writable(readonly_, path_, "record_calibration");
+  sql::Stmt st(db_, std::string("INSERT INTO calibrations (run_id, created_at, host, backend, "
+                                "metric, unit, value, details) VALUES (?1, ") +
+                        kNow + ", ?2, ?3, ?4, ?5, ?6, ?7)");
+  st.bind(1, run_id_or_0 > 0 ? Cell{run_id_or_0} : Cell{});
+  st.bind(2, this_host()).bind(3, c.backend).bind(4, c.metric).bind(5, c.unit);
+  st.bind(6, c.value).bind(7, c.details);
+  st.run();
+}
+
+std::optional<double> Store::latest_calibration(const std::string& backend,
+                                                const std::string& metric) const {
+  sql::Stmt st(db_, "SELECT value FROM calibrations WHERE host = ?1 AND backend = ?2 "
+                    "AND metric = ?3 ORDER BY id DESC LIMIT 1");
+  st.bind(1, this_host()).bind(2, backend).bind(3, metric);
+  if (!st.step()) return std::nullopt;
+  return sqlite3_column_double(st.get(), 0);
+}
+
+}  // namespace archbench::results
