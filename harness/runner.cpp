@@ -43,7 +43,8 @@ Measurement quickened(Measurement m) {
 
 std::string format_seconds(double s) {
   char text[32];
-  if (s < 1e-3) std::snprintf(text, sizeof text, "%.1f us", s * 1e6);
+  if (s < 1e-6) std::snprintf(text, sizeof text, "%.0f ns", s * 1e9);
+  else if (s < 1e-3) std::snprintf(text, sizeof text, "%.1f us", s * 1e6);
   else if (s < 1) std::snprintf(text, sizeof text, "%.2f ms", s * 1e3);
   else std::snprintf(text, sizeof text, "%.2f s", s);
   return text;

@@ -1,1 +1,109 @@
-// placeholder
+// The harness catches each way a plugin can go wrong (mock plugin
+// "misbehaving"): wrong values, unwritten outputs, out-of-bounds writes, work
+// skipped after the first call, crashes and hangs.
+#include "harness/executor.hpp"
+#include "harness/isolation.hpp"
+#include "harness/problem.hpp"
+#include "harness/record_json.hpp"
+#include "harness/runner.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace archbench;
+
+namespace {
+
+const Registry& mocks() {
+  static Registry registry = test_support::load_from({std::string(ARCHBENCH_MOCK_DIR) + "/misbehaving"});
+  return registry;
+}
+
+results::ResultRecord run_mock(const std::string& variant, bool perf = false) {
+  Measurement m;
+  m.perf = perf;
+  m.repetitions = 2;
+  m.min_time_s = 0.001;
+  m.warmup_s = 0;
+  return execute_problem(parse_problem(variant + ":n4096", mocks()), AB_BACKEND_CPU,
+                         test_support::cpu().host(), m, {});
+}
+
+}  // namespace
+
+TEST_CASE("a correct plugin passes - and is timed", "[harness]") {
+  const auto r = run_mock("mock/copy", true);
+  CHECK(r.outcome == "passed");
+  CHECK(*r.nmse == 0);
+  CHECK(r.samples.size() == 2);
+}
+
+TEST_CASE("wrong values fail on NMSE before any timing", "[harness]") {
+  const auto r = run_mock("mock/wrong", true);
+  CHECK(r.outcome == "failed");
+  CHECK_THAT(r.reason, Catch::Contains("nmse") && Catch::Contains("exceeds the tolerance"));
+  CHECK(r.samples.empty());
+  CHECK(!r.median_s.has_value());
+}
+
+TEST_CASE("an output the plugin never writes fails (outputs are poisoned first)", "[harness]") {
+  const auto r = run_mock("mock/lazy");
+  CHECK(r.outcome == "failed");
+  CHECK_THAT(r.reason, Catch::Contains("NaN"));
+}
+
+TEST_CASE("a write past the end of an output is caught by the guard bytes", "[harness]") {
+  const auto r = run_mock("mock/overrun");
+  CHECK(r.outcome == "failed");
+  CHECK_THAT(r.reason, Catch::Contains("wrote outside tensor 'y'"));
+}
+
+TEST_CASE("a plugin that skips the work after the first call fails its timing", "[harness]") {
+  CHECK(run_mock("mock/once", false).outcome == "passed");  // the first call is right
+  const auto r = run_mock("mock/once", true);
+  CHECK(r.outcome == "failed");
+  CHECK_THAT(r.reason, Catch::Contains("left its outputs unwritten"));
+}
+
+TEST_CASE("Unimplemented from create() is recorded - not failed", "[harness]") {
+  const auto r = run_mock("mock/unimplemented");
+  CHECK(r.outcome == "unimplemented");
+  CHECK_THAT(r.reason, Catch::Contains("mock has no implementation here"));
+}
+
+// Runs children by fork, as the CLI does: like the CLI's parent, this test
+// process must not have run OpenMP before (a forked child cannot use the
+// parent's thread pool). ctest runs each test case in its own process.
+TEST_CASE("a crashing plugin costs one problem: crashed - and the next one runs", "[harness]") {
+  test_support::TempDir tmp;
+  auto store = results::Store::open_readwrite(tmp.file("r.db"));
+  const int64_t run = store.begin_run({});
+  std::vector<PlannedProblem> plan;
+  Measurement m;
+  m.repetitions = 1;
+  m.min_time_s = 0.001;
+  for (const char* text : {"mock/crash:n64", "mock/hang:n64", "mock/copy:n64", "mock/wrong:n64"})
+    plan.push_back({parse_problem(text, mocks()), AB_BACKEND_CPU, "test", m, 2.0});
+  const RunSummary summary = execute_plan(plan, store, run, test_support::cpu().host());
+  CHECK(summary.crashed == 1);
+  CHECK(summary.timed_out == 1);
+  CHECK(summary.passed == 1);
+  CHECK(summary.failed == 1);
+  CHECK(summary.exit_code() == 1);
+  const auto rows = store.query("SELECT p.variant, r.outcome, r.reason FROM results r JOIN problems p ON p.id = r.problem_id ORDER BY r.id");
+  REQUIRE(rows.rows.size() == 4);
+  CHECK(std::get<std::string>(rows.rows[0][1]) == "crashed");
+  CHECK_THAT(std::get<std::string>(rows.rows[0][2]), Catch::Contains("signal 11"));
+  CHECK(std::get<std::string>(rows.rows[1][1]) == "timed-out");
+  CHECK(std::get<std::string>(rows.rows[2][1]) == "passed");
+  CHECK(std::get<std::string>(rows.rows[3][1]) == "failed");
+}
+
+TEST_CASE("result records survive the trip from child to parent unchanged", "[harness]") {
+  const auto r = run_mock("mock/copy", true);
+  const auto back = record_from_json(record_to_json(r));
+  CHECK(record_to_json(back) == record_to_json(r));
+  CHECK(back.samples == r.samples);
+  CHECK(back.median_s == r.median_s);
+  CHECK(!back.frac_peak_compute.has_value());
+}

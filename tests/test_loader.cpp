@@ -1,1 +1,125 @@
-// placeholder
+// Plugin loading: ABI negotiation and each reason a plugin is refused, with
+// the rest of the plugins still loaded.
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+using archbench::Refusal;
+using test_support::load_from;
+using test_support::TempDir;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string mocks = ARCHBENCH_MOCK_DIR;
+const std::string plugins = ARCHBENCH_PLUGIN_DIR;
+
+std::string single_refusal(const std::vector<std::string>& dirs) {
+  std::vector<Refusal> refusals;
+  load_from(dirs, &refusals);
+  REQUIRE(refusals.size() == 1);
+  return refusals[0].line();
+}
+
+// Copies an in-tree plugin folder so a test can damage the copy.
+fs::path copy_plugin(const TempDir& tmp, const std::string& name) {
+  const fs::path target = tmp.path / name;
+  fs::create_directories(target);
+  fs::copy(fs::path(plugins) / name, target, fs::copy_options::recursive);
+  return target;
+}
+
+}  // namespace
+
+TEST_CASE("in-tree plugins load with ABI 1 and register all their variants", "[loader]") {
+  std::vector<Refusal> refusals;
+  auto registry = load_from({plugins}, &refusals);
+  CHECK(refusals.empty());
+  REQUIRE(registry.plugins().size() == 2);
+  for (const auto& p : registry.plugins()) CHECK(p.abi_version == 1);
+  for (const char* name : {"norm/rmsnorm", "norm/layernorm", "ffn/swiglu", "ffn/geglu", "ffn/gelu-mlp"})
+    CHECK(registry.find(name) != nullptr);
+  CHECK(registry.plugin_of(registry.find("ffn/swiglu"))->name == "ffn");
+}
+
+TEST_CASE("a file that is not a shared library is refused and the rest still load", "[loader]") {
+  std::vector<Refusal> refusals;
+  auto registry = load_from({mocks + "/garbage", plugins}, &refusals);
+  REQUIRE(refusals.size() == 1);
+  CHECK_THAT(refusals[0].line(), Catch::StartsWith("refused plugin " + mocks + "/garbage/libgarbage.so: not a loadable shared library"));
+  CHECK(registry.variants().size() == 5);
+}
+
+TEST_CASE("a library without the entry symbol is refused", "[loader]") {
+  CHECK_THAT(single_refusal({mocks + "/no_entry"}),
+             Catch::Contains("libmock_no_entry.so: no entry symbol 'archbench_plugin_entry'"));
+}
+
+TEST_CASE("ABI negotiation: older and newer ranges that do not overlap are refused", "[loader]") {
+  CHECK_THAT(single_refusal({mocks + "/old_abi"}), Catch::Contains("plugin speaks ABI 0..0, host speaks 1..1"));
+  unsetenv("MOCK_NEW_ABI_MIN");
+  CHECK_THAT(single_refusal({mocks + "/new_abi"}), Catch::Contains("plugin speaks ABI 2..4, host speaks 1..1"));
+}
+
+TEST_CASE("ABI negotiation: an overlapping newer plugin settles on the host's version", "[loader]") {
+  setenv("MOCK_NEW_ABI_MIN", "1", 1);
+  std::vector<Refusal> refusals;
+  auto registry = load_from({mocks + "/new_abi"}, &refusals);
+  unsetenv("MOCK_NEW_ABI_MIN");
+  CHECK(refusals.empty());
+  REQUIRE(registry.plugins().size() == 1);
+  CHECK(registry.plugins()[0].abi_version == 1);
+}
+
+TEST_CASE("a variant name registered twice refuses the second plugin", "[loader]") {
+  std::vector<Refusal> refusals;
+  auto registry = load_from({plugins, mocks + "/duplicate"}, &refusals);
+  REQUIRE(refusals.size() == 1);
+  CHECK_THAT(refusals[0].line(), Catch::Contains("libmock_duplicate.so: variant 'norm/rmsnorm' is already registered by plugin norm"));
+  CHECK(registry.plugins().size() == 2);  // norm and ffn keep working
+  CHECK(registry.plugin_of(registry.find("norm/rmsnorm"))->name == "norm");
+}
+
+TEST_CASE("a manifest that disagrees with its library refuses the plugin", "[loader]") {
+  TempDir tmp;
+  const fs::path norm = copy_plugin(tmp, "norm");
+  std::ifstream in(norm / "plugin.json");
+  std::string manifest((std::istreambuf_iterator<char>(in)), {});
+  manifest.replace(manifest.find("\"0.1.0\""), 7, "\"9.9.9\"");
+  std::ofstream(norm / "plugin.json") << manifest;
+  CHECK_THAT(single_refusal({tmp.path.string()}), Catch::Contains("disagrees with the library (manifest: norm 9.9.9"));
+}
+
+TEST_CASE("a manifest whose library is missing is refused - other plugins are unaffected", "[loader]") {
+  TempDir tmp;
+  copy_plugin(tmp, "norm");
+  const fs::path ffn = copy_plugin(tmp, "ffn");
+  fs::remove(ffn / "libarchbench_ffn.so");
+  std::vector<Refusal> refusals;
+  auto registry = load_from({tmp.path.string()}, &refusals);
+  REQUIRE(refusals.size() == 1);
+  CHECK_THAT(refusals[0].line(), Catch::Contains("its library libarchbench_ffn.so is missing"));
+  CHECK(registry.find("ffn/swiglu") == nullptr);
+  CHECK(registry.find("norm/rmsnorm") != nullptr);
+  CHECK(registry.variants().size() == 2);
+}
+
+TEST_CASE("a malformed manifest is refused with the parse error", "[loader]") {
+  TempDir tmp;
+  const fs::path norm = copy_plugin(tmp, "norm");
+  std::ofstream(norm / "plugin.json") << "{ \"name\": \"norm\", ";
+  CHECK_THAT(single_refusal({tmp.path.string()}), Catch::Contains("plugin.json: malformed manifest"));
+}
+
+TEST_CASE("the search path puts --plugin-dir first - then ARCHBENCH_PLUGIN_PATH - then beside the executable", "[loader]") {
+  setenv("ARCHBENCH_PLUGIN_PATH", "/env/a:/env/b", 1);
+  const auto path = archbench::plugin_search_path({"/cli"});
+  unsetenv("ARCHBENCH_PLUGIN_PATH");
+  REQUIRE(path.size() == 4);
+  CHECK(path[0] == "/cli");
+  CHECK(path[1] == "/env/a");
+  CHECK(path[2] == "/env/b");
+  CHECK_THAT(path[3], Catch::EndsWith("/plugins"));
+}

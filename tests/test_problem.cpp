@@ -1,1 +1,83 @@
-// placeholder
+// Canonical problem strings: every in-tree variant round-trips, and bad strings
+// are rejected with a message naming the token and what was expected.
+#include "harness/errors.hpp"
+#include "harness/problem.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+using archbench::InputError;
+using archbench::parse_problem;
+using archbench::Problem;
+
+namespace {
+
+// A problem with every parameter moved off its default (and still valid).
+Problem off_default(const ab_variant& variant, ab_dtype dtype) {
+  Problem p = parse_problem(std::string(variant.name) + ":" + (dtype == AB_DTYPE_BF16 ? "bf16" : "f32") +
+                                ".seed7",
+                            test_support::in_tree());
+  for (uint32_t i = 0; i < variant.param_count; ++i) {
+    const ab_param_spec& spec = variant.params[i];
+    if (spec.type == AB_PARAM_ENUM) p.values[i] = spec.max_value;
+    else if (spec.type == AB_PARAM_INT) p.values[i] = spec.default_value == spec.max_value ? spec.min_value : spec.default_value + 1;
+    else p.values[i] = spec.default_value * 0.5 + spec.min_value * 0.5 + 1.0 / 3.0 * 1e-7;
+  }
+  return p;
+}
+
+}  // namespace
+
+TEST_CASE("every in-tree variant's canonical string parses back to the same problem", "[problem]") {
+  const auto variants = test_support::in_tree().variants();
+  REQUIRE(variants.size() >= 5);
+  for (const ab_variant* variant : variants) {
+    for (ab_dtype dtype : {AB_DTYPE_F32, AB_DTYPE_BF16}) {
+      INFO(variant->name);
+      const Problem original = off_default(*variant, dtype);
+      const std::string canonical = original.canonical();
+      const Problem parsed = parse_problem(canonical, test_support::in_tree());
+      CHECK(parsed.variant == original.variant);
+      CHECK(parsed.values == original.values);  // exact: reals print in shortest round-trip form
+      CHECK(parsed.dtype == dtype);
+      CHECK(parsed.seed == 7);
+      CHECK(parsed.canonical() == canonical);
+      CHECK(canonical.find("seed7") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("problem strings: defaults fill in - any order - canonical order out", "[problem]") {
+  const auto& registry = test_support::in_tree();
+  const Problem p = parse_problem("ffn/swiglu:dff2048.bf16.t16", registry);
+  CHECK(p.canonical() == "ffn/swiglu:t16.dm4096.dff2048.bf16");
+  CHECK(parse_problem("ffn/swiglu", registry).canonical() == "ffn/swiglu:t512.dm4096.dff11008.f32");
+  CHECK(parse_problem("norm/rmsnorm:eps1e-06.res1", registry).canonical() ==
+        "norm/rmsnorm:t512.dm4096.eps1e-06.res1.f32");
+  CHECK(parse_problem("norm/layernorm:eps0p25", registry).canonical() ==
+        "norm/layernorm:t512.dm4096.eps0p25.res0.f32");
+  CHECK(p.shape() == "t16.dm4096.dff2048.bf16");
+  CHECK(p.params_json() == R"({"tokens":16,"d_model":4096,"d_ff":2048,"dtype":"bf16","seed":1})");
+}
+
+TEST_CASE("bad problem strings are refused with the token and what was expected", "[problem]") {
+  const auto& registry = test_support::in_tree();
+  auto message = [&](const std::string& text) {
+    try {
+      parse_problem(text, registry);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  CHECK_THAT(message("ffn/nonesuch:t4"), Catch::Contains("unknown variant 'ffn/nonesuch'"));
+  CHECK_THAT(message("ffn/swiglu:t4.zz9"), Catch::Contains("unknown token 'zz9'") && Catch::Contains("dm<int>"));
+  CHECK_THAT(message("ffn/swiglu:t0"), Catch::Contains("tokens = 0 is outside [1, "));
+  CHECK_THAT(message("ffn/swiglu:t4.t8"), Catch::Contains("'tokens' given twice"));
+  CHECK_THAT(message("ffn/swiglu:t4.5"), Catch::Contains("unknown token '5'"));
+  CHECK_THAT(message("ffn/swiglu:t4..f32"), Catch::Contains("empty token"));
+  CHECK_THAT(message("ffn/swiglu:t1p5"), Catch::Contains("unknown token 't1p5'"));  // not an integer
+  CHECK_THAT(message("norm/rmsnorm:res2"), Catch::Contains("residual = 2 is outside [0, 1]"));
+  CHECK_THAT(message("ffn/swiglu:dm65536.dff65536"), Catch::Contains("must not exceed 2^31"));
+  CHECK_THAT(message("ffn/swiglu:f32.bf16"), Catch::Contains("dtype given twice"));
+}

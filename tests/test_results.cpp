@@ -100,7 +100,7 @@ void raw_exec(const std::string& path, const std::string& sql) {
 
 }  // namespace
 
-TEST_CASE("a fresh database has the latest schema, WAL and foreign keys", "[results]") {
+TEST_CASE("a fresh database has the latest schema - WAL and foreign keys", "[results]") {
   TempDir tmp;
   auto s = Store::open_readwrite(tmp.file("a.db"));
   CHECK(latest_schema_version() >= 1);
@@ -457,7 +457,7 @@ std::vector<std::string> rows_of(const QueryResult& q, const std::string& metric
 
 }  // namespace
 
-TEST_CASE("leaderboard ranks the latest result per problem and backend, if it passed", "[results]") {
+TEST_CASE("leaderboard ranks the latest result per problem and backend - if it passed", "[results]") {
   LeaderboardDb db;
   auto s = Store::open_readonly(db.path);
 

@@ -1,1 +1,107 @@
-// placeholder
+// Suite files: the shipped suites load and expand; malformed ones are refused
+// with file:line:col and what was expected.
+#include "harness/errors.hpp"
+#include "harness/runner.hpp"
+#include "harness/suite.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <set>
+
+using namespace archbench;
+
+namespace {
+
+std::string error_of(const std::string& toml) {
+  static test_support::TempDir tmp;
+  static int counter = 0;
+  const std::string path = tmp.file("suite" + std::to_string(counter++) + ".toml");
+  std::ofstream(path) << toml;
+  try {
+    load_suite(path);
+  } catch (const InputError& e) {
+    const std::string message = e.what();
+    return message.rfind(path, 0) == 0 ? message.substr(path.size()) : "(no path) " + message;
+  }
+  return "(accepted)";
+}
+
+const char* valid_entry = "[[problems]]\nvariant = \"ffn/*\"\n";
+
+}  // namespace
+
+TEST_CASE("the shipped suites load and expand into problems for every variant", "[suite]") {
+  for (const char* name : {"quick", "micro"}) {
+    INFO(name);
+    RunRequest request;
+    request.suites = {name};
+    request.backends = {AB_BACKEND_CPU};
+    const auto plan = plan_run(request, test_support::in_tree());
+    std::set<std::string> variants, dtypes;
+    for (const auto& p : plan) {
+      variants.insert(p.problem.variant->name);
+      dtypes.insert(dtype_name(p.problem.dtype));
+    }
+    CHECK(variants.size() == 5);
+    CHECK(dtypes == std::set<std::string>{"bf16", "f32"});
+  }
+  RunRequest quick;
+  quick.backends = {AB_BACKEND_CPU};  // no suite and no problem: the default "quick"
+  const auto plan = plan_run(quick, test_support::in_tree());
+  CHECK(plan.size() == 14);  // 2 norms x 2 residual x 2 dtypes + 3 ffns x 2 dtypes
+  CHECK(plan[0].suite == "quick");
+  CHECK(plan[0].measurement.repetitions == 5);
+}
+
+TEST_CASE("grids expand as the cartesian product - --variant filters - duplicates run once", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("grid.toml");
+  std::ofstream(path) << "[[problems]]\nvariant = \"norm/*\"\ndtypes = [\"f32\"]\n"
+                         "[problems.params]\ntokens = [8, 16, 8]\nd_model = [64, 128]\n";
+  RunRequest request;
+  request.suites = {path};
+  request.backends = {AB_BACKEND_CPU};
+  CHECK(plan_run(request, test_support::in_tree()).size() == 2 * 2 * 2);  // tokens 8 listed twice
+  request.variant_glob = "norm/rms*";
+  const auto plan = plan_run(request, test_support::in_tree());
+  REQUIRE(plan.size() == 4);
+  CHECK(plan[0].problem.canonical() == "norm/rmsnorm:t8.dm64.eps1e-05.res0.f32");
+}
+
+TEST_CASE("malformed suites are refused with file:line:col and what was expected", "[suite]") {
+  CHECK_THAT(error_of("name = \"x\"\n[[problems]\n"), Catch::Matches(":2:\\d+: .+"));
+  CHECK(error_of("name = 3\n") == ":1:1: a suite needs at least one [[problems]] table");
+  CHECK(error_of("[[problems]]\ndtypes = [\"f32\"]\n") == ":1:1: [[problems]] needs variant = \"kind/name\" (a glob)");
+  CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\ndtypes = [\"f64\"]\n") ==
+        ":3:10: dtype 'f64' is not one of f32, bf16, f16");
+  CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\nbackend = [\"cpu\"]\n") ==
+        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params)");
+  CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = []\n") ==
+        ":4:10: parameter 'tokens' has an empty list");
+  CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = { a = 1 }\n") ==
+        ":4:10: parameter 'tokens' expects a number, a string or a list of them");
+  CHECK(error_of(std::string("[measure]\nrepetitions = 0\n") + valid_entry) ==
+        ":2:15: 'repetitions' expects an integer in [1, 1000]");
+  CHECK(error_of(std::string("[measure]\nmin_time = \"fast\"\n") + valid_entry) ==
+        ":2:12: 'min_time' expects a non-negative number");
+}
+
+TEST_CASE("suite values that the variant's schema rejects name the suite entry", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("bad.toml");
+  std::ofstream(path) << "name = \"bad\"\n\n[[problems]]\nvariant = \"ffn/swiglu\"\n[problems.params]\nwidth = 4\n";
+  RunRequest request;
+  request.suites = {path};
+  request.backends = {AB_BACKEND_CPU};
+  try {
+    plan_run(request, test_support::in_tree());
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()) == path + ":3:1: ffn/swiglu has no parameter 'width'");
+  }
+  std::ofstream(path, std::ios::trunc) << "[[problems]]\nvariant = \"ffn/swiglu\"\n[problems.params]\ntokens = 0\n";
+  CHECK_THROWS_WITH(plan_run(request, test_support::in_tree()), Catch::Contains(":1:1: tokens = 0 is outside"));
+  CHECK_THROWS_WITH(load_suite("no-such-suite"), Catch::Contains("--suite: no suite file 'no-such-suite'"));
+}
