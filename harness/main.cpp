@@ -48,7 +48,8 @@ int main(int argc, char** argv) {
     try {
       return s.handler(context);
     } catch (const archbench::InputError& e) {
-      std::fprintf(stderr, "archbench: %s\n", e.what());
+      const std::string message = e.what();  // some already start with "archbench <command>:"
+      std::fprintf(stderr, "%s%s\n", message.rfind("archbench", 0) == 0 ? "" : "archbench: ", message.c_str());
       return 2;
     } catch (const std::exception& e) {
       std::fprintf(stderr, "archbench: internal error: %s\n", e.what());

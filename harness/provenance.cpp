@@ -34,7 +34,7 @@ std::string command_output(const std::string& command) {
 
 std::string git_revision() {
   const std::string git = "git -C '" + std::string(ARCHBENCH_SOURCE_DIR) + "' ";
-  std::string sha = command_output(git + "rev-parse HEAD 2>/dev/null");
+  std::string sha = command_output(git + "rev-parse --verify -q HEAD 2>/dev/null");
   if (sha.empty()) return "unknown";
   if (!command_output(git + "status --porcelain --untracked-files=no 2>/dev/null").empty()) sha += "-dirty";
   return sha;

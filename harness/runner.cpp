@@ -57,8 +57,11 @@ std::string result_line(const results::ResultRecord& r) {
     std::snprintf(text, sizeof text, "  %s  %.1f GFLOP/s  %.1f GB/s", format_seconds(*r.median_s).c_str(),
                   r.gflops.value_or(0), r.gbps.value_or(0));
     line += text;
-    if (r.frac_peak_compute) {
-      std::snprintf(text, sizeof text, "  %.0f%% of peak", *r.frac_peak_compute * 100);
+    // Both roofline fractions: matmul-heavy work is judged by the first,
+    // streaming work (norms, decode) by the second.
+    if (r.frac_peak_compute || r.frac_peak_bandwidth) {
+      std::snprintf(text, sizeof text, "  (%.0f%% of compute peak, %.0f%% of bandwidth)",
+                    r.frac_peak_compute.value_or(0) * 100, r.frac_peak_bandwidth.value_or(0) * 100);
       line += text;
     }
   }

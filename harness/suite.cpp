@@ -112,6 +112,19 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table) {
   return entry;
 }
 
+// Typos such as `repetition = 3` must not be silently ignored.
+void only_keys(const std::string& path, const toml::table& table, std::initializer_list<const char*> allowed,
+               const char* where) {
+  for (const auto& [key, node] : table) {
+    bool known = false;
+    for (const char* k : allowed) known = known || key.str() == k;
+    if (known) continue;
+    std::string list;
+    for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
+    fail(path, node, "unknown key '" + std::string(key.str()) + "' in " + where + " (expected " + list + ")");
+  }
+}
+
 }  // namespace
 
 std::vector<std::string> suite_search_path() {
@@ -146,6 +159,7 @@ Suite load_suite(const std::string& name_or_path) {
   } catch (const toml::parse_error& e) {
     throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
   }
+  only_keys(path, document, {"name", "description", "measure", "problems"}, "the suite");
   Suite suite;
   suite.path = path;
   suite.name = document["name"].value_or(fs::path(path).stem().string());
@@ -153,6 +167,7 @@ Suite load_suite(const std::string& name_or_path) {
   if (const toml::node* measure_node = document.get("measure")) {
     const toml::table* measure = measure_node->as_table();
     if (!measure) fail(path, *measure_node, "[measure] expects a table");
+    only_keys(path, *measure, {"repetitions", "min_time", "warmup", "timeout"}, "[measure]");
     if (const toml::node* reps = measure->get("repetitions")) {
       auto value = reps->value_exact<int64_t>();
       if (!value || *value < 1 || *value > 1000) fail(path, *reps, "'repetitions' expects an integer in [1, 1000]");

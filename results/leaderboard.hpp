@@ -17,8 +17,9 @@ struct LeaderboardOptions {
   std::optional<int64_t> run_id;  // only this run's results; default: latest per problem
 };
 
-// For each (problem, backend): the latest passed result (highest run id, or from
-// run_id only). Variants are ranked within a group of the same kind, backend and
+// For each (problem, backend): the latest result (highest run id, or from run_id
+// only), ranked only if it passed — a failed re-check drops the problem out
+// rather than leaving an older number standing. Variants are ranked within a group of the same kind, backend and
 // shape (the canonical string after its "variant:" prefix) by the metric, best
 // first. Rows with no value for the metric are listed last with an empty rank.
 // Unknown metric -> InputError listing known_metrics().

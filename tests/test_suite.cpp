@@ -105,3 +105,10 @@ TEST_CASE("suite values that the variant's schema rejects name the suite entry",
   CHECK_THROWS_WITH(plan_run(request, test_support::in_tree()), Catch::Contains(":1:1: tokens = 0 is outside"));
   CHECK_THROWS_WITH(load_suite("no-such-suite"), Catch::Contains("--suite: no suite file 'no-such-suite'"));
 }
+
+TEST_CASE("unknown keys at the top level or in [measure] are refused - not ignored", "[suite]") {
+  CHECK(error_of(std::string("[measure]\nrepetition = 3\n") + valid_entry) ==
+        ":2:14: unknown key 'repetition' in [measure] (expected repetitions, min_time, warmup, timeout)");
+  CHECK(error_of(std::string("nmae = \"x\"\n") + valid_entry) ==
+        ":1:8: unknown key 'nmae' in the suite (expected name, description, measure, problems)");
+}

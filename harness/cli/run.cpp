@@ -43,7 +43,7 @@ int run_command(const Context& context) {
       ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time");
   add_globals(options, globals, true);
   po::variables_map values;
-  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--quick] [--db PATH]",
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--quick] [--fidelity-only] [--threads N] [--plugin-dir DIR]... [--db PATH]",
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
