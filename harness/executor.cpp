@@ -128,7 +128,9 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   tensors.poison_outputs();
   if (ab_status s = variant.execute(instance); s != AB_OK)
     return finish("failed", "execute: " + status_reason(s, nullptr));
-  record.peak_memory_bytes = int64_t(tensors.total_bytes() + (resident_bytes() - std::min(resident_bytes(), resident_before)));
+  const uint64_t resident_after = resident_bytes();
+  record.peak_memory_bytes =
+      int64_t(tensors.total_bytes() + resident_after - std::min(resident_after, resident_before));
   if (auto damaged = tensors.damaged_guards(); !damaged.empty())
     return finish("failed", "wrote outside tensor '" + damaged.front() + "' (guard bytes changed)");
 

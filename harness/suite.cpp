@@ -70,14 +70,23 @@ double positive_number(const std::string& path, const toml::table& table, const 
   return *value;
 }
 
+// Typos such as `repetition = 3` must not be silently ignored.
+void only_keys(const std::string& path, const toml::table& table, std::initializer_list<const char*> allowed,
+               const char* where) {
+  for (const auto& [key, node] : table) {
+    bool known = false;
+    for (const char* k : allowed) known = known || key.str() == k;
+    if (known) continue;
+    std::string list;
+    for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
+    fail(path, node, "unknown key '" + std::string(key.str()) + "' in " + where + " (expected " + list + ")");
+  }
+}
+
 SuiteEntry parse_entry(const std::string& path, const toml::table& table) {
   SuiteEntry entry;
   entry.where = position(path, table.source());
-  for (const auto& [key, node] : table) {
-    const std::string k(key.str());
-    if (k != "variant" && k != "dtypes" && k != "backends" && k != "seed" && k != "params")
-      fail(path, node, "unknown key '" + k + "' in [[problems]] (expected variant, dtypes, backends, seed, params)");
-  }
+  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params"}, "[[problems]]");
   auto variant = table["variant"].value_exact<std::string>();
   if (!variant) throw InputError(entry.where + ": [[problems]] needs variant = \"kind/name\" (a glob)");
   entry.variant_glob = *variant;
@@ -110,19 +119,6 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table) {
     }
   }
   return entry;
-}
-
-// Typos such as `repetition = 3` must not be silently ignored.
-void only_keys(const std::string& path, const toml::table& table, std::initializer_list<const char*> allowed,
-               const char* where) {
-  for (const auto& [key, node] : table) {
-    bool known = false;
-    for (const char* k : allowed) known = known || key.str() == k;
-    if (known) continue;
-    std::string list;
-    for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
-    fail(path, node, "unknown key '" + std::string(key.str()) + "' in " + where + " (expected " + list + ")");
-  }
 }
 
 }  // namespace
