@@ -71,6 +71,8 @@ results::ResultRecord describe_record(const Problem& problem, ab_backend backend
   record.variant = problem.variant->name;
   record.kind = problem.variant->kind;
   record.params_json = problem.params_json();
+  record.workload = problem.workload();
+  record.design = problem.design();
   record.dtype = dtype_name(problem.dtype);
   record.backend = backend_name(backend);
   ab_problem raw = problem.raw();

@@ -159,6 +159,24 @@ std::string Problem::shape() const {
 
 std::string Problem::canonical() const { return std::string(variant->name) + ":" + shape(); }
 
+std::string Problem::workload() const {
+  std::string out;
+  for (uint32_t i = 0; i < variant->param_count; ++i)
+    if (!(variant->params[i].flags & AB_PARAM_FLAG_DESIGN))
+      out += format_value(variant->params[i], values[i]) + ".";
+  out += dtype_name(dtype);
+  if (seed != default_seed) out += ".seed" + std::to_string(seed);
+  return out;
+}
+
+std::string Problem::design() const {
+  std::string tokens;
+  for (uint32_t i = 0; i < variant->param_count; ++i)
+    if (variant->params[i].flags & AB_PARAM_FLAG_DESIGN)
+      tokens += (tokens.empty() ? "" : ".") + format_value(variant->params[i], values[i]);
+  return tokens.empty() ? std::string(variant->name) : std::string(variant->name) + ":" + tokens;
+}
+
 std::string Problem::params_json() const {
   nlohmann::ordered_json out;
   for (uint32_t i = 0; i < variant->param_count; ++i) {

@@ -29,6 +29,11 @@ struct Problem {
 
   ab_problem raw() const;
   std::string canonical() const;
+  // The canonical tokens split in two: the workload (non-design parameters,
+  // dtype, seed) that designs are compared at, and the variant with its design
+  // parameters ("attention/gqa:kvh8.rope...."). See AB_PARAM_FLAG_DESIGN.
+  std::string workload() const;
+  std::string design() const;
   std::string shape() const;        // the canonical string without "variant:"
   std::string params_json() const;  // {"d_model": 4096, ..., "dtype": "f32"}
 };

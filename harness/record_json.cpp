@@ -40,6 +40,7 @@ void visit_fields(Visit&& v) {
 std::string record_to_json(const results::ResultRecord& r) {
   json out = {{"canonical", r.canonical}, {"variant", r.variant}, {"kind", r.kind},
               {"params_json", r.params_json}, {"dtype", r.dtype}, {"backend", r.backend},
+              {"workload", r.workload}, {"design", r.design},
               {"suite", r.suite}, {"outcome", r.outcome}, {"reason", r.reason},
               {"iterations", r.iterations}, {"repetitions", r.repetitions}, {"flops", r.flops},
               {"bytes", r.bytes}, {"tokens", r.tokens},
@@ -56,6 +57,8 @@ results::ResultRecord record_from_json(const std::string& text) {
   r.variant = in.at("variant");
   r.kind = in.at("kind");
   r.params_json = in.at("params_json");
+  r.workload = in.value("workload", "");
+  r.design = in.value("design", "");
   r.dtype = in.at("dtype");
   r.backend = in.at("backend");
   r.suite = in.at("suite");

@@ -50,14 +50,16 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
 
   // Extra columns for context; the ranking metric itself is not repeated.
   std::string extra;
-  for (const char* c : {"tokens_per_s", "gflops", "frac_peak_compute", "nmse"})
+  for (const char* c : {"tokens_per_s", "gflops", "frac_peak_compute", "kv_cache_bytes_per_token", "nmse"})
     if (col != c) extra += std::string(", ") + c;
 
   // ?1 kind, ?2 backend, ?3 run id; NULL means "no filter".
   const std::string sql =
       "WITH latest AS ("
-      " SELECT r.*, p.kind, p.variant,"
-      "  substr(p.canonical, instr(p.canonical, ':') + 1) AS shape,"
+      " SELECT r.*, p.kind,"
+      "  CASE WHEN p.design <> '' THEN p.design ELSE p.variant END AS design,"
+      "  CASE WHEN p.workload <> '' THEN p.workload"
+      "   ELSE substr(p.canonical, instr(p.canonical, ':') + 1) END AS shape,"
       "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend"
       "                     ORDER BY r.run_id DESC, r.id DESC) AS recency"
       " FROM results r JOIN problems p ON p.id = r.problem_id"
@@ -65,18 +67,21 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       // out of the ranking instead of hiding behind an older passing number.
       " WHERE (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
       "  AND (?3 IS NULL OR r.run_id = ?3)"
+      "), filtered AS ("
+      " SELECT * FROM latest WHERE (?4 IS NULL OR shape GLOB ?4)"
       "), ranked AS ("
       " SELECT *, CASE WHEN " + col + " IS NULL THEN NULL ELSE"
       "  RANK() OVER (PARTITION BY kind, backend, shape ORDER BY " + col + " IS NULL, " +
       col + " " + dir + ") END AS rank"
-      " FROM latest WHERE recency = 1 AND outcome = 'passed'"
+      " FROM filtered WHERE recency = 1 AND outcome = 'passed'"
       ")"
-      " SELECT kind, backend, shape, rank, variant, " + col +
+      " SELECT kind, backend, shape, rank, design, " + col +
       ", median_s * 1000.0 AS median_ms" + extra + ", run_id"
-      " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, variant";
+      " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design";
 
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
-  return store.query(sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{}});
+  return store.query(sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{},
+                           opt(o.shape)});
 }
 
 QueryResult list_runs(const Store& store) {

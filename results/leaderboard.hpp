@@ -13,15 +13,17 @@ namespace archbench::results {
 
 struct LeaderboardOptions {
   std::string kind, backend;  // empty = all
+  std::string shape;          // GLOB over the workload, e.g. "prefill.b1.s4096*"; empty = all
   std::string metric = "tokens_per_s";
   std::optional<int64_t> run_id;  // only this run's results; default: latest per problem
 };
 
 // For each (problem, backend): the latest result (highest run id, or from run_id
 // only), ranked only if it passed — a failed re-check drops the problem out
-// rather than leaving an older number standing. Variants are ranked within a group of the same kind, backend and
-// shape (the canonical string after its "variant:" prefix) by the metric, best
-// first. Rows with no value for the metric are listed last with an empty rank.
+// rather than leaving an older number standing. Designs are ranked within a
+// group of the same kind, backend and workload (the canonical tokens that are
+// not design parameters; the whole shape for variants without any) by the
+// metric, best first; the `design` column names the variant and its choices. Rows with no value for the metric are listed last with an empty rank.
 // Unknown metric -> InputError listing known_metrics().
 QueryResult leaderboard(const Store& store, const LeaderboardOptions& opts);
 

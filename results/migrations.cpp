@@ -95,8 +95,16 @@ CREATE TABLE calibrations (
 CREATE INDEX calibrations_lookup ON calibrations(host, backend, metric, id);
 )sql";
 
-// Append v2, v3, ... here.
-constexpr std::array<std::string_view, 1> kMigrations = {kV1};
+// v2: a problem's canonical tokens split into the workload designs are compared
+// at and the design itself (see AB_PARAM_FLAG_DESIGN); '' for rows from v1.
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE problems ADD COLUMN workload TEXT NOT NULL DEFAULT '';
+ALTER TABLE problems ADD COLUMN design TEXT NOT NULL DEFAULT '';
+CREATE INDEX problems_by_workload ON problems(kind, workload);
+)sql";
+
+// Append v3, ... here.
+constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 

@@ -26,6 +26,7 @@ struct RunInfo {
 // One problem on one backend in one run.
 struct ResultRecord {
   std::string canonical, variant, kind, params_json, dtype;  // canonical is the problem's key
+  std::string workload, design;  // the canonical tokens split (Problem::workload/design)
   std::string backend, suite, outcome, reason;  // outcome: see kOutcomes
   std::optional<double> median_s, mean_s, stddev_s, cv, min_s;
   int64_t iterations = 0, repetitions = 0;

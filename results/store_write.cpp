@@ -56,12 +56,14 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
     // The canonical string is the problem's identity; the other columns are derived
     // from it, so refreshing them on conflict only matters if their spelling changed.
     sql::Stmt up(db_,
-                 "INSERT INTO problems (canonical, variant, kind, dtype, params_json) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(canonical) DO UPDATE SET "
+                 "INSERT INTO problems (canonical, variant, kind, dtype, params_json, workload, design) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(canonical) DO UPDATE SET "
                  "variant = excluded.variant, kind = excluded.kind, dtype = excluded.dtype, "
-                 "params_json = excluded.params_json");
+                 "params_json = excluded.params_json, workload = excluded.workload, "
+                 "design = excluded.design");
     up.bind(1, r.canonical).bind(2, r.variant).bind(3, r.kind).bind(4, r.dtype);
     up.bind(5, r.params_json.empty() ? "{}" : r.params_json);
+    up.bind(6, r.workload).bind(7, r.design);
     up.run();
   }
   int64_t problem_id = 0;

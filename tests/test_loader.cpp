@@ -37,9 +37,10 @@ TEST_CASE("in-tree plugins load with ABI 1 and register all their variants", "[l
   std::vector<Refusal> refusals;
   auto registry = load_from({plugins}, &refusals);
   CHECK(refusals.empty());
-  REQUIRE(registry.plugins().size() == 2);
+  REQUIRE(registry.plugins().size() == 3);
   for (const auto& p : registry.plugins()) CHECK(p.abi_version == 1);
-  for (const char* name : {"norm/rmsnorm", "norm/layernorm", "ffn/swiglu", "ffn/geglu", "ffn/gelu-mlp"})
+  for (const char* name : {"norm/rmsnorm", "norm/layernorm", "ffn/swiglu", "ffn/geglu", "ffn/gelu-mlp",
+                           "attention/mha", "attention/gqa", "attention/mqa"})
     CHECK(registry.find(name) != nullptr);
   CHECK(registry.plugin_of(registry.find("ffn/swiglu"))->name == "ffn");
 }
@@ -49,7 +50,7 @@ TEST_CASE("a file that is not a shared library is refused and the rest still loa
   auto registry = load_from({mocks + "/garbage", plugins}, &refusals);
   REQUIRE(refusals.size() == 1);
   CHECK_THAT(refusals[0].line(), Catch::StartsWith("refused plugin " + mocks + "/garbage/libgarbage.so: not a loadable shared library"));
-  CHECK(registry.variants().size() == 5);
+  CHECK(registry.variants().size() == 8);
 }
 
 TEST_CASE("a library without the entry symbol is refused", "[loader]") {
@@ -78,7 +79,7 @@ TEST_CASE("a variant name registered twice refuses the second plugin", "[loader]
   auto registry = load_from({plugins, mocks + "/duplicate"}, &refusals);
   REQUIRE(refusals.size() == 1);
   CHECK_THAT(refusals[0].line(), Catch::Contains("libmock_duplicate.so: variant 'norm/rmsnorm' is already registered by plugin norm"));
-  CHECK(registry.plugins().size() == 2);  // norm and ffn keep working
+  CHECK(registry.plugins().size() == 3);  // norm, ffn and attention keep working
   CHECK(registry.plugin_of(registry.find("norm/rmsnorm"))->name == "norm");
 }
 

@@ -450,7 +450,7 @@ std::vector<std::string> rows_of(const QueryResult& q, const std::string& metric
   std::vector<std::string> out;
   for (size_t i = 0; i < q.rows.size(); ++i)
     out.push_back(at(q, i, "kind") + " " + at(q, i, "backend") + " " + at(q, i, "shape") + " " +
-                  at(q, i, "rank") + " " + at(q, i, "variant") + " " + at(q, i, metric) + " r" +
+                  at(q, i, "rank") + " " + at(q, i, "design") + " " + at(q, i, metric) + " r" +
                   at(q, i, "run_id"));
   return out;
 }
@@ -463,9 +463,10 @@ TEST_CASE("leaderboard ranks the latest result per problem and backend - if it p
 
   SECTION("higher is better (tokens_per_s); failed never ranked, even over an older pass") {
     auto q = leaderboard(s, {});
-    CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "variant",
+    CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "design",
                                                 "tokens_per_s", "median_ms", "gflops",
-                                                "frac_peak_compute", "nmse", "run_id"});
+                                                "frac_peak_compute", "kv_cache_bytes_per_token",
+                                                "nmse", "run_id"});
     CHECK(rows_of(q, "tokens_per_s") == std::vector<std::string>{
                                             "ffn cpu t128.f32 1 swiglu 10 r2",
                                             "ffn cpu t512.f32 1 swiglu 400 r2",

@@ -25,12 +25,13 @@ int leaderboard_command(const Context& context) {
   options.add_options()
       ("kind", po::value(&board.kind), "only this op kind (attention, ffn, norm, ...)")
       ("backend", po::value(&board.backend), "only this backend (cpu, vulkan)")
+      ("shape", po::value(&board.shape), "only workloads matching this glob, e.g. 'prefill.b1.s4096.*'")
       ("metric", po::value(&board.metric), "tokens_per_s (default), gflops, gbps, frac_peak_compute, median_s, kv_cache_bytes_per_token, nmse")
       ("run", po::value(&run), "only this run id (default: the latest result of each problem)")
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--metric M] [--run ID] [--format F] [--db PATH]", context, options, values))
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--run ID] [--format F] [--db PATH]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
   if (values.count("run")) board.run_id = run;

@@ -50,8 +50,12 @@ typedef enum ab_param_type {
   AB_PARAM_ENUM = 2   /* index into `choices` ("a|b|c") */
 } ab_param_type;
 
-/* Param flags. BARE enums print as their value alone ("prefill"), others as key+value. */
+/* Param flags. BARE enums print as their value alone ("prefill"), others as key+value.
+ * DESIGN marks a choice of the design (kv_heads, mask, position scheme, ...)
+ * rather than of the workload (tokens, heads, head_dim, ...): leaderboards rank
+ * designs against each other at equal workloads. */
 #define AB_PARAM_FLAG_BARE 1u
+#define AB_PARAM_FLAG_DESIGN 2u
 
 /* One entry of a variant's parameter schema. `key` is the short token used in
  * canonical problem strings (e.g. "dm" for d_model); keys are unique per variant. */

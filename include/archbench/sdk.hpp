@@ -67,6 +67,14 @@ class Schema {
     add(name, key, AB_PARAM_ENUM, def, 0, count - 1, choices, description,
         bare ? AB_PARAM_FLAG_BARE : 0);
   }
+  // Marks parameters as design choices (AB_PARAM_FLAG_DESIGN), e.g. kv_heads.
+  void mark_design(std::initializer_list<const char*> names) {
+    for (const char* name : names) {
+      const int index = index_of(name);
+      if (index < 0) throw std::logic_error(std::string("no parameter named ") + name);
+      specs_[size_t(index)].flags |= AB_PARAM_FLAG_DESIGN;
+    }
+  }
   int index_of(const char* name) const {
     for (size_t i = 0; i < specs_.size(); ++i)
       if (std::strcmp(specs_[i].name, name) == 0) return int(i);

@@ -1,0 +1,156 @@
+// The attention family on the CPU backend: every variant x mode x option x
+// dtype against the double reference at small, odd sizes; the cost model; the
+// KV-cache accounting; masks that really skip work; and the workload/design
+// split the leaderboard ranks attention designs by.
+#include "harness/executor.hpp"
+#include "harness/fidelity.hpp"
+#include "harness/problem.hpp"
+#include "results/leaderboard.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace archbench;
+
+namespace {
+
+results::ResultRecord check(const std::string& text) {
+  Measurement check_only;
+  check_only.perf = false;
+  const Problem problem = parse_problem(text, test_support::in_tree());
+  return execute_problem(problem, AB_BACKEND_CPU, test_support::cpu().host(), check_only, {});
+}
+
+double median_seconds(const std::string& text) {
+  Measurement m;
+  m.repetitions = 3;
+  m.min_time_s = 0.05;
+  m.warmup_s = 0;
+  const Problem problem = parse_problem(text, test_support::in_tree());
+  const auto r = execute_problem(problem, AB_BACKEND_CPU, test_support::cpu().host(), m, {});
+  REQUIRE(r.outcome == "passed");
+  return *r.median_s;
+}
+
+results::ResultRecord described(const std::string& text) {
+  return describe_record(parse_problem(text, test_support::in_tree()), AB_BACKEND_CPU);
+}
+
+}  // namespace
+
+TEST_CASE("every attention variant - mode - option - dtype matches the double reference", "[attention]") {
+  // 45 tokens: not a multiple of any block size, so every tail path runs.
+  const char* options[] = {"",           ".alibi",          ".nope",    ".rf0p5.theta5e5",
+                           ".window.w7", ".chunk.w16",      ".sink1",   ".cap5",
+                           ".qkn-head",  ".qkn-proj",       ".dm48",    ".dm40.bias1.qkn-head",
+                           ".vhd24",     ".b3.window.w300", ".sink1.cap5.alibi.window.w9"};
+  for (const char* variant : {"attention/mha:h3", "attention/gqa:h8.kvh2", "attention/mqa:h4"})
+    for (const char* mode : {"prefill", "decode"})
+      for (const char* option : options)
+        for (const char* dtype : {"f32", "bf16"}) {
+          std::string text = variant;
+          text.insert(text.find(':') + 1, std::string(mode) + ".s45.");
+          text += std::string(".hd16") + option + "." + dtype;
+          INFO(text);
+          const auto r = check(text);
+          CHECK(r.outcome == "passed");
+          CHECK(r.reason == "");
+          REQUIRE(r.nmse.has_value());
+          CHECK(*r.nmse > 0);
+        }
+}
+
+TEST_CASE("attention across block boundaries: many query and key blocks - head_dim 128", "[attention]") {
+  // Several 256-key blocks and query blocks, a partial last block, GQA groups of 4.
+  for (const char* text : {"attention/gqa:prefill.s700.h8.kvh2.hd128.f32",
+                           "attention/gqa:prefill.s700.h8.kvh2.hd128.bf16",
+                           "attention/gqa:prefill.s700.h8.kvh2.hd128.window.w100.f32",
+                           "attention/gqa:decode.s3000.h8.kvh2.hd128.f32",
+                           "attention/gqa:decode.s3000.h8.kvh2.hd128.chunk.w1000.bf16"}) {
+    INFO(text);
+    const auto r = check(text);
+    CHECK(r.outcome == "passed");
+    CHECK(r.reason == "");
+  }
+}
+
+TEST_CASE("attention problems that break a cross-check are refused with the reason", "[attention]") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"attention/gqa:h32.kvh5", "must divide heads"},
+      {"attention/mha:window", "need span >= 1"},
+      {"attention/mha:w64", "leave it 0 with mask=causal"},
+      {"attention/mha:bias1", "needs d_model > 0"},
+      {"attention/mha:alibi.theta5e5", "position=rope only"},
+      {"attention/mha:hd7", "head_dim must be even"},
+  };
+  for (const auto& [text, why] : cases) {
+    INFO(text);
+    CHECK_THROWS_WITH(parse_problem(text, test_support::in_tree()), Catch::Contains(why));
+  }
+}
+
+TEST_CASE("attention cost model: causal FLOPs - and the KV cache that GQA - MQA and windows save", "[attention]") {
+  // Causal prefill: (seq * (seq + 1) / 2) pairs, each 2 * (hd + vhd) flops per head.
+  const auto causal = described("attention/gqa:prefill.s4096.h32.kvh8.hd128.f32");
+  CHECK(causal.flops == Approx(4096.0 * 4097 / 2 * 32 * 2 * 256));
+  CHECK(causal.tokens == 4096);
+  // Bytes per cached token per layer: kv_heads * (hd + vhd) * element size.
+  CHECK(described("attention/mha:prefill.s4096.h32.hd128.f32").kv_cache_bytes_per_token == 32 * 256 * 4);
+  CHECK(causal.kv_cache_bytes_per_token == 8 * 256 * 4);
+  CHECK(described("attention/mqa:prefill.s4096.h32.hd128.f32").kv_cache_bytes_per_token == 256 * 4);
+  CHECK(described("attention/gqa:prefill.s4096.h32.kvh8.hd128.bf16").kv_cache_bytes_per_token == 8 * 256 * 2);
+  // A window keeps `span` positions whatever the context: per token it shrinks.
+  CHECK(described("attention/gqa:decode.s131071.h32.kvh8.hd128.window.w1024.f32").kv_cache_bytes_per_token ==
+        Approx(8 * 256 * 4 * 1024.0 / 131072));
+  // Decode reads the whole visible cache: bytes dominated by it.
+  const auto decode = described("attention/gqa:decode.s131072.h32.kvh8.hd128.f32");
+  CHECK(decode.bytes > 131072.0 * 8 * 256 * 4);
+  CHECK(decode.bytes < 1.01 * 131073.0 * 8 * 256 * 4);
+}
+
+TEST_CASE("a sliding window skips the key blocks it masks: cost falls with the window", "[attention]") {
+  const double full = median_seconds("attention/mha:prefill.s4096.h2.hd64.f32");
+  const double window = median_seconds("attention/mha:prefill.s4096.h2.hd64.window.w256.f32");
+  INFO("full causal " << full * 1e3 << " ms, window 256: " << window * 1e3 << " ms");
+  // 8.4M visible pairs vs 1.0M: the window must be far cheaper, not just masked.
+  CHECK(full / window > 3.0);
+}
+
+TEST_CASE("attention designs share a workload: MHA - GQA - MQA and masks rank side by side", "[attention]") {
+  const Problem mha = parse_problem("attention/mha:prefill.s512.h8.hd64", test_support::in_tree());
+  const Problem gqa = parse_problem("attention/gqa:prefill.s512.h8.kvh2.hd64.window.w128", test_support::in_tree());
+  const Problem mqa = parse_problem("attention/mqa:prefill.s512.h8.hd64.sink1", test_support::in_tree());
+  CHECK(mha.workload() == "prefill.b1.s512.h8.hd64.vhd0.dm0.f32");
+  CHECK(gqa.workload() == mha.workload());
+  CHECK(mqa.workload() == mha.workload());
+  CHECK(gqa.design() == "attention/gqa:kvh2.rope.theta1e+04.rf1.window.w128.sink0.cap0.qkn-none.bias0");
+  // Variants without design parameters: the workload is the whole shape.
+  const Problem ffn = parse_problem("ffn/swiglu:t32.dm128.dff256", test_support::in_tree());
+  CHECK(ffn.workload() == ffn.canonical().substr(ffn.canonical().find(':') + 1));
+  CHECK(ffn.design() == "ffn/swiglu");
+
+  test_support::TempDir dir;
+  results::Store store = results::Store::open_readwrite(dir.file("board.db"));
+  const int64_t run = store.begin_run({});
+  for (const Problem* p : {&mha, &gqa, &mqa}) {
+    Measurement m;
+    m.repetitions = 2;
+    m.min_time_s = 0.01;
+    m.warmup_s = 0;
+    auto record = execute_problem(*p, AB_BACKEND_CPU, test_support::cpu().host(), m, {});
+    REQUIRE(record.outcome == "passed");
+    store.record(run, record);
+  }
+  results::LeaderboardOptions by_cache;
+  by_cache.kind = "attention";
+  by_cache.metric = "kv_cache_bytes_per_token";
+  by_cache.shape = "prefill.b1.s512.*";
+  const auto board = results::leaderboard(store, by_cache);
+  REQUIRE(board.rows.size() == 3);
+  // One group, ranked by cache bytes per token: GQA with 2 K/V heads and a
+  // 128-token window (256 B), MQA (512 B), MHA (4 KiB).
+  CHECK(std::get<std::string>(board.rows[0][4]).rfind("attention/gqa", 0) == 0);
+  CHECK(std::get<std::string>(board.rows[1][4]).rfind("attention/mqa", 0) == 0);
+  CHECK(std::get<std::string>(board.rows[2][4]).rfind("attention/mha", 0) == 0);
+  for (const auto& row : board.rows) CHECK(std::get<std::string>(row[2]) == mha.workload());
+}
