@@ -135,7 +135,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
           for (const auto& point : entry.points)
             for (ab_dtype dtype : entry.dtypes)
               add(make_problem(*variant, point, dtype, entry.seed, entry.where), backend, suite.name,
-                  suite.measurement, suite.timeout_s);
+                  entry.measurement, entry.timeout_s);
       }
     }
   }

@@ -83,10 +83,30 @@ void only_keys(const std::string& path, const toml::table& table, std::initializ
   }
 }
 
-SuiteEntry parse_entry(const std::string& path, const toml::table& table) {
+// Reads a [measure] table over `measurement` / `timeout_s` (keys it lacks keep their value).
+void parse_measure(const std::string& path, const toml::node& node, const char* where,
+                   Measurement& measurement, double& timeout_s) {
+  const toml::table* measure = node.as_table();
+  if (!measure) fail(path, node, std::string(where) + " expects a table");
+  only_keys(path, *measure, {"repetitions", "min_time", "warmup", "timeout"}, where);
+  if (const toml::node* reps = measure->get("repetitions")) {
+    auto value = reps->value_exact<int64_t>();
+    if (!value || *value < 1 || *value > 1000) fail(path, *reps, "'repetitions' expects an integer in [1, 1000]");
+    measurement.repetitions = int(*value);
+  }
+  measurement.min_time_s = positive_number(path, *measure, "min_time", measurement.min_time_s);
+  measurement.warmup_s = positive_number(path, *measure, "warmup", measurement.warmup_s);
+  timeout_s = positive_number(path, *measure, "timeout", timeout_s);
+}
+
+SuiteEntry parse_entry(const std::string& path, const toml::table& table, const Suite& suite) {
   SuiteEntry entry;
   entry.where = position(path, table.source());
-  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params"}, "[[problems]]");
+  entry.measurement = suite.measurement;
+  entry.timeout_s = suite.timeout_s;
+  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params", "measure"}, "[[problems]]");
+  if (const toml::node* measure = table.get("measure"))
+    parse_measure(path, *measure, "[problems.measure]", entry.measurement, entry.timeout_s);
   auto variant = table["variant"].value_exact<std::string>();
   if (!variant) throw InputError(entry.where + ": [[problems]] needs variant = \"kind/name\" (a glob)");
   entry.variant_glob = *variant;
@@ -160,19 +180,8 @@ Suite load_suite(const std::string& name_or_path) {
   suite.path = path;
   suite.name = document["name"].value_or(fs::path(path).stem().string());
   suite.description = document["description"].value_or(std::string());
-  if (const toml::node* measure_node = document.get("measure")) {
-    const toml::table* measure = measure_node->as_table();
-    if (!measure) fail(path, *measure_node, "[measure] expects a table");
-    only_keys(path, *measure, {"repetitions", "min_time", "warmup", "timeout"}, "[measure]");
-    if (const toml::node* reps = measure->get("repetitions")) {
-      auto value = reps->value_exact<int64_t>();
-      if (!value || *value < 1 || *value > 1000) fail(path, *reps, "'repetitions' expects an integer in [1, 1000]");
-      suite.measurement.repetitions = int(*value);
-    }
-    suite.measurement.min_time_s = positive_number(path, *measure, "min_time", suite.measurement.min_time_s);
-    suite.measurement.warmup_s = positive_number(path, *measure, "warmup", suite.measurement.warmup_s);
-    suite.timeout_s = positive_number(path, *measure, "timeout", suite.timeout_s);
-  }
+  if (const toml::node* measure = document.get("measure"))
+    parse_measure(path, *measure, "[measure]", suite.measurement, suite.timeout_s);
   const toml::node* problems = document.get("problems");
   const toml::array* list = problems ? problems->as_array() : nullptr;
   if (!list || list->empty())
@@ -180,7 +189,7 @@ Suite load_suite(const std::string& name_or_path) {
   for (const toml::node& item : *list) {
     const toml::table* table = item.as_table();
     if (!table) fail(path, item, "each entry of 'problems' must be a table ([[problems]])");
-    suite.entries.push_back(parse_entry(path, *table));
+    suite.entries.push_back(parse_entry(path, *table, suite));
   }
   return suite;
 }

@@ -15,6 +15,8 @@
 //   [problems.params]          # each value a scalar or a list; lists form a grid
 //   tokens = [64, 512]
 //   d_model = 4096
+//   [problems.measure]         # optional: this entry's own [measure] keys (e.g. fewer
+//   repetitions = 2            # repetitions and a longer timeout for 32K-token problems)
 //
 // Errors name file:line:col and what was expected.
 #pragma once
@@ -35,6 +37,8 @@ struct SuiteEntry {
   std::vector<std::string> backends;                      // empty: all in use
   uint64_t seed = 1;
   std::string where;                                      // "file:line:col"
+  Measurement measurement;                                // the suite's, or the entry's own
+  double timeout_s = 600;
 };
 
 struct Suite {
