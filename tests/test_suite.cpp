@@ -33,7 +33,8 @@ const char* valid_entry = "[[problems]]\nvariant = \"ffn/*\"\n";
 }  // namespace
 
 TEST_CASE("the shipped suites load and expand into problems for every variant", "[suite]") {
-  for (const char* name : {"quick", "micro"}) {
+  const std::pair<const char*, size_t> expected_variants[] = {{"quick", 8}, {"micro", 5}, {"attention", 3}};
+  for (const auto& [name, variant_count] : expected_variants) {
     INFO(name);
     RunRequest request;
     request.suites = {name};
@@ -44,15 +45,34 @@ TEST_CASE("the shipped suites load and expand into problems for every variant", 
       variants.insert(p.problem.variant->name);
       dtypes.insert(dtype_name(p.problem.dtype));
     }
-    CHECK(variants.size() == 5);
+    CHECK(variants.size() == variant_count);
     CHECK(dtypes == std::set<std::string>{"bf16", "f32"});
   }
   RunRequest quick;
   quick.backends = {AB_BACKEND_CPU};  // no suite and no problem: the default "quick"
   const auto plan = plan_run(quick, test_support::in_tree());
-  CHECK(plan.size() == 14);  // 2 norms x 2 residual x 2 dtypes + 3 ffns x 2 dtypes
+  // 2 norms x 2 residual x 2 dtypes + 3 ffns x 2 dtypes, then attention:
+  // 2 GQA entries x 2 modes x 2 dtypes + MHA x 2 modes + MQA decode.
+  CHECK(plan.size() == 14 + 8 + 2 + 1);
   CHECK(plan[0].suite == "quick");
   CHECK(plan[0].measurement.repetitions == 5);
+}
+
+TEST_CASE("a [[problems]] entry may override the suite's [measure]", "[suite]") {
+  RunRequest request;
+  request.suites = {"attention"};
+  request.backends = {AB_BACKEND_CPU};
+  size_t long_ones = 0;
+  for (const auto& p : plan_run(request, test_support::in_tree())) {
+    const std::string c = p.problem.canonical();
+    const bool long_causal = c.find("prefill.b1.s32768.h32.kvh8") != std::string::npos &&
+                             c.find(".causal.") != std::string::npos;
+    if (!long_causal) continue;
+    ++long_ones;
+    CHECK(p.measurement.repetitions == 1);
+    CHECK(p.timeout_s == 3600);
+  }
+  CHECK(long_ones == 2);  // f32 and bf16
 }
 
 TEST_CASE("grids expand as the cartesian product - --variant filters - duplicates run once", "[suite]") {
@@ -77,7 +97,7 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\ndtypes = [\"f64\"]\n") ==
         ":3:10: dtype 'f64' is not one of f32, bf16, f16");
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\nbackend = [\"cpu\"]\n") ==
-        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params)");
+        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params, measure)");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = []\n") ==
         ":4:10: parameter 'tokens' has an empty list");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = { a = 1 }\n") ==
