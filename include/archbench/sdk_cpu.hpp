@@ -80,9 +80,11 @@ bool has_implementation(MakePd&& make) {
 // True when oneDNN's chosen implementation is JIT-generated code. On some ISAs
 // a primitive exists for a dtype only as a portable C++ fallback ("ref",
 // "simple_..."), often 100x slower; a plugin may then prefer another path.
+// brgemm ("brg:...") implementations are JIT-generated too.
 template <class PrimitiveDesc>
 bool is_jit(const PrimitiveDesc& pd) {
-  return std::string(pd.impl_info_str()).find("jit") != std::string::npos;
+  const std::string impl = pd.impl_info_str();
+  return impl.find("jit") != std::string::npos || impl.rfind("brg", 0) == 0;
 }
 
 // bf16 <-> f32 for plain buffers, vectorized and threaded. oneDNN 2.6's

@@ -24,29 +24,14 @@ struct Partial {
   std::vector<float> max, sum, out;    // per query row of the group; out: group x v_head_dim
 };
 
-// 16-float vectors through GCC's vector extensions: one AVX-512 register,
-// two AVX2 registers, or four SSE registers, whatever the build targets.
-typedef float vf16 __attribute__((vector_size(64), aligned(4)));
-typedef float vf8 __attribute__((vector_size(32), aligned(4)));
-typedef float vf4 __attribute__((vector_size(16), aligned(4)));
-typedef uint16_t vh16 __attribute__((vector_size(32), aligned(2)));
-typedef uint32_t vu16 __attribute__((vector_size(64)));
-constexpr int64_t kLanes = 16;
-// Rows ahead to prefetch: the hardware prefetcher alone left half the
-// bandwidth unused on the 2-core EPYC VM this was tuned on.
-constexpr int64_t kPrefetchRows = 32;
+using vmath::horizontal_sum;
+using vmath::kLanes;
+using vmath::load16;
+using vmath::vf16;
 
-inline vf16 load16(const float* p) { return *reinterpret_cast<const vf16*>(p); }
-inline vf16 load16(const uint16_t* p) {
-  const vu16 wide = __builtin_convertvector(*reinterpret_cast<const vh16*>(p), vu16) << 16;
-  return (vf16)wide;  // same-size vector cast: a bit cast
-}
-inline float horizontal_sum(vf16 v) {
-  const vf8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
-                __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-  const vf4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
-  return (b[0] + b[2]) + (b[1] + b[3]);
-}
+// Rows ahead to prefetch: with the hardware prefetcher alone a decode read
+// the cache at two thirds of the rate it reaches with this (2-core EPYC VM).
+constexpr int64_t kPrefetchRows = 32;
 
 // scores[r * kKeyBlock + c] = q_r . key_c for R queries (a compile-time count,
 // so the accumulators stay in registers) and `n` keys read in order, two keys
@@ -158,9 +143,7 @@ void attend_range(const Shape& s, const float* q, const E* k_head, const E* v_he
         const int64_t row = r0 + r, h = g * group + row;
         float* sr = scores + r * kKeyBlock;
         rules.transform(sr, n, i, p0, h);
-        float block_max = sr[0];
-#pragma omp simd reduction(max : block_max)
-        for (int64_t c = 1; c < n; ++c) block_max = std::max(block_max, sr[c]);
+        const float block_max = vmath::max_of(sr, n);
         float* out = part.out.data() + row * vhd;
         if (block_max > part.max[size_t(row)]) {
           const float alpha = vmath::exp_nonpositive(part.max[size_t(row)] - block_max);

@@ -12,11 +12,12 @@
 // stream with its own scratchpad; the threads split the blocks dynamically,
 // largest first (causal blocks grow with the token index).
 //
-// Why P V goes to a tile instead of using a sum post-op: oneDNN 2.6.3 shares
-// one brgemm kernel between a matmul with a sum post-op and one without when
-// their shapes match (here whenever keys per block == v_head_dim), so Q K^T
-// silently started accumulating. The host merge costs one pass over O per
-// block and also applies the online-softmax rescale in that same pass.
+// Why P V goes to a scratch tile instead of accumulating into O with a sum
+// post-op: with oneDNN 2.6.3, once a matmul with a sum post-op has run, a
+// plain matmul on the same thread (Q K^T here) can come out accumulated too,
+// whatever the shapes (tests/test_attention.cpp catches it). The host merge
+// costs one pass over O per block and applies the online-softmax rescale in
+// that same pass.
 #include "cpu_kernels.hpp"
 #include "vector_math.hpp"
 
@@ -35,6 +36,17 @@ namespace {
 
 constexpr int64_t kTargetRows = 512;  // query rows per block (tokens x group)
 constexpr int64_t kKeyBlock = 256;    // keys per block: S tile of 512 x 256 floats = 512 KiB (L2)
+
+// Windows and chunks shrink the blocks so that the masked part of the tiles
+// at a window's two ends stays small next to the span itself.
+int64_t block_tokens_for(const Shape& s) {
+  const int64_t full = std::max<int64_t>(1, kTargetRows / s.group());
+  return s.mask == Mask::causal ? full : std::clamp<int64_t>(s.span / 4, 1, full);
+}
+int64_t key_block_for(const Shape& s) {
+  if (s.mask == Mask::causal) return kKeyBlock;
+  return std::clamp<int64_t>((s.span / 2 + 63) / 64 * 64, 64, kKeyBlock);
+}
 
 struct TilePrimitives {
   dnnl::matmul scores, accumulate;
@@ -55,7 +67,7 @@ struct FlashPrefill::Impl {
   dnnl::engine engine;
   dt compute;
   int threads;
-  int64_t group, block_tokens, rows_full;
+  int64_t group, block_tokens, key_block, rows_full;
   std::map<std::pair<int64_t, int64_t>, TilePrimitives> tiles;  // (rows, keys) -> primitives
   std::vector<ThreadState> state;
   size_t scratchpad_bytes = 0;
@@ -67,8 +79,8 @@ struct FlashPrefill::Impl {
     TilePrimitives t;
     t.q = memory::desc({rows, hd}, compute, {hd, 1});
     t.k = memory::desc({hd, keys}, compute, {1, hd});  // K block read as K^T, no copy
-    t.s = memory::desc({rows, keys}, dt::f32, {kKeyBlock, 1});
-    t.p = memory::desc({rows, keys}, compute, {kKeyBlock, 1});
+    t.s = memory::desc({rows, keys}, dt::f32, {key_block, 1});
+    t.p = memory::desc({rows, keys}, compute, {key_block, 1});
     t.v = memory::desc({keys, vhd}, compute, {vhd, 1});
     t.o = memory::desc({rows, vhd}, dt::f32, {vhd, 1});
     dnnl::primitive_attr attr;
@@ -113,9 +125,9 @@ struct FlashPrefill::Impl {
       th.row_sum[r] = rules.sinks ? 1.0f : 0.0f;  // the sink's own e^(sink - max)
     }
     const int64_t last = t0 + tokens - 1;  // prefill: token index == position
-    const int64_t first_key = shape.first_visible(t0) / kKeyBlock * kKeyBlock;
-    for (int64_t j0 = first_key; j0 <= last; j0 += kKeyBlock) {
-      const int64_t keys_here = std::min(kKeyBlock, T - j0);
+    const int64_t first_key = shape.first_visible(t0) / key_block * key_block;
+    for (int64_t j0 = first_key; j0 <= last; j0 += key_block) {
+      const int64_t keys_here = std::min(key_block, T - j0);
       const TilePrimitives& tile = tiles.at({rows, keys_here});
       float* s = th.scores.data();
       execute(tile, tile.scores, th, tile.q, q, tile.k,
@@ -123,16 +135,16 @@ struct FlashPrefill::Impl {
       th.stream.wait();
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t i = t0 + r / group, h = g * group + r % group;
-        float* srow = s + r * kKeyBlock;
+        float* srow = s + r * key_block;
         const int64_t lo = std::clamp<int64_t>(shape.first_visible(i) - j0, 0, keys_here);
         const int64_t hi = std::clamp<int64_t>(i - j0 + 1, 0, keys_here);
-          th.rescale[r] = softmax_row(srow, keys_here, lo, hi, i, j0, h, rules, th.row_max[r],
-                                    th.row_sum[r], th.probabilities_bf16.data() + r * kKeyBlock);
+        th.rescale[r] = softmax_row(srow, keys_here, lo, hi, i, j0, h, rules, th.row_max[r],
+                                    th.row_sum[r], th.probabilities_bf16.data() + r * key_block);
       }
       const void* p = compute == dt::f32 ? static_cast<const void*>(s)
                                          : static_cast<const void*>(th.probabilities_bf16.data());
-      execute(tile, tile.accumulate, th, tile.p, p, tile.v,
-              values + (head_row + j0) * vhd * element(), tile.o, th.tile.data());
+      const uint8_t* v = values + (head_row + j0) * vhd * element();
+      execute(tile, tile.accumulate, th, tile.p, p, tile.v, v, tile.o, th.tile.data());
       th.stream.wait();
       for (int64_t r = 0; r < rows; ++r) {
         float* o = out + r * vhd;
@@ -163,9 +175,7 @@ struct FlashPrefill::Impl {
       return 1.0f;
     }
     rules.transform(s + lo, hi - lo, i, j0 + lo, h);
-    float block_max = s[lo];
-#pragma omp simd reduction(max : block_max)
-    for (int64_t c = lo + 1; c < hi; ++c) block_max = std::max(block_max, s[c]);
+    const float block_max = vmath::max_of(s + lo, hi - lo);
     float alpha = 1.0f;
     if (block_max > row_max) {
       alpha = vmath::exp_nonpositive(row_max - block_max);
@@ -174,22 +184,26 @@ struct FlashPrefill::Impl {
     }
     const float m = row_max;
     float sum = 0;
+    if (to_bf16) {  // probabilities go straight to the bf16 operand of P V
 #pragma omp simd reduction(+ : sum)
-    for (int64_t c = lo; c < hi; ++c) {
-      const float p = vmath::exp_nonpositive(s[c] - m);
-      s[c] = p;
-      sum += p;
-    }
-    row_sum += sum;
-    if (to_bf16) {
-      for (int64_t c = 0; c < keys; ++c) {
-        const float p = (c >= lo && c < hi) ? s[c] : 0.0f;
+      for (int64_t c = lo; c < hi; ++c) {
+        const float p = vmath::exp_nonpositive(s[c] - m);
         vmath::store(p_bf16 + c, p);
+        sum += p;
       }
+      std::fill(p_bf16, p_bf16 + lo, uint16_t(0));
+      std::fill(p_bf16 + hi, p_bf16 + keys, uint16_t(0));
     } else {
+#pragma omp simd reduction(+ : sum)
+      for (int64_t c = lo; c < hi; ++c) {
+        const float p = vmath::exp_nonpositive(s[c] - m);
+        s[c] = p;
+        sum += p;
+      }
       std::fill(s, s + lo, 0.0f);
       std::fill(s + hi, s + keys, 0.0f);
     }
+    row_sum += sum;
     return alpha;
   }
 };
@@ -202,28 +216,29 @@ FlashPrefill::FlashPrefill(const Shape& shape, const dnnl::engine& engine, dt co
   m.compute = compute;
   m.threads = std::max(1, threads);
   m.group = shape.group();
-  m.block_tokens = std::max<int64_t>(1, kTargetRows / m.group);
+  m.block_tokens = block_tokens_for(shape);
+  m.key_block = key_block_for(shape);
   m.rows_full = m.block_tokens * m.group;
   const int64_t T = shape.tokens();
   // Tile shapes: full blocks, plus the tails where T is not a multiple.
   std::vector<int64_t> row_counts{std::min(m.block_tokens, T) * m.group};
   if (T > m.block_tokens && T % m.block_tokens) row_counts.push_back((T % m.block_tokens) * m.group);
-  std::vector<int64_t> key_counts{std::min(kKeyBlock, T)};
-  if (T > kKeyBlock && T % kKeyBlock) key_counts.push_back(T % kKeyBlock);
+  std::vector<int64_t> key_counts{std::min(m.key_block, T)};
+  if (T > m.key_block && T % m.key_block) key_counts.push_back(T % m.key_block);
   for (int64_t rows : row_counts)
     for (int64_t keys : key_counts) m.tiles.emplace(std::make_pair(rows, keys), m.make_tile(rows, keys));
   m.state.resize(size_t(m.threads));
   for (ThreadState& th : m.state) {
     th.stream = dnnl::stream(engine);
     th.scratchpad.assign(std::max<size_t>(m.scratchpad_bytes, 1), 0);
-    th.scores.assign(size_t(m.rows_full * kKeyBlock), 0.0f);
+    th.scores.assign(size_t(m.rows_full * m.key_block), 0.0f);
     th.out.assign(size_t(m.rows_full * shape.v_head_dim), 0.0f);
     th.tile.assign(th.out.size(), 0.0f);
     th.rescale.assign(size_t(m.rows_full), 1.0f);
     th.row_max.assign(size_t(m.rows_full), 0.0f);
     th.row_sum.assign(size_t(m.rows_full), 0.0f);
     th.row.assign(size_t(shape.v_head_dim), 0.0f);
-    if (compute == dt::bf16) th.probabilities_bf16.assign(size_t(m.rows_full * kKeyBlock), 0);
+    if (compute == dt::bf16) th.probabilities_bf16.assign(size_t(m.rows_full * m.key_block), 0);
   }
 }
 

@@ -40,6 +40,45 @@ inline float tanh(float x) {
   return x < 0 ? -magnitude : magnitude;
 }
 
+// 16-float vectors through GCC's vector extensions: one AVX-512 register,
+// two AVX2 registers, or four SSE registers, whatever the build targets.
+// aligned(4): loads and stores through them may be unaligned.
+typedef float vf16 __attribute__((vector_size(64), aligned(4)));
+typedef float vf8 __attribute__((vector_size(32), aligned(4)));
+typedef float vf4 __attribute__((vector_size(16), aligned(4)));
+typedef uint16_t vh16 __attribute__((vector_size(32), aligned(2)));
+typedef uint32_t vu16 __attribute__((vector_size(64)));
+constexpr int64_t kLanes = 16;
+
+inline vf16 load16(const float* p) { return *reinterpret_cast<const vf16*>(p); }
+inline vf16 load16(const uint16_t* p) {
+  const vu16 wide = __builtin_convertvector(*reinterpret_cast<const vh16*>(p), vu16) << 16;
+  return (vf16)wide;  // same-size vector cast: a bit cast
+}
+inline float horizontal_sum(vf16 v) {
+  const vf8 a = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7) +
+                __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+  const vf4 b = __builtin_shufflevector(a, a, 0, 1, 2, 3) + __builtin_shufflevector(a, a, 4, 5, 6, 7);
+  return (b[0] + b[2]) + (b[1] + b[3]);
+}
+
+// max of x[0..n), n >= 1, sixteen lanes at a time (a plain max reduction
+// stays scalar without -ffast-math).
+inline float max_of(const float* x, int64_t n) {
+  float out = x[0];
+  int64_t i = 0;
+  if (n >= kLanes) {
+    vf16 lanes = load16(x);
+    for (i = kLanes; i + kLanes <= n; i += kLanes) {
+      const vf16 v = load16(x + i);
+      lanes = v > lanes ? v : lanes;
+    }
+    for (int l = 0; l < kLanes; ++l) out = lanes[l] > out ? lanes[l] : out;
+  }
+  for (; i < n; ++i) out = x[i] > out ? x[i] : out;
+  return out;
+}
+
 inline float load(const float* p) { return *p; }
 inline float load(const uint16_t* p) {
   const uint32_t bits = uint32_t(*p) << 16;
