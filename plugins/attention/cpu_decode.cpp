@@ -88,40 +88,41 @@ void block_scores(const float* q, int64_t rows, const E* keys, int64_t n, int64_
   for (; r < rows; ++r) block_scores_fixed<1>(q + r * hd, keys, n, hd, scores + r * kKeyBlock);
 }
 
-// out[r] += sum_c p[r * kKeyBlock + c] * value_c, reading the value rows in
-// order (the cache streams from memory) two at a time, so each output chunk
-// (in L1) is loaded and stored once per two keys.
+// out[r] += sum_c p[r * kKeyBlock + c] * value_c for R rows (compile-time, so
+// the accumulators stay in registers), 16 value rows (8 KiB, L1) at a time:
+// each output chunk is loaded and stored once per 16 keys, not once per key.
+template <int R, class E>
+void block_values_fixed(const float* p, const E* values, int64_t n, int64_t vhd, float* out) {
+  constexpr int64_t kSub = 16;
+  const int64_t vector_end = vhd / kLanes * kLanes;
+  for (int64_t c0 = 0; c0 < n; c0 += kSub) {
+    const int64_t count = std::min(kSub, n - c0);
+    for (int64_t d = 0; d < vector_end; d += kLanes) {
+      vf16 acc[R];
+      for (int r = 0; r < R; ++r) acc[r] = load16(out + r * vhd + d);
+      for (int64_t c = 0; c < count; ++c) {
+        const E* row = values + (c0 + c) * vhd + d;
+        __builtin_prefetch(row + kPrefetchRows * vhd);
+        const vf16 v = load16(row);
+        for (int r = 0; r < R; ++r) acc[r] += p[r * kKeyBlock + c0 + c] * v;
+      }
+      for (int r = 0; r < R; ++r) *reinterpret_cast<vf16*>(out + r * vhd + d) = acc[r];
+    }
+  }
+  for (int64_t c = 0; c < n; ++c)
+    for (int64_t d = vector_end; d < vhd; ++d) {
+      const float v = vmath::load(values + c * vhd + d);
+      for (int r = 0; r < R; ++r) out[r * vhd + d] += p[r * kKeyBlock + c] * v;
+    }
+}
+
 template <class E>
 void block_values(const float* p, int64_t rows, const E* values, int64_t n, int64_t vhd,
                   float* out) {
-  const int64_t vector_end = vhd / kLanes * kLanes;
-  int64_t c = 0;
-  for (; c + 2 <= n; c += 2) {
-    const E* value = values + c * vhd;
-    for (int64_t d = 0; d < vector_end; d += kLanes) {
-      __builtin_prefetch(value + kPrefetchRows * vhd + d);
-      __builtin_prefetch(value + (kPrefetchRows + 1) * vhd + d);
-      const vf16 v0 = load16(value + d), v1 = load16(value + vhd + d);
-      for (int64_t r = 0; r < rows; ++r) {
-        const float* pr = p + r * kKeyBlock + c;
-        vf16* o = reinterpret_cast<vf16*>(out + r * vhd + d);
-        *o += pr[0] * v0 + pr[1] * v1;
-      }
-    }
-  }
-  for (; c < n; ++c) {
-    const E* value = values + c * vhd;
-    for (int64_t d = 0; d < vector_end; d += kLanes) {
-      const vf16 v = load16(value + d);
-      for (int64_t r = 0; r < rows; ++r)
-        *reinterpret_cast<vf16*>(out + r * vhd + d) += p[r * kKeyBlock + c] * v;
-    }
-  }
-  for (int64_t key = 0; key < n; ++key)
-    for (int64_t d = vector_end; d < vhd; ++d) {
-      const float v = vmath::load(values + key * vhd + d);
-      for (int64_t r = 0; r < rows; ++r) out[r * vhd + d] += p[r * kKeyBlock + key] * v;
-    }
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) block_values_fixed<4>(p + r * kKeyBlock, values, n, vhd, out + r * vhd);
+  for (; r + 2 <= rows; r += 2) block_values_fixed<2>(p + r * kKeyBlock, values, n, vhd, out + r * vhd);
+  for (; r < rows; ++r) block_values_fixed<1>(p + r * kKeyBlock, values, n, vhd, out + r * vhd);
 }
 
 // Online softmax over cached positions [begin, end) for the group's queries.
