@@ -95,6 +95,8 @@ void parse_measure(const std::string& path, const toml::node& node, const char* 
     measurement.repetitions = int(*value);
   }
   measurement.min_time_s = positive_number(path, *measure, "min_time", measurement.min_time_s);
+  if (measurement.min_time_s <= 0)  // Google Benchmark aborts on a zero minimum time
+    fail(path, *measure->get("min_time"), "'min_time' expects a positive number of seconds");
   measurement.warmup_s = positive_number(path, *measure, "warmup", measurement.warmup_s);
   timeout_s = positive_number(path, *measure, "timeout", timeout_s);
 }

@@ -106,6 +106,12 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
         ":2:15: 'repetitions' expects an integer in [1, 1000]");
   CHECK(error_of(std::string("[measure]\nmin_time = \"fast\"\n") + valid_entry) ==
         ":2:12: 'min_time' expects a non-negative number");
+  CHECK(error_of(std::string("[measure]\nmin_time = 0\n") + valid_entry) ==
+        ":2:12: 'min_time' expects a positive number of seconds");
+  CHECK(error_of(std::string(valid_entry) + "[problems.measure]\ntimeout = -1\n") ==
+        ":4:11: 'timeout' expects a non-negative number");
+  CHECK(error_of(std::string(valid_entry) + "[problems.measure]\nreps = 2\n") ==
+        ":4:8: unknown key 'reps' in [problems.measure] (expected repetitions, min_time, warmup, timeout)");
 }
 
 TEST_CASE("suite values that the variant's schema rejects name the suite entry", "[suite]") {
