@@ -50,10 +50,14 @@ void list_variants(const Registry& registry) {
     for (uint32_t i = 0; i < v->param_count; ++i) {
       const ab_param_spec& p = v->params[i];
       std::string def;
+      char number[32];
+      std::snprintf(number, sizeof number, "%.10g", p.default_value);
       if (p.type == AB_PARAM_ENUM) def = enum_choices(p).at(size_t(p.default_value)) + " of " + p.choices;
-      else def = std::to_string(p.default_value).substr(0, std::to_string(p.default_value).find_last_not_of("0.") + 1);
-      if (def.empty()) def = "0";
-      std::printf("    %-12s key %-5s default %-14s %s\n", p.name, p.key, def.c_str(), p.description ? p.description : "");
+      else def = number;
+      // Design parameters (AB_PARAM_FLAG_DESIGN) are what leaderboards compare at equal workloads.
+      const char* role = (p.flags & AB_PARAM_FLAG_DESIGN) ? "design  " : "workload";
+      std::printf("    %-14s key %-6s %s default %-14s %s\n", p.name, p.key, role, def.c_str(),
+                  p.description ? p.description : "");
     }
   }
 }

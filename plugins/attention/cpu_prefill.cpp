@@ -7,7 +7,7 @@
 // hides are never touched: a sliding window costs O(seq * window), not O(seq^2).
 //
 // The query block holds every query head of one K/V head (rows ordered token,
-// head), so GQA/MQA reuse each key tile across the group, and M stays ~256 rows
+// head), so GQA/MQA reuse each key tile across the group, and M stays ~512 rows
 // whatever the grouping. Each thread runs single-threaded primitives on its own
 // stream with its own scratchpad; the threads split the blocks dynamically,
 // largest first (causal blocks grow with the token index).
@@ -94,9 +94,10 @@ struct FlashPrefill::Impl {
     return t;
   }
 
-  void execute(const TilePrimitives& t, const dnnl::matmul& primitive, ThreadState& th,
-               const memory::desc& src_desc, const void* src, const memory::desc& wei_desc,
-               const void* wei, const memory::desc& dst_desc, void* dst) {
+  // One tile product on this thread's stream, with this thread's scratchpad.
+  void execute(const dnnl::matmul& primitive, ThreadState& th, const memory::desc& src_desc,
+               const void* src, const memory::desc& wei_desc, const void* wei,
+               const memory::desc& dst_desc, void* dst) {
     memory src_m(src_desc, engine, const_cast<void*>(src));
     memory wei_m(wei_desc, engine, const_cast<void*>(wei));
     memory dst_m(dst_desc, engine, dst);
@@ -106,7 +107,6 @@ struct FlashPrefill::Impl {
                                   {DNNL_ARG_WEIGHTS, wei_m},
                                   {DNNL_ARG_DST, dst_m},
                                   {DNNL_ARG_SCRATCHPAD, pad}});
-    (void)t;
   }
 
   // One block of query tokens [t0, t0 + tokens) of K/V head g of sequence b.
@@ -130,8 +130,7 @@ struct FlashPrefill::Impl {
       const int64_t keys_here = std::min(key_block, T - j0);
       const TilePrimitives& tile = tiles.at({rows, keys_here});
       float* s = th.scores.data();
-      execute(tile, tile.scores, th, tile.q, q, tile.k,
-              keys + (head_row + j0) * hd * element(), tile.s, s);
+      execute(tile.scores, th, tile.q, q, tile.k, keys + (head_row + j0) * hd * element(), tile.s, s);
       th.stream.wait();
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t i = t0 + r / group, h = g * group + r % group;
@@ -144,7 +143,7 @@ struct FlashPrefill::Impl {
       const void* p = compute == dt::f32 ? static_cast<const void*>(s)
                                          : static_cast<const void*>(th.probabilities_bf16.data());
       const uint8_t* v = values + (head_row + j0) * vhd * element();
-      execute(tile, tile.accumulate, th, tile.p, p, tile.v, v, tile.o, th.tile.data());
+      execute(tile.accumulate, th, tile.p, p, tile.v, v, tile.o, th.tile.data());
       th.stream.wait();
       for (int64_t r = 0; r < rows; ++r) {
         float* o = out + r * vhd;
