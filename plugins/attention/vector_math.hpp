@@ -1,5 +1,7 @@
-// exp and tanh written so that the compiler vectorizes loops that call them
-// (plain float code, no calls into libm, no branches), plus bf16 loads.
+// The attention kernels' small vector toolkit: exp and tanh written so that
+// the compiler vectorizes loops that call them (plain float code, no calls
+// into libm, no branches), a vector max, bf16 loads/stores, and 16-lane
+// vectors (GCC vector extensions) for the hand-vectorized decode.
 //
 // std::exp does not vectorize without -ffast-math, and the softmax evaluates
 // one exp per visible score: with libm the softmax, not the matmuls, would
