@@ -148,33 +148,32 @@ ab_problem Problem::raw() const {
   return out;
 }
 
-std::string Problem::shape() const {
+// The canonical tokens ("dm4096.") of the parameters in `part`, in schema order.
+std::string Problem::tokens(Part part) const {
   std::string out;
-  for (uint32_t i = 0; i < variant->param_count; ++i)
-    out += format_value(variant->params[i], values[i]) + ".";
-  out += dtype_name(dtype);
-  if (seed != default_seed) out += ".seed" + std::to_string(seed);
+  for (uint32_t i = 0; i < variant->param_count; ++i) {
+    const bool design = variant->params[i].flags & AB_PARAM_FLAG_DESIGN;
+    if (part == Part::all || design == (part == Part::design))
+      out += format_value(variant->params[i], values[i]) + ".";
+  }
   return out;
 }
+
+std::string Problem::dtype_and_seed() const {
+  return dtype_name(dtype) + (seed != default_seed ? ".seed" + std::to_string(seed) : "");
+}
+
+std::string Problem::shape() const { return tokens(Part::all) + dtype_and_seed(); }
 
 std::string Problem::canonical() const { return std::string(variant->name) + ":" + shape(); }
 
-std::string Problem::workload() const {
-  std::string out;
-  for (uint32_t i = 0; i < variant->param_count; ++i)
-    if (!(variant->params[i].flags & AB_PARAM_FLAG_DESIGN))
-      out += format_value(variant->params[i], values[i]) + ".";
-  out += dtype_name(dtype);
-  if (seed != default_seed) out += ".seed" + std::to_string(seed);
-  return out;
-}
+std::string Problem::workload() const { return tokens(Part::workload) + dtype_and_seed(); }
 
 std::string Problem::design() const {
-  std::string tokens;
-  for (uint32_t i = 0; i < variant->param_count; ++i)
-    if (variant->params[i].flags & AB_PARAM_FLAG_DESIGN)
-      tokens += (tokens.empty() ? "" : ".") + format_value(variant->params[i], values[i]);
-  return tokens.empty() ? std::string(variant->name) : std::string(variant->name) + ":" + tokens;
+  std::string design_tokens = tokens(Part::design);
+  if (design_tokens.empty()) return variant->name;
+  design_tokens.pop_back();  // the trailing '.'
+  return std::string(variant->name) + ":" + design_tokens;
 }
 
 std::string Problem::params_json() const {

@@ -36,6 +36,11 @@ struct Problem {
   std::string design() const;
   std::string shape() const;        // the canonical string without "variant:"
   std::string params_json() const;  // {"d_model": 4096, ..., "dtype": "f32"}
+
+ private:
+  enum class Part { all, workload, design };
+  std::string tokens(Part part) const;
+  std::string dtype_and_seed() const;
 };
 
 // A parameter value as written in a suite file or on the command line.

@@ -53,7 +53,7 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
   for (const char* c : {"tokens_per_s", "gflops", "frac_peak_compute", "kv_cache_bytes_per_token", "nmse"})
     if (col != c) extra += std::string(", ") + c;
 
-  // ?1 kind, ?2 backend, ?3 run id; NULL means "no filter".
+  // ?1 kind, ?2 backend, ?3 run id, ?4 workload glob; NULL means "no filter".
   const std::string sql =
       "WITH latest AS ("
       " SELECT r.*, p.kind,"
