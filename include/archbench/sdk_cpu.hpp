@@ -87,6 +87,19 @@ bool is_jit(const PrimitiveDesc& pd) {
   return impl.find("jit") != std::string::npos || impl.rfind("brg", 0) == 0;
 }
 
+// True when oneDNN has a JIT bf16 matmul here (AVX512-BF16 / AMX CPUs):
+// bf16 inputs and weights, f32 accumulation. Elsewhere plugins compute bf16
+// problems in f32 (oneDNN 2.6 has no bf16 matmul on AVX2 at all).
+inline bool has_native_bf16_matmul(const dnnl::engine& engine) {
+  bool jit = false;
+  has_implementation([&] {
+    const dnnl::memory::desc a({64, 64}, dnnl::memory::data_type::bf16, dnnl::memory::format_tag::ab);
+    const dnnl::memory::desc c({64, 64}, dnnl::memory::data_type::f32, dnnl::memory::format_tag::ab);
+    jit = is_jit(dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, a, c), engine));
+  });
+  return jit;
+}
+
 // bf16 <-> f32 for plain buffers, vectorized and threaded. oneDNN 2.6's
 // reorders do this with a non-JIT loop on AVX2 (~60 ns per element).
 inline void convert_elements(const uint16_t* in, float* out, int64_t count) {

@@ -91,7 +91,6 @@ class AttentionVariant : public sdk::Variant {
   std::unique_ptr<sdk::Instance> create(const sdk::Problem& problem, ab_backend backend,
                                         const ab_host& host,
                                         const sdk::Tensors& tensors) const override;
-  Heads head_sharing() const { return heads_; }
 
  private:
   Heads heads_;

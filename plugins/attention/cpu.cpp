@@ -25,7 +25,7 @@ namespace archbench::plugins::attention {
 namespace cpu {
 
 ScoreRules::ScoreRules(const Shape& s, const float* sink_logits)
-    : shape(&s), sinks(sink_logits), softcap(float(s.softcap)) {
+    : sinks(sink_logits), softcap(float(s.softcap)) {
   if (s.position == Position::alibi)
     for (double slope : alibi_slopes(s.heads)) slopes.push_back(float(slope));
 }
@@ -48,17 +48,6 @@ namespace {
 using dnnl::memory;
 using dt = memory::data_type;
 namespace sc = sdk::cpu;
-
-bool has_jit_bf16_matmul(const dnnl::engine& engine) {
-  bool jit = false;
-  sc::has_implementation([&] {
-    memory::desc a({64, 64}, dt::bf16, memory::format_tag::ab);
-    memory::desc c({64, 64}, dt::f32, memory::format_tag::ab);
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, a, c), engine);
-    jit = sc::is_jit(pd);
-  });
-  return jit;
-}
 
 // RMSNorm of `n` values in place, scaled by gamma (eps as in Qwen3 / OLMo 2).
 void rms_normalize(float* x, int64_t n, const float* gamma) {
@@ -93,7 +82,7 @@ class AttentionCpu : public sdk::Instance {
       : s_(shape), ctx_(sc::Context::from(host)) {
     io_bf16_ = s_.dtype == AB_DTYPE_BF16;
     if (s_.dtype == AB_DTYPE_F16) throw sdk::Unimplemented("attention has no f16 path on the CPU");
-    compute_ = io_bf16_ && has_jit_bf16_matmul(ctx_.engine) ? dt::bf16 : dt::f32;
+    compute_ = io_bf16_ && sc::has_native_bf16_matmul(ctx_.engine) ? dt::bf16 : dt::f32;
     const int64_t b = s_.batch, t = s_.tokens(), kvh = s_.kv_heads, hd = s_.head_dim,
                   vhd = s_.v_head_dim;
     k_cache_ = tensors["k_cache"].data;

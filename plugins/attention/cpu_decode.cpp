@@ -79,13 +79,22 @@ void block_scores_fixed(const float* q, const E* keys, int64_t n, int64_t hd, fl
   }
 }
 
+// Calls body.operator()<R>(r) over `rows` in groups of R = 4, then 2, then 1
+// rows starting at r, so the kernels get compile-time row counts.
+template <class Body>
+void for_row_groups(int64_t rows, Body&& body) {
+  int64_t r = 0;
+  for (; r + 4 <= rows; r += 4) body.template operator()<4>(r);
+  for (; r + 2 <= rows; r += 2) body.template operator()<2>(r);
+  for (; r < rows; ++r) body.template operator()<1>(r);
+}
+
 template <class E>
 void block_scores(const float* q, int64_t rows, const E* keys, int64_t n, int64_t hd,
                   float* scores) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) block_scores_fixed<4>(q + r * hd, keys, n, hd, scores + r * kKeyBlock);
-  for (; r + 2 <= rows; r += 2) block_scores_fixed<2>(q + r * hd, keys, n, hd, scores + r * kKeyBlock);
-  for (; r < rows; ++r) block_scores_fixed<1>(q + r * hd, keys, n, hd, scores + r * kKeyBlock);
+  for_row_groups(rows, [&]<int R>(int64_t r) {
+    block_scores_fixed<R>(q + r * hd, keys, n, hd, scores + r * kKeyBlock);
+  });
 }
 
 // out[r] += sum_c p[r * kKeyBlock + c] * value_c for R rows (compile-time, so
@@ -119,10 +128,9 @@ void block_values_fixed(const float* p, const E* values, int64_t n, int64_t vhd,
 template <class E>
 void block_values(const float* p, int64_t rows, const E* values, int64_t n, int64_t vhd,
                   float* out) {
-  int64_t r = 0;
-  for (; r + 4 <= rows; r += 4) block_values_fixed<4>(p + r * kKeyBlock, values, n, vhd, out + r * vhd);
-  for (; r + 2 <= rows; r += 2) block_values_fixed<2>(p + r * kKeyBlock, values, n, vhd, out + r * vhd);
-  for (; r < rows; ++r) block_values_fixed<1>(p + r * kKeyBlock, values, n, vhd, out + r * vhd);
+  for_row_groups(rows, [&]<int R>(int64_t r) {
+    block_values_fixed<R>(p + r * kKeyBlock, values, n, vhd, out + r * vhd);
+  });
 }
 
 // Online softmax over cached positions [begin, end) for the group's queries.
@@ -144,22 +152,12 @@ void attend_range(const Shape& s, const float* q, const E* k_head, const E* v_he
         const int64_t row = r0 + r, h = g * group + row;
         float* sr = scores + r * kKeyBlock;
         rules.transform(sr, n, i, p0, h);
-        const float block_max = vmath::max_of(sr, n);
-        float* out = part.out.data() + row * vhd;
-        if (block_max > part.max[size_t(row)]) {
-          const float alpha = vmath::exp_nonpositive(part.max[size_t(row)] - block_max);
+        const float alpha =
+            vmath::online_softmax_step(sr, n, part.max[size_t(row)], part.sum[size_t(row)], sr);
+        if (alpha != 1.0f) {
+          float* out = part.out.data() + row * vhd;
           for (int64_t d = 0; d < vhd; ++d) out[d] *= alpha;
-          part.sum[size_t(row)] *= alpha;
-          part.max[size_t(row)] = block_max;
         }
-        float sum = 0;
-        const float m = part.max[size_t(row)];
-#pragma omp simd reduction(+ : sum)
-        for (int64_t c = 0; c < n; ++c) {
-          sr[c] = vmath::exp_nonpositive(sr[c] - m);
-          sum += sr[c];
-        }
-        part.sum[size_t(row)] += sum;
       }
       block_values(scores, rows, v_head + slot0 * vhd, n, vhd, part.out.data() + r0 * vhd);
       p0 += n;

@@ -19,7 +19,6 @@ namespace archbench::plugins::attention::cpu {
 
 // Per-score transforms of the design: soft-capping, ALiBi, the mask, sinks.
 struct ScoreRules {
-  const Shape* shape = nullptr;
   std::vector<float> slopes;      // ALiBi slope per query head; empty without ALiBi
   const float* sinks = nullptr;   // sink logit per query head, or null
   float softcap = 0;

@@ -174,35 +174,15 @@ struct FlashPrefill::Impl {
       return 1.0f;
     }
     rules.transform(s + lo, hi - lo, i, j0 + lo, h);
-    const float block_max = vmath::max_of(s + lo, hi - lo);
-    float alpha = 1.0f;
-    if (block_max > row_max) {
-      alpha = vmath::exp_nonpositive(row_max - block_max);
-      row_sum *= alpha;
-      row_max = block_max;
-    }
-    const float m = row_max;
-    float sum = 0;
     if (to_bf16) {  // probabilities go straight to the bf16 operand of P V
-#pragma omp simd reduction(+ : sum)
-      for (int64_t c = lo; c < hi; ++c) {
-        const float p = vmath::exp_nonpositive(s[c] - m);
-        vmath::store(p_bf16 + c, p);
-        sum += p;
-      }
+      const float alpha = vmath::online_softmax_step(s + lo, hi - lo, row_max, row_sum, p_bf16 + lo);
       std::fill(p_bf16, p_bf16 + lo, uint16_t(0));
       std::fill(p_bf16 + hi, p_bf16 + keys, uint16_t(0));
-    } else {
-#pragma omp simd reduction(+ : sum)
-      for (int64_t c = lo; c < hi; ++c) {
-        const float p = vmath::exp_nonpositive(s[c] - m);
-        s[c] = p;
-        sum += p;
-      }
-      std::fill(s, s + lo, 0.0f);
-      std::fill(s + hi, s + keys, 0.0f);
+      return alpha;
     }
-    row_sum += sum;
+    const float alpha = vmath::online_softmax_step(s + lo, hi - lo, row_max, row_sum, s + lo);
+    std::fill(s, s + lo, 0.0f);
+    std::fill(s + hi, s + keys, 0.0f);
     return alpha;
   }
 };

@@ -7,6 +7,8 @@
 
 namespace archbench::plugins::attention {
 
+constexpr double kDefaultRopeTheta = 10000;  // Llama 2's base
+
 AttentionVariant::AttentionVariant(const char* name, const char* description, Heads heads)
     : Variant(name, "attention", description), heads_(heads) {
   auto& s = schema();
@@ -22,7 +24,7 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
   s.add_int("d_model", "dm", 0, 0, 1 << 16,
             "0: core-level (Q, K, V given); > 0: layer-level with Q/K/V/O projections from d_model");
   s.add_enum("position", "pos", "rope|nope|alibi", 0, "positional scheme", true);
-  s.add_float("rope_theta", "theta", 10000, 1, 1e12, "RoPE base (Llama 2: 1e4, Llama 3: 5e5)");
+  s.add_float("rope_theta", "theta", kDefaultRopeTheta, 1, 1e12, "RoPE base (Llama 2: 1e4, Llama 3: 5e5)");
   s.add_float("rope_fraction", "rf", 1, 0, 1, "fraction of head_dim that RoPE rotates (partial rotary)");
   s.add_enum("mask", "mask", "causal|window|chunk", 0,
              "causal; sliding window of span tokens; chunked attention with chunks of span tokens",
@@ -121,7 +123,7 @@ std::string AttentionVariant::validate(const sdk::Problem& problem) const {
     return "kv_heads (" + std::to_string(s.kv_heads) + ") must divide heads (" +
            std::to_string(s.heads) + ")";
   if (s.head_dim % 2 != 0) return "head_dim must be even (RoPE rotates pairs)";
-  if (s.position != Position::rope && (problem.real("rope_theta") != 10000 || s.rope_fraction != 1))
+  if (s.position != Position::rope && (s.rope_theta != kDefaultRopeTheta || s.rope_fraction != 1))
     return "rope_theta and rope_fraction apply to position=rope only; leave them at their defaults";
   if (s.position == Position::rope && s.rotary_dims() == 0)
     return "rope_fraction rotates no dimension; use position=nope instead";

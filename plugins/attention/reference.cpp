@@ -18,11 +18,11 @@ namespace {
 
 namespace ref = sdk::reference;
 
-void rms_normalize(double* x, int64_t n, const std::vector<double>& gamma, int64_t gamma_offset) {
+void rms_normalize(double* x, int64_t n, const std::vector<double>& gamma) {
   double squares = 0;
   for (int64_t d = 0; d < n; ++d) squares += x[d] * x[d];
   const double inverse = 1.0 / std::sqrt(squares / double(n) + 1e-6);
-  for (int64_t d = 0; d < n; ++d) x[d] *= inverse * gamma[size_t(gamma_offset + d)];
+  for (int64_t d = 0; d < n; ++d) x[d] *= inverse * gamma[size_t(d)];
 }
 
 // x[rows x width] = in[rows x d_model] * w (+ bias)
@@ -72,16 +72,16 @@ void reference_attention(const Shape& s, const sdk::Tensors& tensors, const sdk:
     double* qr = q.data() + r * q_width;
     double* kr = k.data() + r * k_width;
     if (s.qk_norm == QkNorm::projection) {
-      rms_normalize(qr, q_width, q_gamma, 0);
-      rms_normalize(kr, k_width, k_gamma, 0);
+      rms_normalize(qr, q_width, q_gamma);
+      rms_normalize(kr, k_width, k_gamma);
     }
     for (int64_t h = 0; h < H; ++h) {
-      if (s.qk_norm == QkNorm::head) rms_normalize(qr + h * HD, HD, q_gamma, 0);
+      if (s.qk_norm == QkNorm::head) rms_normalize(qr + h * HD, HD, q_gamma);
       rope.apply(qr + h * HD, position);
       for (int64_t d = 0; d < HD; ++d) qr[h * HD + d] *= s.score_scale();
     }
     for (int64_t g = 0; g < KVH; ++g) {
-      if (s.qk_norm == QkNorm::head) rms_normalize(kr + g * HD, HD, k_gamma, 0);
+      if (s.qk_norm == QkNorm::head) rms_normalize(kr + g * HD, HD, k_gamma);
       rope.apply(kr + g * HD, position);
     }
   }

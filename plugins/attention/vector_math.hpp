@@ -97,4 +97,29 @@ inline void store(uint16_t* p, float value) {
   *p = uint16_t((bits + 0x7fffu + ((bits >> 16) & 1u)) >> 16);
 }
 
+// One online-softmax step over a block of n >= 1 scores of one row: updates
+// the row's running max and sum, writes p[c] = e^(s[c] - max) (p may be s,
+// or a bf16 operand), and returns the factor alpha <= 1 by which whatever the
+// row accumulated so far must be rescaled (1 when the max did not grow).
+template <class P>
+float online_softmax_step(const float* s, int64_t n, float& row_max, float& row_sum, P* p) {
+  const float block_max = max_of(s, n);
+  float alpha = 1.0f;
+  if (block_max > row_max) {
+    alpha = exp_nonpositive(row_max - block_max);
+    row_sum *= alpha;
+    row_max = block_max;
+  }
+  const float m = row_max;
+  float sum = 0;
+#pragma omp simd reduction(+ : sum)
+  for (int64_t c = 0; c < n; ++c) {
+    const float e = exp_nonpositive(s[c] - m);
+    store(p + c, e);
+    sum += e;
+  }
+  row_sum += sum;
+  return alpha;
+}
+
 }  // namespace archbench::plugins::attention::vmath

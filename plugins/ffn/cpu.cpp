@@ -18,14 +18,6 @@ using dnnl::memory;
 using tag = memory::format_tag;
 namespace sc = sdk::cpu;
 
-bool has_bf16_matmul(const dnnl::engine& engine) {
-  return sc::has_implementation([&] {
-    memory::desc a({8, 8}, memory::data_type::bf16, tag::ab);
-    memory::desc b({8, 8}, memory::data_type::bf16, tag::any);
-    dnnl::matmul::primitive_desc(dnnl::matmul::desc(a, b, a), engine);
-  });
-}
-
 class FfnCpu : public sdk::Instance {
  public:
   FfnCpu(const FfnVariant& variant, const sdk::Problem& problem, const ab_host& host,
@@ -34,7 +26,7 @@ class FfnCpu : public sdk::Instance {
     const int64_t tokens = problem.integer("tokens"), d_ff = problem.integer("d_ff");
     const memory::data_type io_type = sc::to_dnnl(problem.dtype());
     compute_type_ = io_type;
-    if (io_type == memory::data_type::bf16 && !has_bf16_matmul(ctx_.engine))
+    if (io_type == memory::data_type::bf16 && !sc::has_native_bf16_matmul(ctx_.engine))
       compute_type_ = memory::data_type::f32;
 
     const memory x = sc::input_as(steps_, sc::wrap(tensors["x"], ctx_), compute_type_, ctx_.engine);
