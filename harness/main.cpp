@@ -18,7 +18,7 @@ struct Subcommand {
 const Subcommand subcommands[] = {
     {"list", "list plugins | variants | suites | backends", archbench::cli::list_command},
     {"run", "run suites or problems, store results, print the leaderboard", archbench::cli::run_command},
-    {"leaderboard", "rank variants of a kind by a metric per backend and shape", archbench::cli::leaderboard_command},
+    {"leaderboard", "rank designs of a kind by a metric per backend and workload", archbench::cli::leaderboard_command},
     {"query", "run a read-only SQL query on the results database", archbench::cli::query_command},
     {"runs", "list stored runs", archbench::cli::runs_command},
     {"compare", "compare two runs problem by problem", archbench::cli::compare_command},
