@@ -3,6 +3,7 @@
 
 #include "harness/fidelity.hpp"
 #include "harness/gbench_timer.hpp"
+#include "harness/instance_runner.hpp"
 #include "harness/tensors.hpp"
 
 #include <archbench/sdk.hpp>
@@ -51,12 +52,6 @@ Fidelity compare(const TensorSet& tensors, const std::vector<std::vector<double>
     meter.add(tensors.output_as_doubles(i), reference[output++].data());
   }
   return meter.result();
-}
-
-std::string status_reason(ab_status status, const char* detail) {
-  std::string reason = detail && *detail ? detail : "";
-  if (reason.empty()) reason = "status " + std::to_string(int(status));
-  return reason;
 }
 
 }  // namespace
@@ -118,22 +113,17 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   TensorSet tensors(info);
   tensors.fill(problem.seed);
   const uint64_t resident_before = resident_bytes();
-  ab_instance* instance = nullptr;
-  char error[512] = {};
-  const ab_status created = variant.create(variant.context, &raw, backend, &host, tensors.bound(),
-                                           tensors.count(), &instance, error, sizeof error);
-  if (created == AB_ERR_UNIMPLEMENTED) return finish("unimplemented", status_reason(created, error));
-  if (created != AB_OK) return finish("failed", "create: " + status_reason(created, error));
-  // Plugin-owned: destroyed by the plugin whatever happens below.
-  std::unique_ptr<ab_instance, void (*)(ab_instance*)> owned(instance, variant.destroy);
+  CreatedRunner created = backend == AB_BACKEND_VULKAN
+                              ? create_vulkan_runner(variant, raw, host, tensors)
+                              : create_cpu_runner(variant, raw, host, tensors);
+  if (!created.runner) return finish(created.outcome.c_str(), created.reason);
+  InstanceRunner& runner = *created.runner;
 
-  tensors.poison_outputs();
-  if (ab_status s = variant.execute(instance); s != AB_OK)
-    return finish("failed", "execute: " + status_reason(s, nullptr));
+  if (std::string why = runner.run_checked(); !why.empty()) return finish("failed", why);
   const uint64_t resident_after = resident_bytes();
   record.peak_memory_bytes =
       int64_t(tensors.total_bytes() + resident_after - std::min(resident_after, resident_before));
-  if (auto damaged = tensors.damaged_guards(); !damaged.empty())
+  if (auto damaged = runner.damaged_guards(); !damaged.empty())
     return finish("failed", "wrote outside tensor '" + damaged.front() + "' (guard bytes changed)");
 
   // The reference, in double, on exactly the inputs the backend saw.
@@ -154,17 +144,12 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
     return finish("failed", why);
   if (!measurement.perf) return finish("passed", "");
 
-  const TimingResult timing = time_with_gbench(record.canonical, measurement, [&]() -> double {
-    tensors.set_canaries();
-    const double seconds = timed_call([&] { return variant.execute(instance); });
-    if (!tensors.canaries_written()) throw std::runtime_error("an execute() left its outputs unwritten");
-    return seconds;
-  });
+  const TimingResult timing =
+      time_with_gbench(record.canonical, measurement, [&] { return runner.timed_iteration(); });
   if (!timing.error.empty()) return finish("failed", "while timing: " + timing.error);
 
-  // Re-check after timing: the last execute must still produce the right answer.
-  tensors.poison_outputs();
-  if (variant.execute(instance) != AB_OK) return finish("failed", "execute failed after timing");
+  // Re-check after timing: the last run must still produce the right answer.
+  if (std::string why = runner.run_checked(); !why.empty()) return finish("failed", "after timing: " + why);
   fidelity = compare(tensors, reference);
   if (std::string why = judge(fidelity, problem.dtype, backend); !why.empty())
     return finish("failed", "after timing: " + why);

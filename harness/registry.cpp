@@ -160,9 +160,15 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
   std::set<std::string> names;
   for (uint32_t i = 0; i < info.variant_count; ++i) {
     const ab_variant* v = info.variants[i];
-    if (!v || v->struct_size < sizeof(ab_variant) || !v->name || !v->kind || !v->describe ||
-        !v->reference || !v->create || !v->execute || !v->destroy)
+    // ABI 1 tables end before `record`; read it only where the table has it.
+    if (!v || v->struct_size < offsetof(ab_variant, record) || !v->name || !v->kind ||
+        !v->describe || !v->reference || !v->create || !v->execute || !v->destroy)
       return Refusal{path, "variant table " + std::to_string(i) + " is incomplete"};
+    const bool has_record = v->struct_size >= offsetof(ab_variant, record) + sizeof v->record &&
+                            info.abi_version >= 2 && v->record;
+    if ((v->backends & AB_BACKEND_BIT(AB_BACKEND_VULKAN)) && !has_record)
+      return Refusal{path, std::string("variant '") + v->name +
+                               "' declares the vulkan backend but has no record() (ABI 2)"};
     if (auto it = by_name_.find(v->name); it != by_name_.end())
       return Refusal{path, std::string("variant '") + v->name + "' is already registered by plugin " +
                                plugins_[it->second.second].name + " (" +

@@ -80,6 +80,8 @@ Peaks peaks_for(const results::Store& store, const PlannedProblem& planned) {
   peaks.compute_gflops = store.latest_calibration(backend, "matmul_" + dtype + "_gflops");
   if (!peaks.compute_gflops)  // no native low-precision peak: the work runs at f32 rates
     peaks.compute_gflops = store.latest_calibration(backend, "matmul_f32_gflops");
+  if (!peaks.compute_gflops)  // Vulkan: the device's FMA peak (no library matmul to measure)
+    peaks.compute_gflops = store.latest_calibration(backend, "compute_f32_gflops");
   peaks.bandwidth_gbps = store.latest_calibration(backend, "memory_bandwidth_gbps");
   return peaks;
 }

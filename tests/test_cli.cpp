@@ -33,7 +33,7 @@ std::string scalar(const std::string& db, const std::string& sql) {
 TEST_CASE("run stores a passed result with provenance and prints plain progress and a leaderboard", "[cli]") {
   TempDir tmp;
   const std::string db = tmp.file("a.db");
-  const auto r = run_cli("run --quick --problem " + quoted(small_ffn) + " --problem 'norm/rmsnorm:t4.dm32.bf16' --db " + db);
+  const auto r = run_cli("run --quick --backend cpu --problem " + quoted(small_ffn) + " --problem 'norm/rmsnorm:t4.dm32.bf16' --db " + db);
   INFO(r.output);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.output, Catch::Matches("(.|\n)*\\[1/2\\] ffn/swiglu:t8\\.dm64\\.dff96\\.f32 \\[cpu\\] passed  [0-9.]+ (us|ms)(.|\n)*"));
@@ -52,10 +52,10 @@ TEST_CASE("run stores a passed result with provenance and prints plain progress 
 TEST_CASE("a problem string copied from the database reproduces that problem", "[cli]") {
   TempDir tmp;
   const std::string db = tmp.file("b.db");
-  REQUIRE(run_cli("run --quick --problem 'norm/layernorm:res1.dm48.t3' --db " + db).exit_code == 0);
+  REQUIRE(run_cli("run --quick --backend cpu --problem 'norm/layernorm:res1.dm48.t3' --db " + db).exit_code == 0);
   const std::string canonical = scalar(db, "SELECT canonical FROM problems");
   CHECK(canonical == "norm/layernorm:t3.dm48.eps1e-05.res1.f32");
-  const auto again = run_cli("run --quick --problem " + quoted(canonical) + " --db " + db);
+  const auto again = run_cli("run --quick --backend cpu --problem " + quoted(canonical) + " --db " + db);
   CHECK(again.exit_code == 0);
   CHECK(scalar(db, "SELECT count(DISTINCT problem_id) FROM results") == "1");
   CHECK(scalar(db, "SELECT count(*) FROM results WHERE outcome = 'passed'") == "2");
@@ -66,7 +66,7 @@ TEST_CASE("a garbage library in the plugin directory is refused in one line and 
   TempDir tmp;
   std::filesystem::create_directories(tmp.path / "junk");
   std::ofstream(tmp.path / "junk" / "libjunk.so") << "garbage";
-  const auto r = run_cli("run --quick --plugin-dir " + tmp.path.string() + " --problem " + quoted(small_ffn) + " --db " + tmp.file("c.db"));
+  const auto r = run_cli("run --quick --backend cpu --plugin-dir " + tmp.path.string() + " --problem " + quoted(small_ffn) + " --db " + tmp.file("c.db"));
   CHECK(r.exit_code == 0);
   size_t refusals = 0;
   for (size_t at = r.output.find("refused plugin"); at != std::string::npos; at = r.output.find("refused plugin", at + 1)) ++refusals;
@@ -77,7 +77,7 @@ TEST_CASE("a garbage library in the plugin directory is refused in one line and 
 TEST_CASE("query is read-only: a write exits 2 and changes nothing", "[cli]") {
   TempDir tmp;
   const std::string db = tmp.file("d.db");
-  REQUIRE(run_cli("run --quick --problem " + quoted(small_ffn) + " --db " + db).exit_code == 0);
+  REQUIRE(run_cli("run --quick --backend cpu --problem " + quoted(small_ffn) + " --db " + db).exit_code == 0);
   for (const char* sql : {"DELETE FROM runs", "DROP TABLE results", "UPDATE results SET outcome = 'failed'",
                           "INSERT INTO runs(started_at) VALUES ('x')"}) {
     const auto r = run_cli("query " + quoted(sql) + " --db " + db);
@@ -95,11 +95,13 @@ TEST_CASE("query is read-only: a write exits 2 and changes nothing", "[cli]") {
 TEST_CASE("bad input: one line naming the flag or value - exit 2 - database untouched", "[cli]") {
   TempDir tmp;
   const std::string db = tmp.file("e.db");
-  REQUIRE(run_cli("run --quick --problem " + quoted(small_ffn) + " --db " + db).exit_code == 0);
+  REQUIRE(run_cli("run --quick --backend cpu --problem " + quoted(small_ffn) + " --db " + db).exit_code == 0);
   const std::string bad_suite = tmp.file("bad.toml");
   std::ofstream(bad_suite) << "[[problems]]\nvariant = \"ffn/*\"\ndtypes = \"f32\"\n";
   const std::pair<std::string, std::string> cases[] = {
       {"run --backend tpu", "--backend: 'tpu' is not one of cpu, vulkan, all"},
+      {"run --backend cpu --device 0", "--device applies to the vulkan backend"},
+      {"run --backend vulkan --device 7", "--device 7: expected 0.."},
       {"run --problem 'ffn/swiglu:t0'", "tokens = 0 is outside"},
       {"run --problem 'ffn/nope'", "unknown variant 'ffn/nope'"},
       {"run --suite no-such-suite", "no suite file 'no-such-suite'"},
@@ -129,7 +131,7 @@ TEST_CASE("bad input: one line naming the flag or value - exit 2 - database unto
 TEST_CASE("exit code 1 when a problem fails - the failure is stored - never ranked", "[cli]") {
   TempDir tmp;
   const std::string db = tmp.file("f.db");
-  const auto r = run_cli("run --quick --plugin-dir " + mock_dir + " --problem 'mock/wrong:n64' --problem 'mock/copy:n64' --db " + db);
+  const auto r = run_cli("run --quick --backend cpu --plugin-dir " + mock_dir + " --problem 'mock/wrong:n64' --problem 'mock/copy:n64' --db " + db);
   CHECK(r.exit_code == 1);
   CHECK(scalar(db, "SELECT outcome FROM results r JOIN problems p ON p.id = r.problem_id WHERE p.variant = 'mock/wrong'") == "failed");
   const auto board = run_cli("leaderboard --kind mock --format csv --db " + db);
@@ -144,7 +146,7 @@ TEST_CASE("killing a run mid-way keeps every finished problem in a database that
   const pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);  // its own group, so the test can kill the run and its child together
-    execl(ARCHBENCH_BINARY, ARCHBENCH_BINARY, "run", "--quick", "--plugin-dir", mock_dir.c_str(),
+    execl(ARCHBENCH_BINARY, ARCHBENCH_BINARY, "run", "--quick", "--backend", "cpu", "--plugin-dir", mock_dir.c_str(),
           "--problem", "mock/copy:n64", "--problem", "mock/copy:n128", "--problem", "mock/hang:n64",
           "--db", db.c_str(), (char*)nullptr);
     _exit(127);

@@ -70,7 +70,10 @@ TEST_CASE("a dtype or backend the variant does not declare is recorded as unimpl
   auto r = execute_problem(problem, AB_BACKEND_CPU, test_support::cpu().host(), check_only, {});
   CHECK(r.outcome == "unimplemented");
   CHECK_THAT(r.reason, Catch::Contains("no f16 support"));
-  const Problem f32 = parse_problem("norm/rmsnorm:t4.dm8.f32", test_support::in_tree());
-  r = execute_problem(f32, AB_BACKEND_VULKAN, test_support::cpu().host(), check_only, {});
+  // The mock plugins declare the CPU backend only.
+  static const Registry mocks = test_support::load_from({std::string(ARCHBENCH_MOCK_DIR) + "/misbehaving"});
+  const Problem copy = parse_problem("mock/copy:n8", mocks);
+  r = execute_problem(copy, AB_BACKEND_VULKAN, test_support::cpu().host(), check_only, {});
   CHECK(r.outcome == "unimplemented");
+  CHECK_THAT(r.reason, Catch::Contains("declares no vulkan implementation"));
 }

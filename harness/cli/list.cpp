@@ -1,6 +1,7 @@
 // `archbench list plugins|variants|suites|backends`.
 #include "backends/cpu/cpu_backend.hpp"
 #include "harness/cli/common.hpp"
+#include "harness/cli/vulkan_devices.hpp"
 #include "harness/errors.hpp"
 #include "harness/problem.hpp"
 #include "harness/suite.hpp"
@@ -87,7 +88,12 @@ int list_command(const Context& context) {
   if (what == "backends") {
     std::printf("cpu     available  oneDNN %s, ISA %s, %d threads, %s\n", cpu::onednn_version().c_str(),
                 cpu::onednn_isa().c_str(), cpu_backend.threads(), cpu::cpu_model().c_str());
-    std::printf("vulkan  unavailable  (not built in this version)\n");
+    const VulkanProbe vulkan = probe_vulkan();
+    if (!vulkan.available)
+      std::printf("vulkan  unavailable  %s\n", vulkan.reason.c_str());
+    else
+      std::printf("vulkan  available  %zu device(s), default %d: %s (`archbench devices` for details)\n",
+                  vulkan.devices.size(), vulkan.chosen, vulkan.names[size_t(vulkan.chosen)].c_str());
     return 0;
   }
   if (what == "plugins") {

@@ -1,6 +1,7 @@
 // `archbench run`: plan, measure, store, then print this run's leaderboard.
 #include "backends/cpu/cpu_backend.hpp"
 #include "harness/cli/common.hpp"
+#include "harness/cli/vulkan_devices.hpp"
 #include "harness/errors.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
@@ -8,16 +9,41 @@
 #include "results/leaderboard.hpp"
 
 #include <cstdio>
+#include <cstdlib>
+#include <optional>
 #include <iostream>
 
 namespace archbench::cli {
 namespace {
 
-std::vector<ab_backend> resolve_backends(const std::string& name) {
-  if (name == "cpu" || name == "all") return {AB_BACKEND_CPU};  // Vulkan joins "all" once built
-  if (name == "vulkan")
-    throw InputError("--backend vulkan: the Vulkan backend is not available in this build (cpu is)");
-  throw InputError("--backend: '" + name + "' is not one of cpu, vulkan, all");
+// "all" is every backend this machine can run; naming an unavailable one is an input error.
+std::vector<ab_backend> resolve_backends(const std::string& name, std::optional<int> device,
+                                         std::string& vulkan_device) {
+  if (name != "cpu" && name != "vulkan" && name != "all")
+    throw InputError("--backend: '" + name + "' is not one of cpu, vulkan, all");
+  std::vector<ab_backend> backends;
+  if (name != "vulkan") backends.push_back(AB_BACKEND_CPU);
+  if (name == "cpu") {
+    if (device) throw InputError("--device applies to the vulkan backend; add --backend vulkan or all");
+    return backends;
+  }
+  const VulkanProbe vulkan = probe_vulkan();
+  if (!vulkan.available) {
+    if (name == "vulkan") throw InputError("--backend vulkan: the Vulkan backend is unavailable: " + vulkan.reason);
+    std::fprintf(stderr, "note: vulkan skipped: %s\n", vulkan.reason.c_str());
+    return backends;
+  }
+  if (device) {
+    if (*device < 0 || size_t(*device) >= vulkan.devices.size())
+      throw InputError("--device " + std::to_string(*device) + ": expected 0.." +
+                       std::to_string(vulkan.devices.size() - 1) + " (see `archbench devices`)");
+    // Read by every measurement child (vulkan::Options::from_environment).
+    setenv("ARCHBENCH_VULKAN_DEVICE", std::to_string(*device).c_str(), 1);
+  }
+  const int used = device ? *device : vulkan.chosen;
+  vulkan_device = "vulkan device " + std::to_string(used) + ": " + vulkan.names[size_t(used)];
+  backends.push_back(AB_BACKEND_VULKAN);
+  return backends;
 }
 
 std::string joined(const std::vector<std::string>& items) {
@@ -31,23 +57,27 @@ std::string joined(const std::vector<std::string>& items) {
 int run_command(const Context& context) {
   Globals globals;
   RunRequest request;
-  std::string backend = "cpu";
+  std::string backend = "all";
+  int device = -1;
   bool fidelity_only = false;
   po::options_description options("archbench run");
   options.add_options()
       ("suite", po::value(&request.suites)->composing(), "suite name (suites/<name>.toml) or file; repeatable (default: quick)")
       ("problem", po::value(&request.problems)->composing(), "a canonical problem string to (re)run; repeatable")
       ("variant", po::value(&request.variant_glob), "only variants matching this glob, e.g. 'ffn/*'")
-      ("backend", po::value(&backend), "cpu | vulkan | all (default: cpu)")
+      ("backend", po::value(&backend), "cpu | vulkan | all (default: all available)")
+      ("device", po::value(&device), "Vulkan device index (see `archbench devices`; default: best score)")
       ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions (smoke runs)")
       ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time");
   add_globals(options, globals, true);
   po::variables_map values;
-  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--quick] [--fidelity-only] [--threads N] [--plugin-dir DIR]... [--db PATH]",
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--threads N] [--plugin-dir DIR]... [--db PATH]",
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
-  request.backends = resolve_backends(backend);
+  std::string vulkan_device;
+  request.backends = resolve_backends(backend, values.count("device") ? std::optional<int>(device) : std::nullopt,
+                                      vulkan_device);
   if (globals.threads < 0) throw InputError("--threads: expected a positive count, got " + std::to_string(globals.threads));
 
   cpu::CpuBackend cpu_backend(globals.threads);
@@ -65,6 +95,7 @@ int run_command(const Context& context) {
       collect_provenance(registry, cpu_backend.threads(), context.command_line, joined(suites)));
   std::printf("run %lld: %zu problems, %d threads, database %s\n", (long long)run_id, plan.size(),
               cpu_backend.threads(), db_path.c_str());
+  if (!vulkan_device.empty()) std::printf("%s\n", vulkan_device.c_str());
   std::fflush(stdout);
 
   const RunSummary summary = execute_plan(plan, store, run_id, cpu_backend.host());

@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define AB_ABI_VERSION_MIN 1u
-#define AB_ABI_VERSION_MAX 1u
+#define AB_ABI_VERSION_MAX 2u  /* 2: Vulkan (ab_vulkan, device buffers, record) */
 #define AB_ENTRY_SYMBOL "archbench_plugin_entry"
 #define AB_MAX_RANK 8
 
@@ -114,13 +114,51 @@ typedef struct ab_problem_info {
   double kv_cache_bytes_per_token;    /* cache/state growth per token; 0 if none */
 } ab_problem_info;
 
-/* A bound tensor: host memory for the CPU backend. */
+/* A bound tensor. `data` is host memory: the tensor itself on the CPU backend;
+ * on Vulkan, the host's copy of the initial contents (readable in `create`,
+ * e.g. to pre-pack weights), while the tensor the instance reads and writes
+ * lives in device memory (ab_vulkan.tensor_buffer). Arrays of ab_tensor keep
+ * this size in every ABI version, so never add fields here. */
 typedef struct ab_tensor {
   uint32_t struct_size;
   const ab_tensor_desc* desc;
   void* data;
   uint64_t bytes;
 } ab_tensor;
+
+/* Vulkan capabilities a plugin may choose code paths by (ab_vulkan.features). */
+#define AB_VK_STORAGE_16BIT 1u        /* storageBuffer16BitAccess */
+#define AB_VK_FLOAT16 2u              /* shaderFloat16 arithmetic */
+#define AB_VK_SUBGROUP_ARITHMETIC 4u  /* subgroupAdd/Max in compute */
+#define AB_VK_SUBGROUP_SHUFFLE 8u
+#define AB_VK_COOPERATIVE_MATRIX 16u  /* VK_KHR_cooperative_matrix enabled */
+
+/* The one Vulkan instance and device of the process (ABI >= 2), lent to
+ * plugins: they create pipelines and buffers on it but never submit — the host
+ * owns the queue and the clock (see ab_variant.record). Dispatchable handles
+ * are pointers; non-dispatchable ones (VkPipelineCache) are uint64_t. */
+typedef struct ab_vulkan {
+  uint32_t struct_size;
+  uint32_t api_version;              /* of the device */
+  void* instance;                    /* VkInstance */
+  void* physical_device;             /* VkPhysicalDevice */
+  void* device;                      /* VkDevice */
+  uint32_t queue_family;             /* the compute queue the host submits to */
+  uint32_t subgroup_size;
+  uint32_t features;                 /* AB_VK_* bits */
+  uint32_t max_shared_memory;        /* maxComputeSharedMemorySize, bytes */
+  uint64_t pipeline_cache;           /* VkPipelineCache, persisted by the host */
+  void* get_instance_proc_addr;      /* PFN_vkGetInstanceProcAddr */
+  void* context;
+  /* The VkBuffer holding a bound tensor (one of the `tensors` given to create)
+   * in device memory, and its byte offset in that buffer. */
+  uint64_t (*tensor_buffer)(void* context, const ab_tensor* tensor, uint64_t* offset);
+  /* Copies host bytes into a plugin-owned VkBuffer (through the host's staging
+   * buffer and queue), complete when it returns: for packed weights and tables
+   * made in `create`. */
+  ab_status (*upload)(void* context, uint64_t buffer, uint64_t offset, const void* data,
+                      uint64_t bytes);
+} ab_vulkan;
 
 /* Services the host lends to plugins. Plugins never create their own oneDNN
  * engine or Vulkan instance. Handles are C handles (dnnl_engine_t, ...). */
@@ -133,6 +171,8 @@ typedef struct ab_host {
   void* (*cpu_stream)(void* context);   /* dnnl_stream_t (in-order) */
   int32_t (*cpu_threads)(void* context);
   void (*log)(void* context, int32_t level, const char* message);
+  /* ABI >= 2: the Vulkan device, or NULL where this process has none. */
+  const ab_vulkan* vulkan;
 } ab_host;
 
 typedef struct ab_instance ab_instance; /* opaque, plugin-owned */
@@ -164,6 +204,12 @@ typedef struct ab_variant {
   /* Compute the outputs; must be complete (synchronous) when it returns. */
   ab_status (*execute)(ab_instance* instance);
   void (*destroy)(ab_instance* instance);
+  /* ABI >= 2, Vulkan instances: record the whole computation into the host's
+   * command buffer (a VkCommandBuffer in the recording state). The host wraps
+   * it in timestamp queries and submits it as often as it measures, so every
+   * replay must compute the outputs from the inputs afresh. Vulkan instances'
+   * `execute` is not called. */
+  ab_status (*record)(ab_instance* instance, void* command_buffer);
 } ab_variant;
 
 typedef struct ab_plugin_info {

@@ -217,10 +217,16 @@ class Outputs {
 
 // ---- variants and instances ----------------------------------------------------
 
+// A problem bound to one backend. CPU instances compute in execute(); Vulkan
+// instances record their dispatches into the host's command buffer (the host
+// submits and times it; see sdk_vulkan.hpp).
 class Instance {
  public:
   virtual ~Instance() = default;
-  virtual void execute() = 0;
+  virtual void execute() { throw std::logic_error("this instance runs through record()"); }
+  virtual void record(void* /*VkCommandBuffer*/) {
+    throw std::logic_error("this instance runs through execute()");
+  }
 };
 
 class Variant {
@@ -255,6 +261,7 @@ class Variant {
     table_.create = &create_thunk;
     table_.execute = &execute_thunk;
     table_.destroy = &destroy_thunk;
+    table_.record = &record_thunk;
     return &table_;
   }
 
@@ -335,6 +342,10 @@ class Variant {
   }
   static ab_status execute_thunk(ab_instance* instance) {
     return guarded(nullptr, 0, [&] { reinterpret_cast<Instance*>(instance)->execute(); });
+  }
+  static ab_status record_thunk(ab_instance* instance, void* command_buffer) {
+    return guarded(nullptr, 0,
+                   [&] { reinterpret_cast<Instance*>(instance)->record(command_buffer); });
   }
   static void destroy_thunk(ab_instance* instance) { delete reinterpret_cast<Instance*>(instance); }
 

@@ -31,5 +31,7 @@ class NormVariant : public sdk::Variant {
 
 std::unique_ptr<sdk::Instance> create_cpu(const NormVariant& variant, const sdk::Problem& problem,
                                           const ab_host& host, const sdk::Tensors& tensors);
+std::unique_ptr<sdk::Instance> create_vulkan(const NormVariant& variant, const sdk::Problem& problem,
+                                             const ab_host& host, const sdk::Tensors& tensors);
 
 }  // namespace archbench::plugins::norm

@@ -11,7 +11,11 @@ NormVariant::NormVariant(const char* name, const char* description, NormType typ
   schema().add_int("d_model", "dm", 4096, 1, 1 << 18, "normalized width");
   schema().add_float("eps", "eps", default_eps, 0.0, 1.0, "added to the variance");
   schema().add_int("residual", "res", 0, 0, 1, "1: fuse h = x + residual before the norm");
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+  backends({AB_BACKEND_CPU, AB_BACKEND_VULKAN});
+#else
   backends({AB_BACKEND_CPU});
+#endif
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }
 
@@ -38,7 +42,10 @@ std::unique_ptr<sdk::Instance> NormVariant::create(const sdk::Problem& problem, 
                                                    const ab_host& host,
                                                    const sdk::Tensors& tensors) const {
   if (backend == AB_BACKEND_CPU) return create_cpu(*this, problem, host, tensors);
-  throw sdk::Unimplemented("norm variants have no implementation for this backend yet");
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+  if (backend == AB_BACKEND_VULKAN) return create_vulkan(*this, problem, host, tensors);
+#endif
+  throw sdk::Unimplemented("this build of the norm plugin has no implementation for that backend");
 }
 
 struct RmsNorm : NormVariant {

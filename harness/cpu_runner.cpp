@@ -1,0 +1,55 @@
+// The CPU backend's runner: execute() on host tensors, timed with the host clock.
+#include "harness/gbench_timer.hpp"
+#include "harness/instance_runner.hpp"
+
+#include <stdexcept>
+
+namespace archbench {
+namespace {
+
+class CpuRunner : public InstanceRunner {
+ public:
+  CpuRunner(const ab_variant& variant, ab_instance* instance, TensorSet& tensors)
+      : variant_(variant), instance_(instance, variant.destroy), tensors_(tensors) {}
+
+  std::string run_checked() override {
+    tensors_.poison_outputs();
+    if (ab_status s = variant_.execute(instance_.get()); s != AB_OK)
+      return "execute: " + status_reason(s, nullptr);
+    return {};
+  }
+  double timed_iteration() override {
+    tensors_.set_canaries();
+    const double seconds = timed_call([&] { return variant_.execute(instance_.get()); });
+    if (!tensors_.canaries_written()) throw std::runtime_error("an execute() left its outputs unwritten");
+    return seconds;
+  }
+  std::vector<std::string> damaged_guards() const override { return tensors_.damaged_guards(); }
+
+ private:
+  const ab_variant& variant_;
+  // Plugin-owned: destroyed by the plugin whatever happens.
+  std::unique_ptr<ab_instance, void (*)(ab_instance*)> instance_;
+  TensorSet& tensors_;
+};
+
+}  // namespace
+
+std::string status_reason(ab_status status, const char* detail) {
+  std::string reason = detail && *detail ? detail : "";
+  if (reason.empty()) reason = "status " + std::to_string(int(status));
+  return reason;
+}
+
+CreatedRunner create_cpu_runner(const ab_variant& variant, const ab_problem& problem,
+                                const ab_host& host, TensorSet& tensors) {
+  ab_instance* instance = nullptr;
+  char error[512] = {};
+  const ab_status created = variant.create(variant.context, &problem, AB_BACKEND_CPU, &host,
+                                           tensors.bound(), tensors.count(), &instance, error, sizeof error);
+  if (created == AB_ERR_UNIMPLEMENTED) return {nullptr, "unimplemented", status_reason(created, error)};
+  if (created != AB_OK) return {nullptr, "failed", "create: " + status_reason(created, error)};
+  return {std::make_unique<CpuRunner>(variant, instance, tensors), "", ""};
+}
+
+}  // namespace archbench

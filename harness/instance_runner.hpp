@@ -1,0 +1,46 @@
+// How a backend runs a plugin's instance, as the executor sees it: create it
+// on the host's tensors, run it once with every output poisoned beforehand
+// (leaving the outputs readable in the host TensorSet), and run one timed
+// iteration. The CPU runner calls execute() and times it with the host clock;
+// the Vulkan runner mirrors the tensors in device memory, has the instance
+// record once, and times each replay with GPU timestamp queries.
+#pragma once
+
+#include "harness/tensors.hpp"
+
+#include <archbench/plugin_abi.h>
+
+#include <memory>
+#include <string>
+
+namespace archbench {
+
+class InstanceRunner {
+ public:
+  virtual ~InstanceRunner() = default;
+  // Poisons the outputs, runs once; "" on success, else why it failed.
+  virtual std::string run_checked() = 0;
+  // One measured run in seconds; throws when it fails or leaves an output unwritten.
+  virtual double timed_iteration() = 0;
+  // Anything the backend itself reported (validation errors), "" when clean.
+  virtual std::string backend_problems() const { return {}; }
+  // Tensors written outside their bounds (guard regions changed).
+  virtual std::vector<std::string> damaged_guards() const = 0;
+};
+
+// The outcome of creating an instance: a runner, or an outcome and its reason
+// ("unimplemented" / "failed").
+struct CreatedRunner {
+  std::unique_ptr<InstanceRunner> runner;
+  std::string outcome, reason;
+};
+
+CreatedRunner create_cpu_runner(const ab_variant& variant, const ab_problem& problem,
+                                const ab_host& host, TensorSet& tensors);
+// Opens this process's Vulkan device (see backends/vulkan) on first use.
+CreatedRunner create_vulkan_runner(const ab_variant& variant, const ab_problem& problem,
+                                   const ab_host& host, TensorSet& tensors);
+
+std::string status_reason(ab_status status, const char* detail);
+
+}  // namespace archbench
