@@ -75,8 +75,12 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       col + " " + dir + ") END AS rank"
       " FROM filtered WHERE recency = 1 AND outcome = 'passed'"
       ")"
+      // Backends side by side: each row's speed relative to the same problem
+      // on the CPU backend (its median time over this one's; 2 = twice as fast).
       " SELECT kind, backend, shape, rank, design, " + col +
-      ", median_s * 1000.0 AS median_ms" + extra + ", run_id"
+      ", median_s * 1000.0 AS median_ms,"
+      "  (SELECT c.median_s FROM ranked c WHERE c.problem_id = ranked.problem_id"
+      "    AND c.backend = 'cpu') / median_s AS speed_vs_cpu" + extra + ", run_id"
       " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design";
 
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };

@@ -464,7 +464,7 @@ TEST_CASE("leaderboard ranks the latest result per problem and backend - if it p
   SECTION("higher is better (tokens_per_s); failed never ranked, even over an older pass") {
     auto q = leaderboard(s, {});
     CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "design",
-                                                "tokens_per_s", "median_ms", "gflops",
+                                                "tokens_per_s", "median_ms", "speed_vs_cpu", "gflops",
                                                 "frac_peak_compute", "kv_cache_bytes_per_token",
                                                 "nmse", "run_id"});
     CHECK(rows_of(q, "tokens_per_s") == std::vector<std::string>{
@@ -475,6 +475,9 @@ TEST_CASE("leaderboard ranks the latest result per problem and backend - if it p
                                             "norm cpu t512.f32 1 rms 1000 r2",
                                         });
     CHECK(at(q, 1, "median_ms") == "2.5");
+    // Backends side by side: vulkan swiglu takes 20 ms where the cpu took 2.5 ms.
+    CHECK(at(q, 3, "speed_vs_cpu") == "0.125");
+    CHECK(at(q, 1, "speed_vs_cpu") == "1");
   }
   SECTION("lower is better (median_s, nmse); missing values listed last, unranked") {
     auto q = leaderboard(s, opts("ffn", "vulkan", "median_s"));

@@ -167,6 +167,7 @@ void Context::open_device(uint32_t) {
                     (caps.subgroup_arithmetic ? AB_VK_SUBGROUP_ARITHMETIC : 0) |
                     (caps.subgroup_shuffle ? AB_VK_SUBGROUP_SHUFFLE : 0);
   table_.max_shared_memory = caps.properties.limits.maxComputeSharedMemorySize;
+  table_.max_storage_range = caps.properties.limits.maxStorageBufferRange;
   table_.pipeline_cache = uint64_t(reinterpret_cast<uintptr_t>(pipeline_cache_));
   table_.get_instance_proc_addr = reinterpret_cast<void*>(&vkGetInstanceProcAddr);
   table_.context = this;

@@ -158,6 +158,9 @@ typedef struct ab_vulkan {
    * made in `create`. */
   ab_status (*upload)(void* context, uint64_t buffer, uint64_t offset, const void* data,
                       uint64_t bytes);
+  /* maxStorageBufferRange: the most bytes one storage binding may cover
+   * (128 MiB on lavapipe); bigger tensors must be bound in slices. */
+  uint64_t max_storage_range;
 } ab_vulkan;
 
 /* Services the host lends to plugins. Plugins never create their own oneDNN

@@ -46,6 +46,14 @@ class Device {
   VkPipelineCache pipeline_cache() const { return handle_cast<VkPipelineCache>(raw_->pipeline_cache); }
   uint32_t subgroup_size() const { return raw_->subgroup_size; }
   uint32_t max_shared_memory() const { return raw_->max_shared_memory; }
+  uint64_t max_storage_range() const { return raw_->max_storage_range; }
+  // Throws Unimplemented when one binding of `bytes` exceeds the device's limit.
+  void require_bindable(const char* what, uint64_t bytes) const {
+    if (bytes > raw_->max_storage_range)
+      throw Unimplemented(std::string(what) + " needs a " + std::to_string(bytes >> 20) +
+                          " MiB storage binding; this device allows " +
+                          std::to_string(raw_->max_storage_range >> 20) + " MiB");
+  }
   bool has(uint32_t feature) const { return (raw_->features & feature) != 0; }
 
   // Where a host-bound tensor lives on the device.
