@@ -244,6 +244,8 @@ class Variant {
   virtual std::unique_ptr<Instance> create(const Problem& problem, ab_backend backend,
                                            const ab_host& host, const Tensors& tensors) const = 0;
 
+  const char* name() const { return name_; }
+
   const ab_variant* table() {
     table_ = ab_variant{};
     table_.struct_size = sizeof(ab_variant);

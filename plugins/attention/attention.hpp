@@ -100,5 +100,8 @@ class AttentionVariant : public sdk::Variant {
 void reference_attention(const Shape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);
 std::unique_ptr<sdk::Instance> create_cpu(const Shape& shape, const ab_host& host,
                                           const sdk::Tensors& tensors);
+// The Vulkan backend (vulkan.cpp, shaders/).
+std::unique_ptr<sdk::Instance> create_vulkan(const Shape& shape, const ab_host& host,
+                                             const sdk::Tensors& tensors);
 
 }  // namespace archbench::plugins::attention

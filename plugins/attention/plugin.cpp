@@ -40,7 +40,11 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
   if (heads == Heads::grouped) s.mark_design({"kv_heads"});
   s.mark_design({"position", "rope_theta", "rope_fraction", "mask", "span", "sinks", "softcap",
                  "qk_norm", "bias"});
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+  backends({AB_BACKEND_CPU, AB_BACKEND_VULKAN});
+#else
   backends({AB_BACKEND_CPU});
+#endif
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }
 
@@ -204,7 +208,10 @@ std::unique_ptr<sdk::Instance> AttentionVariant::create(const sdk::Problem& prob
                                                         ab_backend backend, const ab_host& host,
                                                         const sdk::Tensors& tensors) const {
   if (backend == AB_BACKEND_CPU) return create_cpu(shape_of(problem, heads_), host, tensors);
-  throw sdk::Unimplemented("attention variants have no implementation for this backend yet");
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+  if (backend == AB_BACKEND_VULKAN) return create_vulkan(shape_of(problem, heads_), host, tensors);
+#endif
+  throw sdk::Unimplemented("this build of the attention plugin has no implementation for that backend");
 }
 
 void AttentionVariant::reference(const sdk::Problem& problem, const sdk::Tensors& tensors,

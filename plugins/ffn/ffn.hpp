@@ -34,5 +34,7 @@ class FfnVariant : public sdk::Variant {
 // Backend entry points (one file each).
 std::unique_ptr<sdk::Instance> create_cpu(const FfnVariant& variant, const sdk::Problem& problem,
                                           const ab_host& host, const sdk::Tensors& tensors);
+std::unique_ptr<sdk::Instance> create_vulkan(const FfnVariant& variant, const sdk::Problem& problem,
+                                             const ab_host& host, const sdk::Tensors& tensors);
 
 }  // namespace archbench::plugins::ffn

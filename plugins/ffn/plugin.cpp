@@ -12,7 +12,11 @@ FfnVariant::FfnVariant(const char* name, const char* description, Activation act
   schema().add_int("tokens", "t", 512, 1, 1 << 20, "tokens in the batch (batch x sequence)");
   schema().add_int("d_model", "dm", 4096, 1, 1 << 16, "model (residual stream) width");
   schema().add_int("d_ff", "dff", 11008, 1, 1 << 18, "hidden width of the FFN");
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+  backends({AB_BACKEND_CPU, AB_BACKEND_VULKAN});
+#else
   backends({AB_BACKEND_CPU});
+#endif
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }
 
@@ -46,7 +50,10 @@ std::unique_ptr<sdk::Instance> FfnVariant::create(const sdk::Problem& problem, a
                                                   const ab_host& host,
                                                   const sdk::Tensors& tensors) const {
   if (backend == AB_BACKEND_CPU) return create_cpu(*this, problem, host, tensors);
-  throw sdk::Unimplemented("ffn variants have no implementation for this backend yet");
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+  if (backend == AB_BACKEND_VULKAN) return create_vulkan(*this, problem, host, tensors);
+#endif
+  throw sdk::Unimplemented("this build of the ffn plugin has no implementation for that backend");
 }
 
 struct SwiGlu : FfnVariant {

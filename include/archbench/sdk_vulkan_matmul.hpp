@@ -1,0 +1,68 @@
+// archbench plugin SDK, Vulkan part: the host side of the SDK's tiled matmul
+// shader (include/archbench/shaders/matmul.glsl). A plugin compiles its own
+// .comp that includes the shader, with the epilogue and tiling as defines, and
+// hands the SPIR-V and the same tiling to sdk::vulkan::Matmul, which packs
+// the constant B once, uploads it and records the dispatches:
+//
+//   C[M, N] = epilogue(A[M, K] B[K, N] + bias)      A, C: f32 storage buffers
+//
+// B larger than the device's maxStorageBufferRange (128 MiB on lavapipe) is
+// split into slices of whole column panels, each its own buffer and dispatch.
+#pragma once
+
+#include <archbench/sdk_vulkan.hpp>
+#include <archbench/shaders/matmul_pack.hpp>
+
+#include <memory>
+#include <vector>
+
+namespace archbench::sdk::vulkan {
+
+// The shader's default path exchanges A through subgroup shuffles among groups
+// of 8 lanes; devices without shuffles, or with subgroups that are not a
+// multiple of 8 lanes, take the plain shared-memory build (-DMM_SHARED_A).
+inline bool matmul_uses_subgroups(const Device& device) {
+  const uint32_t size = device.subgroup_size();
+  return device.has(AB_VK_SUBGROUP_SHUFFLE) && size >= 8 && size <= 64 && size % 8 == 0;
+}
+
+class Matmul {
+ public:
+  // `b` (and `b_up` for GATED builds) are row-major [K, N] on the host.
+  // `bias` is a binding of N floats, or any small buffer when the build has no HAS_BIAS.
+  Matmul(const Device& device, const uint32_t* spirv, size_t spirv_bytes, const MatmulTiling& tiling,
+         const float* b, const float* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c,
+         Binding bias) {
+    const auto slices = matmul_dispatches(m, n, k, tiling, device.max_storage_range());
+    kernel_ = std::make_unique<Kernel>(device, spirv, spirv_bytes, 4, sizeof(MatmulPushConstants),
+                                       Specialization{}, uint32_t(slices.size()));
+    const std::vector<float> packed = pack_matmul_b(b, b_up, k, n, tiling);
+    const size_t panel_floats = matmul_panel_floats(k, tiling);
+    for (const auto& slice : slices) {
+      Step step;
+      const auto first = packed.begin() + ptrdiff_t(slice.panel_begin * panel_floats);
+      step.weights = Buffer::with(device, std::vector<float>(first, first + ptrdiff_t(slice.panel_count * panel_floats)));
+      step.set = kernel_->bind({a, Binding::of(step.weights), c, bias});
+      step.push = {m, n, k, k, n, slice.panel_begin * tiling.panel_width()};
+      step.groups_x = slice.groups_x;
+      step.groups_y = slice.groups_y;
+      steps_.push_back(std::move(step));
+    }
+  }
+
+  void record(VkCommandBuffer cmd) const {
+    for (const Step& s : steps_) kernel_->dispatch(cmd, s.set, s.push, s.groups_x, s.groups_y);
+  }
+
+ private:
+  struct Step {
+    Buffer weights;
+    VkDescriptorSet set = VK_NULL_HANDLE;
+    MatmulPushConstants push{};
+    uint32_t groups_x = 0, groups_y = 0;
+  };
+  std::unique_ptr<Kernel> kernel_;
+  std::vector<Step> steps_;
+};
+
+}  // namespace archbench::sdk::vulkan
