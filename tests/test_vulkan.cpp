@@ -4,6 +4,7 @@
 // reference over its options, and the quick suite on both backends.
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
+#include "results/store.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -92,4 +93,63 @@ TEST_CASE("vulkan: devices and list backends describe the device", "[vulkan]") {
   CHECK_THAT(devices.output, Catch::Contains("subgroup "));
   const auto backends = test_support::run_cli("list backends");
   CHECK_THAT(backends.output, Catch::Contains("vulkan  available"));
+}
+
+TEST_CASE("vulkan: every FFN variant matches the reference at odd shapes - bf16 recorded unimplemented", "[vulkan]") {
+  // Shapes that cut through the matmul's 8-row x 24-column tiles and its 4-wide K steps.
+  for (const char* variant : {"ffn/swiglu", "ffn/geglu", "ffn/gelu-mlp"})
+    for (const char* shape : {"t1.dm1.dff1", "t3.dm37.dff29", "t17.dm64.dff100", "t9.dm130.dff7"}) {
+      const std::string text = std::string(variant) + ":" + shape + ".f32";
+      const auto r = on_vulkan(text, test_support::in_tree());
+      INFO(text << " -> " << r.outcome << " " << r.reason);
+      CHECK(r.outcome == "passed");
+    }
+  const auto bf16 = on_vulkan("ffn/swiglu:t4.dm8.dff8.bf16", test_support::in_tree());
+  CHECK(bf16.outcome == "unimplemented");
+  CHECK_THAT(bf16.reason, Catch::Contains("f32 only"));
+}
+
+TEST_CASE("vulkan: every attention variant - mode and option matches the reference", "[vulkan]") {
+  // The CPU test's option list; 45 tokens so no tile divides it.
+  const char* options[] = {"",           ".alibi",          ".nope",    ".rf0p5.theta5e5",
+                           ".window.w7", ".chunk.w16",      ".sink1",   ".cap5",
+                           ".qkn-head",  ".qkn-proj",       ".dm48",    ".dm40.bias1.qkn-head",
+                           ".vhd24",     ".b3.window.w300", ".sink1.cap5.alibi.window.w9"};
+  for (const char* variant : {"attention/mha:h3", "attention/gqa:h8.kvh2", "attention/mqa:h4"})
+    for (const char* mode : {"prefill", "decode"})
+      for (const char* option : options) {
+        std::string text = variant;
+        text.insert(text.find(':') + 1, std::string(mode) + ".s45.");
+        text += std::string(".hd16") + option + ".f32";
+        const auto r = on_vulkan(text, test_support::in_tree());
+        INFO(text << " -> " << r.outcome << " " << r.reason);
+        CHECK(r.outcome == "passed");
+        REQUIRE(r.nmse.has_value());
+        CHECK(*r.nmse < 1e-9);
+      }
+}
+
+TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them side by side", "[vulkan]") {
+  test_support::TempDir tmp;
+  const std::string db = tmp.file("quick.db");
+  const auto r = test_support::run_cli("run --quick --backend all --db " + db);
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("0 failed"));
+  auto store = results::Store::open_readonly(db);
+  auto count = [&](const std::string& where) {
+    return std::get<int64_t>(store.query("SELECT count(*) FROM results r JOIN problems p ON p.id = r.problem_id WHERE " + where).rows.at(0).at(0));
+  };
+  // Every problem ran on both. On Vulkan every f32 problem passed (and the
+  // norms' bf16 too); the f32-only shaders record bf16 as unimplemented, with
+  // the reason, never as missing or failed.
+  CHECK(count("r.backend = 'cpu'") == count("r.backend = 'vulkan'"));
+  CHECK(count("r.backend = 'cpu' AND r.outcome = 'passed'") == count("r.backend = 'cpu'"));
+  CHECK(count("r.backend = 'vulkan' AND p.dtype = 'f32' AND r.outcome <> 'passed'") == 0);
+  CHECK(count("r.backend = 'vulkan' AND p.kind = 'norm' AND r.outcome <> 'passed'") == 0);
+  CHECK(count("r.backend = 'vulkan' AND r.outcome = 'unimplemented' AND r.reason NOT LIKE '%f32 only%'") == 0);
+  CHECK(count("r.backend = 'vulkan' AND r.outcome NOT IN ('passed', 'unimplemented')") == 0);
+  const auto board = test_support::run_cli("leaderboard --backend vulkan --db " + db);
+  CHECK_THAT(board.output, Catch::Contains("speed_vs_cpu"));
+  CHECK_THAT(board.output, Catch::Contains("attention  vulkan"));
 }
