@@ -91,7 +91,7 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
 QueryResult list_runs(const Store& store) {
   return store.query(
       "SELECT r.id, r.started_at AS started, r.finished_at AS finished, r.status, r.host,"
-      " substr(r.git_sha, 1, 12) AS git_sha, r.threads, r.suites,"
+      " substr(r.git_sha, 1, 12) AS git_sha, r.threads, r.suites, r.vulkan_device,"
       " count(x.id) AS results,"
       " count(CASE WHEN x.outcome = 'passed' THEN 1 END) AS passed,"
       " count(CASE WHEN x.outcome IN ('failed', 'crashed', 'timed-out') THEN 1 END) AS failed,"

@@ -103,8 +103,14 @@ ALTER TABLE problems ADD COLUMN design TEXT NOT NULL DEFAULT '';
 CREATE INDEX problems_by_workload ON problems(kind, workload);
 )sql";
 
-// Append v3, ... here.
-constexpr std::array<std::string_view, 2> kMigrations = {kV1, kV2};
+// v3: the Vulkan device a run measured on ("" when the run had no Vulkan
+// backend), so GPU results stay tied to their device like CPU results to cpu_model.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE runs ADD COLUMN vulkan_device TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Append v4, ... here.
+constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

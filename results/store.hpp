@@ -19,7 +19,8 @@ namespace archbench::results {
 // Provenance of one `archbench run`.
 struct RunInfo {
   std::string host, cpu_model, cpu_flags, onednn_version, onednn_isa, git_sha, build_type,
-      command_line, plugins_json /*JSON array of {name,version,path}*/, suites /*comma list*/;
+      command_line, plugins_json /*JSON array of {name,version,path}*/, suites /*comma list*/,
+      vulkan_device /*"llvmpipe (...), driver ..." or "" without the Vulkan backend*/;
   int threads = 0;
 };
 

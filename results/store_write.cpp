@@ -35,12 +35,12 @@ int64_t Store::begin_run(const RunInfo& i) {
   require_writable(readonly_, path_, "begin_run");
   sql::Stmt st(db_, std::string("INSERT INTO runs (started_at, status, host, cpu_model, cpu_flags, "
                                 "threads, onednn_version, onednn_isa, git_sha, build_type, "
-                                "command_line, plugins_json, suites) VALUES (") +
-                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
+                                "command_line, plugins_json, suites, vulkan_device) VALUES (") +
+                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   st.bind(1, i.host).bind(2, i.cpu_model).bind(3, i.cpu_flags).bind(4, int64_t{i.threads});
   st.bind(5, i.onednn_version).bind(6, i.onednn_isa).bind(7, i.git_sha).bind(8, i.build_type);
   st.bind(9, i.command_line).bind(10, i.plugins_json.empty() ? "[]" : i.plugins_json);
-  st.bind(11, i.suites);
+  st.bind(11, i.suites).bind(12, i.vulkan_device);
   st.run();
   return sqlite3_last_insert_rowid(db_);
 }

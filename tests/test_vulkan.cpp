@@ -149,6 +149,9 @@ TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them si
   CHECK(count("r.backend = 'vulkan' AND p.kind = 'norm' AND r.outcome <> 'passed'") == 0);
   CHECK(count("r.backend = 'vulkan' AND r.outcome = 'unimplemented' AND r.reason NOT LIKE '%f32 only%'") == 0);
   CHECK(count("r.backend = 'vulkan' AND r.outcome NOT IN ('passed', 'unimplemented')") == 0);
+  // The run records the device it measured on.
+  const auto device = store.query("SELECT vulkan_device FROM runs").rows.at(0).at(0);
+  CHECK_THAT(std::get<std::string>(device), Catch::Contains("vulkan device 0: "));
   const auto board = test_support::run_cli("leaderboard --backend vulkan --db " + db);
   CHECK_THAT(board.output, Catch::Contains("speed_vs_cpu"));
   CHECK_THAT(board.output, Catch::Contains("attention  vulkan"));

@@ -91,8 +91,10 @@ int run_command(const Context& context) {
   results::Store store = results::Store::open_readwrite(db_path);
   std::vector<std::string> suites = request.suites;
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
-  const int64_t run_id = store.begin_run(
-      collect_provenance(registry, cpu_backend.threads(), context.command_line, joined(suites)));
+  results::RunInfo provenance =
+      collect_provenance(registry, cpu_backend.threads(), context.command_line, joined(suites));
+  provenance.vulkan_device = vulkan_device;
+  const int64_t run_id = store.begin_run(provenance);
   std::printf("run %lld: %zu problems, %d threads, database %s\n", (long long)run_id, plan.size(),
               cpu_backend.threads(), db_path.c_str());
   if (!vulkan_device.empty()) std::printf("%s\n", vulkan_device.c_str());

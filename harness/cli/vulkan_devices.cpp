@@ -40,7 +40,7 @@ VulkanProbe probe_vulkan() {
             out["chosen"] = vulkan::best_device(devices);
           } catch (const std::exception&) {
           }
-          for (const auto& d : devices) out["devices"].push_back({{"text", describe(d)}, {"name", d.name}});
+          for (const auto& d : devices) out["devices"].push_back({{"text", describe(d)}, {"name", d.name + " [" + d.driver_info + "]"}});
         } catch (const std::exception& e) {
           out["error"] = e.what();
         }
