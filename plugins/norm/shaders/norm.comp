@@ -15,7 +15,10 @@
 #version 450
 #extension GL_KHR_shader_subgroup_arithmetic : require
 
-layout(local_size_x = 256) in;
+// 64 invocations: llvmpipe runs a workgroup as one coroutine per 8 lanes and
+// switches through all of them at every barrier, so fewer is faster there
+// (256 measured 15-30% slower); 64 still fills a GPU warp/wave twice over.
+layout(local_size_x = 64) in;
 
 #ifdef BF16
 #define UNIT uint   // one storage word = two bf16 values
