@@ -53,9 +53,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
-// Runs the built archbench with `arguments` (already shell-quoted).
-inline CommandResult run_cli(const std::string& arguments) {
-  const std::string command = std::string("'") + ARCHBENCH_BINARY + "' " + arguments + " 2>&1";
+// Runs the built archbench with `arguments` (already shell-quoted), after
+// `environment` ("NAME=value " assignments, or "").
+inline CommandResult run_cli_with(const std::string& environment, const std::string& arguments) {
+  const std::string command = environment + "'" + ARCHBENCH_BINARY + "' " + arguments + " 2>&1";
   CommandResult result;
   FILE* pipe = popen(command.c_str(), "r");
   char buffer[4096];
@@ -65,6 +66,8 @@ inline CommandResult run_cli(const std::string& arguments) {
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
 }
+
+inline CommandResult run_cli(const std::string& arguments) { return run_cli_with("", arguments); }
 
 inline std::string quoted(const std::string& text) { return "'" + text + "'"; }
 

@@ -156,3 +156,19 @@ TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them si
   CHECK_THAT(board.output, Catch::Contains("speed_vs_cpu"));
   CHECK_THAT(board.output, Catch::Contains("attention  vulkan"));
 }
+
+TEST_CASE("vulkan: without a driver the backend is unavailable - named it is exit 2 - all runs the cpu", "[vulkan]") {
+  test_support::TempDir tmp;
+  const std::string no_driver = "VK_ICD_FILENAMES=/nonexistent.json ";
+  const std::string db = tmp.file("nodriver.db");
+  const auto named = test_support::run_cli_with(no_driver, "run --backend vulkan --problem 'norm/rmsnorm:t4.dm8' --db " + db);
+  CHECK(named.exit_code == 2);
+  CHECK_THAT(named.output, Catch::Contains("--backend vulkan: the Vulkan backend is unavailable: no Vulkan driver"));
+  CHECK_FALSE(std::filesystem::exists(db));  // refused before the database is touched
+  const auto all = test_support::run_cli_with(no_driver, "run --quick --problem 'norm/rmsnorm:t4.dm8' --db " + db);
+  CHECK(all.exit_code == 0);
+  CHECK_THAT(all.output, Catch::Contains("note: vulkan skipped"));
+  CHECK_THAT(all.output, Catch::Contains("1 passed"));
+  const auto backends = test_support::run_cli_with(no_driver, "list backends");
+  CHECK_THAT(backends.output, Catch::Contains("vulkan  unavailable"));
+}
