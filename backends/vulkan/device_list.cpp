@@ -48,6 +48,15 @@ bool has_extension(VkPhysicalDevice device, const char* name) {
 
 }  // namespace
 
+std::vector<VkPhysicalDevice> physical_devices(VkInstance instance) {
+  uint32_t count = 0;
+  vkEnumeratePhysicalDevices(instance, &count, nullptr);
+  std::vector<VkPhysicalDevice> handles(count);
+  vkEnumeratePhysicalDevices(instance, &count, handles.data());
+  handles.resize(count);
+  return handles;
+}
+
 DeviceCapabilities query_capabilities(VkPhysicalDevice device) {
   DeviceCapabilities caps;
   VkPhysicalDeviceVulkan12Features features12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
@@ -125,12 +134,9 @@ std::vector<DeviceSummary> list_devices() {
   if (made != VK_SUCCESS)
     throw std::runtime_error("no Vulkan driver could be loaded (vkCreateInstance: " +
                              std::to_string(int(made)) + "); install mesa-vulkan-drivers for lavapipe");
-  uint32_t count = 0;
-  vkEnumeratePhysicalDevices(instance, &count, nullptr);
-  std::vector<VkPhysicalDevice> handles(count);
-  vkEnumeratePhysicalDevices(instance, &count, handles.data());
+  const std::vector<VkPhysicalDevice> handles = physical_devices(instance);
   std::vector<DeviceSummary> devices;
-  for (uint32_t i = 0; i < count; ++i) devices.push_back(summarize(i, handles[i]));
+  for (uint32_t i = 0; i < handles.size(); ++i) devices.push_back(summarize(i, handles[i]));
   vkDestroyInstance(instance, nullptr);
   if (devices.empty()) throw std::runtime_error("the Vulkan loader found no device");
   return devices;

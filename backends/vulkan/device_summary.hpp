@@ -44,6 +44,8 @@ struct Options {
   static Options from_environment();  // ARCHBENCH_VULKAN_DEVICE, ARCHBENCH_VULKAN_VALIDATION
 };
 
+// The instance's physical devices, in the loader's order (the --device indices).
+std::vector<VkPhysicalDevice> physical_devices(VkInstance instance);
 DeviceCapabilities query_capabilities(VkPhysicalDevice device);
 DeviceSummary summarize(uint32_t index, VkPhysicalDevice device);
 // Lists the devices without opening any. Throws std::runtime_error when there

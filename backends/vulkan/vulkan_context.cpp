@@ -37,10 +37,8 @@ void check(VkResult result, const char* what) {
 
 Context::Context(const Options& options) {
   create_instance(options.validation);
-  uint32_t count = 0;
-  vkEnumeratePhysicalDevices(instance_, &count, nullptr);
-  std::vector<VkPhysicalDevice> handles(count);
-  vkEnumeratePhysicalDevices(instance_, &count, handles.data());
+  const std::vector<VkPhysicalDevice> handles = physical_devices(instance_);
+  const uint32_t count = uint32_t(handles.size());
   std::vector<DeviceSummary> devices;
   for (uint32_t i = 0; i < count; ++i) devices.push_back(summarize(i, handles[i]));
   if (devices.empty()) throw std::runtime_error("the Vulkan loader found no device");
@@ -297,12 +295,7 @@ void Context::run_now(const std::function<void(VkCommandBuffer)>& record) {
   check(vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
   record(cmd);
   check(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
-  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
-  submit.commandBufferCount = 1;
-  submit.pCommandBuffers = &cmd;
-  check(vkResetFences(device_, 1, &fence_), "vkResetFences");
-  check(vkQueueSubmit(queue_, 1, &submit, fence_), "vkQueueSubmit");
-  check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+  submit_and_wait(cmd);
   free_command_buffer(cmd);
 }
 
@@ -365,13 +358,17 @@ void Context::write_end_timestamp(VkCommandBuffer cmd) {
                        &barrier, 0, nullptr, 0, nullptr);
 }
 
-double Context::submit_timed(VkCommandBuffer cmd) {
+void Context::submit_and_wait(VkCommandBuffer cmd) {
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cmd;
   check(vkResetFences(device_, 1, &fence_), "vkResetFences");
   check(vkQueueSubmit(queue_, 1, &submit, fence_), "vkQueueSubmit");
   check(vkWaitForFences(device_, 1, &fence_, VK_TRUE, UINT64_MAX), "vkWaitForFences");
+}
+
+double Context::submit_timed(VkCommandBuffer cmd) {
+  submit_and_wait(cmd);
   uint64_t ticks[2] = {0, 0};
   check(vkGetQueryPoolResults(device_, queries_, 0, 2, sizeof ticks, ticks, sizeof(uint64_t),
                               VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),

@@ -70,6 +70,7 @@ class Context {
  private:
   void create_instance(bool validation);
   void open_device(uint32_t index);
+  void submit_and_wait(VkCommandBuffer cmd);
   void load_pipeline_cache();
   void save_pipeline_cache();
   std::string pipeline_cache_path() const;
