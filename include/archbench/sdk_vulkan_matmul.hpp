@@ -6,6 +6,9 @@
 //
 //   C[M, N] = epilogue(A[M, K] B[K, N] + bias)      A, C: f32 storage buffers
 //
+// or, for shaders built with -DBF16 (tiling.bf16), A, B and C in bf16 storage
+// (B given as bf16 bits; K, N and MM_TN even) with f32 arithmetic.
+//
 // B larger than the device's maxStorageBufferRange (128 MiB on lavapipe) is
 // split into slices of whole column panels, each its own buffer and dispatch.
 #pragma once
@@ -28,20 +31,40 @@ inline bool matmul_uses_subgroups(const Device& device) {
 
 class Matmul {
  public:
-  // `b` (and `b_up` for GATED builds) are row-major [K, N] on the host.
+  // `b` (and `b_up` for GATED builds) are row-major [K, N] on the host: floats for f32
+  // builds, bf16 bits (uint16_t) for BF16 builds (tiling.bf16).
   // `bias` is a binding of N floats, or any small buffer when the build has no HAS_BIAS.
   Matmul(const Device& device, const uint32_t* spirv, size_t spirv_bytes, const MatmulTiling& tiling,
          const float* b, const float* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c,
          Binding bias) {
+    init(device, spirv, spirv_bytes, tiling, b, b_up, m, k, n, a, c, bias);
+  }
+  Matmul(const Device& device, const uint32_t* spirv, size_t spirv_bytes, const MatmulTiling& tiling,
+         const uint16_t* b, const uint16_t* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c,
+         Binding bias) {
+    // the shader reads A and writes C in whole 32-bit words (pairs of bf16)
+    if (tiling.tn % 2 || k % 2 || n % 2)
+      throw std::invalid_argument("sdk::vulkan::Matmul: bf16 needs even K, N and tiling.tn");
+    init(device, spirv, spirv_bytes, tiling, b, b_up, m, k, n, a, c, bias);
+  }
+
+  void record(VkCommandBuffer cmd) const {
+    for (const Step& s : steps_) kernel_->dispatch(cmd, s.set, s.push, s.groups_x, s.groups_y);
+  }
+
+ private:
+  template <class T>
+  void init(const Device& device, const uint32_t* spirv, size_t spirv_bytes, const MatmulTiling& tiling,
+            const T* b, const T* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias) {
     const auto slices = matmul_dispatches(m, n, k, tiling, device.max_storage_range());
     kernel_ = std::make_unique<Kernel>(device, spirv, spirv_bytes, 4, sizeof(MatmulPushConstants),
                                        Specialization{}, uint32_t(slices.size()));
-    const std::vector<float> packed = pack_matmul_b(b, b_up, k, n, tiling);
-    const size_t panel_floats = matmul_panel_floats(k, tiling);
+    const std::vector<T> packed = pack_matmul_b(b, b_up, k, n, tiling);
+    const size_t panel_elements = matmul_panel_elements(k, tiling);
     for (const auto& slice : slices) {
       Step step;
-      const auto first = packed.begin() + ptrdiff_t(slice.panel_begin * panel_floats);
-      step.weights = Buffer::with(device, std::vector<float>(first, first + ptrdiff_t(slice.panel_count * panel_floats)));
+      const auto first = packed.begin() + ptrdiff_t(slice.panel_begin * panel_elements);
+      step.weights = Buffer::with(device, std::vector<T>(first, first + ptrdiff_t(slice.panel_count * panel_elements)));
       step.set = kernel_->bind({a, Binding::of(step.weights), c, bias});
       step.push = {m, n, k, k, n, slice.panel_begin * tiling.panel_width()};
       step.groups_x = slice.groups_x;
@@ -50,11 +73,6 @@ class Matmul {
     }
   }
 
-  void record(VkCommandBuffer cmd) const {
-    for (const Step& s : steps_) kernel_->dispatch(cmd, s.set, s.push, s.groups_x, s.groups_y);
-  }
-
- private:
   struct Step {
     Buffer weights;
     VkDescriptorSet set = VK_NULL_HANDLE;

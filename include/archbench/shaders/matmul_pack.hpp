@@ -1,6 +1,8 @@
 // archbench SDK: host side of archbench/shaders/matmul.glsl (header-only, C++17,
-// no Vulkan headers). Packs the constant B matrix once, describes the push
-// constants and computes dispatch sizes.
+// no Vulkan headers). Packs the constant B matrix once (f32, or bf16 bits as
+// uint16_t for BF16 builds: the packed weights are then half the bytes, as a
+// bf16 kernel's weight traffic is), describes the push constants and computes
+// dispatch sizes.
 #pragma once
 
 #include <algorithm>
@@ -17,10 +19,12 @@ struct MatmulTiling {
   uint32_t tn = 3;      // MM_TN: columns per lane; a group covers 8*tn columns (one "panel")
   uint32_t wg_gm = 1;   // MM_WG_GM: groups along M per 64-invocation workgroup (1,2,4,8)
   bool gated = false;   // GATED: B = interleaved (gate, up)
+  bool bf16 = false;    // BF16: A, packed B and C stored as bf16 (tn, K, N, lda, ldc even)
 
   uint32_t wg_gn() const { return 8 / wg_gm; }
   uint32_t panel_width() const { return 8 * tn; }             // columns per panel
   uint32_t nmat() const { return gated ? 2u : 1u; }
+  uint32_t element_bytes() const { return bf16 ? 2u : 4u; }
 };
 
 // std430 push-constant block `MatmulPC` of matmul.glsl (24 bytes).
@@ -28,36 +32,42 @@ struct MatmulPushConstants {
   uint32_t M;       // rows of A / C
   uint32_t N;       // columns of C (total; stores are masked against it)
   uint32_t K;       // inner dimension
-  uint32_t lda;     // row stride of A in floats
-  uint32_t ldc;     // row stride of C in floats
+  uint32_t lda;     // row stride of A in elements
+  uint32_t ldc;     // row stride of C in elements
   uint32_t n_base;  // first column of C this dispatch writes (= first panel bound * panel_width)
 };
 
-// Packed layout (floats): panel p (columns [p*NP, p*NP+NP)), then k-block kb (4 k's),
-// then column c within the panel, then matrix g (gate, up), then the 4 k values:
+// Packed layout (elements: float, or uint16_t bf16 bits): panel p (columns [p*NP, p*NP+NP)),
+// then k-block kb (4 k's), then column c within the panel, then matrix g (gate, up), then
+// the 4 k values (one vec4, or one uvec2 of bf16 pairs, per lane and k-block):
 //   packed[((((p * KB + kb) * NP + c) * nmat + g) * 4) + kk] = Bg[(kb*4+kk) * N + p*NP + c]
-// zero-padded past K and N. KB = ceil(K/4). One panel is KB*NP*nmat*4 floats.
-inline size_t matmul_panel_floats(uint32_t K, const MatmulTiling& t) {
+// zero-padded past K and N. KB = ceil(K/4). One panel is KB*NP*nmat*4 elements.
+inline size_t matmul_panel_elements(uint32_t K, const MatmulTiling& t) {
   return size_t((K + 3) / 4) * t.panel_width() * t.nmat() * 4;
+}
+inline uint64_t matmul_panel_bytes(uint32_t K, const MatmulTiling& t) {
+  return uint64_t(matmul_panel_elements(K, t)) * t.element_bytes();
 }
 inline uint32_t matmul_panels(uint32_t N, const MatmulTiling& t) {
   return (N + t.panel_width() - 1) / t.panel_width();
 }
 
-// B, B_up: row-major [K, N]. B_up must be given iff t.gated.
-inline std::vector<float> pack_matmul_b(const float* B, const float* B_up, uint32_t K, uint32_t N,
-                                        const MatmulTiling& t) {
+// B, B_up: row-major [K, N] of T = float (f32 builds) or uint16_t (bf16 bits, BF16 builds;
+// a zero word is +0.0 in both). B_up must be given iff t.gated.
+template <class T>
+std::vector<T> pack_matmul_b(const T* B, const T* B_up, uint32_t K, uint32_t N, const MatmulTiling& t) {
   if (t.gated != (B_up != nullptr)) throw std::invalid_argument("pack_matmul_b: B_up iff gated");
+  if (sizeof(T) != t.element_bytes()) throw std::invalid_argument("pack_matmul_b: element type vs tiling.bf16");
   const uint32_t NP = t.panel_width(), nm = t.nmat(), KB = (K + 3) / 4, P = matmul_panels(N, t);
-  std::vector<float> out(size_t(P) * matmul_panel_floats(K, t), 0.0f);
+  std::vector<T> out(size_t(P) * matmul_panel_elements(K, t), T(0));
   for (uint32_t p = 0; p < P; ++p)
     for (uint32_t kb = 0; kb < KB; ++kb)
       for (uint32_t c = 0; c < NP; ++c) {
         const uint32_t n = p * NP + c;
         if (n >= N) continue;
         for (uint32_t g = 0; g < nm; ++g) {
-          const float* src = g ? B_up : B;
-          float* dst = &out[((((size_t(p) * KB + kb) * NP + c) * nm + g) * 4)];
+          const T* src = g ? B_up : B;
+          T* dst = &out[((((size_t(p) * KB + kb) * NP + c) * nm + g) * 4)];
           for (uint32_t kk = 0; kk < 4; ++kk) {
             const uint32_t k = kb * 4 + kk;
             if (k < K) dst[kk] = src[size_t(k) * N + n];
@@ -68,7 +78,7 @@ inline std::vector<float> pack_matmul_b(const float* B, const float* B_up, uint3
 }
 
 // One dispatch covers panels [panel_begin, panel_begin + panel_count): bind packed B at
-// byte offset panel_begin * matmul_panel_floats * 4 (range panel_count * panel bytes),
+// byte offset panel_begin * matmul_panel_bytes (range panel_count * panel bytes),
 // set n_base = panel_begin * panel_width. Split so each B range fits max_range bytes
 // (VkPhysicalDeviceLimits::maxStorageBufferRange, 128 MiB on lavapipe) and every piece
 // starts at a multiple of min_align (minStorageBufferOffsetAlignment, a power of two).
@@ -81,7 +91,7 @@ inline std::vector<MatmulDispatch> matmul_dispatches(uint32_t M, uint32_t N, uin
                                                      const MatmulTiling& t,
                                                      uint64_t max_range = 1ull << 27,
                                                      uint64_t min_align = 256) {
-  const uint64_t panel_bytes = uint64_t(matmul_panel_floats(K, t)) * 4;
+  const uint64_t panel_bytes = matmul_panel_bytes(K, t);
   const uint32_t P = matmul_panels(N, t), gn = t.wg_gn();
   // panels per dispatch: a multiple of the workgroup's panel count, within max_range
   uint64_t per = std::max<uint64_t>(1, max_range / panel_bytes);
