@@ -9,14 +9,21 @@
 //      decode_combine.comp (split-KV decode);
 //   4. layer-level only: the output projection (tiled matmul, bias fused).
 // Every option of the CPU side is a specialization constant; shapes are push
-// constants. f32 storage only: other dtypes are recorded as unimplemented.
+// constants. Storage: f32, or bf16 at core level (d_model = 0): the problem's
+// tensors (q/k/v, the cache, out) are bf16 in the *_bf16 builds of the shaders
+// while queries, partials and all arithmetic stay f32. Layer-level bf16 needs
+// a bf16 projection matmul and is recorded as unimplemented.
 #include <archbench/sdk_vulkan_matmul.hpp>
 
 #include "attention.hpp"
 #include "spirv/attention_decode.hpp"
+#include "spirv/attention_decode_bf16.hpp"
 #include "spirv/attention_decode_combine.hpp"
+#include "spirv/attention_decode_combine_bf16.hpp"
 #include "spirv/attention_prefill.hpp"
+#include "spirv/attention_prefill_bf16.hpp"
 #include "spirv/attention_prepare.hpp"
+#include "spirv/attention_prepare_bf16.hpp"
 #include "spirv/attention_projection_bias_shared.hpp"
 #include "spirv/attention_projection_bias_subgroup.hpp"
 #include "spirv/attention_projection_shared.hpp"
@@ -54,12 +61,32 @@ struct CombinePush {
 
 uint32_t flag(bool on) { return on ? 1u : 0u; }
 
+// One stage's SPIR-V for the problem's storage type.
+struct Spirv {
+  const uint32_t* words;
+  size_t bytes;
+};
+#define ATTENTION_SPIRV(stage, bf16)                                                                    \
+  ((bf16) ? Spirv{archbench_spirv::attention_##stage##_bf16, archbench_spirv::attention_##stage##_bf16_bytes} \
+          : Spirv{archbench_spirv::attention_##stage, archbench_spirv::attention_##stage##_bytes})
+
 class AttentionVulkan : public sdk::Instance {
  public:
   AttentionVulkan(const Shape& shape, const ab_host& host, const sdk::Tensors& tensors)
       : s_(shape), device_(sv::Device::from(host)), dummy_(device_, 16) {
-    if (s_.dtype != AB_DTYPE_F32)
-      throw sdk::Unimplemented("attention on Vulkan: the shaders read and write f32 only");
+    const bool bf16 = s_.dtype == AB_DTYPE_BF16;
+    if (s_.dtype != AB_DTYPE_F32 && !bf16)
+      throw sdk::Unimplemented("attention on Vulkan: f32 and bf16 storage only");
+    if (bf16 && s_.layer())
+      throw sdk::Unimplemented(
+          "attention on Vulkan: layer-level bf16 (d_model > 0) needs a bf16 projection matmul; the projections are "
+          "f32 only (core-level bf16, d_model = 0, is implemented)");
+    if (bf16 && s_.v_head_dim % 2 != 0)
+      throw sdk::Unimplemented("attention on Vulkan: bf16 values are stored in pairs, so v_head_dim must be even");
+    // prefill.comp and decode.comp merge their lanes with subgroupMax/subgroupAdd.
+    if (!device_.has(AB_VK_SUBGROUP_ARITHMETIC))
+      throw sdk::Unimplemented("attention on Vulkan: needs subgroup arithmetic in compute shaders");
+    const uint64_t element = bf16 ? 2 : 4;  // bytes per stored value of the problem's tensors
     const int64_t b = s_.batch, t = s_.tokens(), h = s_.heads, kvh = s_.kv_heads, hd = s_.head_dim,
                   vhd = s_.v_head_dim, group = s_.group();
     for (const char* cache : {"k_cache", "v_cache"}) device_.require_bindable(cache, tensors[cache].bytes);
@@ -104,8 +131,9 @@ class AttentionVulkan : public sdk::Instance {
     const bool prefill = s_.mode == Mode::prefill;
     const bool scratch = prefill && s_.slots() != t;
     if (scratch) {
-      k_scratch_ = sv::Buffer(device_, uint64_t(b * kvh * t * hd) * 4);
-      v_scratch_ = sv::Buffer(device_, uint64_t(b * kvh * t * vhd) * 4);
+      // Same storage as the cache: prefill.comp reads either.
+      k_scratch_ = sv::Buffer(device_, uint64_t(b * kvh * t * hd) * element);
+      v_scratch_ = sv::Buffer(device_, uint64_t(b * kvh * t * vhd) * element);
     }
     const int64_t width = h * hd + kvh * hd + kvh * vhd;
     prepare_push_ = {int32_t(t), int32_t(h), int32_t(kvh), int32_t(s_.first_position()), int32_t(s_.slots()),
@@ -124,8 +152,9 @@ class AttentionVulkan : public sdk::Instance {
     }
     const bool normed = s_.qk_norm != QkNorm::none;
     const uint32_t qk_norm = s_.qk_norm == QkNorm::none ? 0 : s_.qk_norm == QkNorm::head ? 1 : 2;
+    const Spirv prepare = ATTENTION_SPIRV(prepare, bf16);
     prepare_ = std::make_unique<sv::Kernel>(
-        device_, archbench_spirv::attention_prepare, archbench_spirv::attention_prepare_bytes, 11,
+        device_, prepare.words, prepare.bytes, 11,
         sizeof(PreparePush), sv::Specialization{64, uint32_t(hd), uint32_t(vhd), qk_norm, uint32_t(half)});
     prepare_set_ = prepare_->bind(
         {q_in, k_in, v_in, normed ? sv::Binding::of(device_, tensors["q_norm"]) : sv::Binding::of(dummy_),
@@ -139,8 +168,9 @@ class AttentionVulkan : public sdk::Instance {
       // One subgroup per workgroup (the shader merges its lanes with subgroup
       // ops); up to 4 query rows per workgroup keep llvmpipe's registers in check.
       tokens_per_group_ = uint32_t(std::max<int64_t>(1, 4 / group));
+      const Spirv prefill_spirv = ATTENTION_SPIRV(prefill, bf16);
       core_ = std::make_unique<sv::Kernel>(
-          device_, archbench_spirv::attention_prefill, archbench_spirv::attention_prefill_bytes, 6,
+          device_, prefill_spirv.words, prefill_spirv.bytes, 6,
           sizeof(PrefillPush),
           sv::Specialization{device_.subgroup_size(), uint32_t(hd), uint32_t(vhd), uint32_t(group), mask,
                              flag(s_.softcap > 0), flag(s_.position == Position::alibi), flag(s_.sinks),
@@ -150,26 +180,36 @@ class AttentionVulkan : public sdk::Instance {
       core_set_ = core_->bind({sv::Binding::of(prepared_q_), scratch ? sv::Binding::of(k_scratch_) : k_cache_,
                                scratch ? sv::Binding::of(v_scratch_) : v_cache_, slopes, sinks, core_out});
     } else {
-      // Split-KV: enough chunks that every core (or GPU multiprocessor) has
-      // work, none shorter than 64 positions.
+      // Split-KV. A workgroup is one subgroup whose lanes walk the keys of a
+      // range for up to 4 query heads (decode.comp): groups of more heads are
+      // cut into equal row blocks, each reading the cache once. Ranges: about
+      // 64 workgroups in all, so every core (or GPU multiprocessor) has work;
+      // more measured no faster on lavapipe, where each range ends in
+      // ROWS*VHD subgroup sums and adds to decode_combine's work. Each lane
+      // sees >= 8 keys, and a range is whole subgroup steps.
       const int64_t visible = s_.seq - s_.first_visible(s_.seq) + 1;
-      const int64_t wanted_groups = 64;
-      const int64_t chunk = std::max<int64_t>(64, (visible * b * kvh + wanted_groups - 1) / wanted_groups);
+      const int64_t lanes = device_.subgroup_size();
+      const int64_t row_blocks = (group + 3) / 4;
+      decode_rows_ = uint32_t((group + row_blocks - 1) / row_blocks);
+      decode_row_blocks_ = uint32_t(row_blocks);
+      const int64_t wanted_groups = 64, per_sequence = b * kvh * row_blocks;
+      int64_t chunk = std::max<int64_t>(8 * lanes, (visible * per_sequence + wanted_groups - 1) / wanted_groups);
+      chunk = (chunk + lanes - 1) / lanes * lanes;  // whole subgroup steps
       splits_ = uint32_t((visible + chunk - 1) / chunk);
       decode_push_ = {int32_t(s_.seq), int32_t(h), int32_t(kvh), int32_t(s_.span), float(s_.softcap),
                       int32_t(s_.slots()), int32_t(splits_), int32_t(chunk)};
-      decode_lanes_ = 8;
       part_ml_ = sv::Buffer(device_, uint64_t(b * h * splits_ * 2) * 4);
       part_o_ = sv::Buffer(device_, uint64_t(b * h * splits_ * vhd) * 4);
+      const Spirv decode = ATTENTION_SPIRV(decode, bf16), combine = ATTENTION_SPIRV(decode_combine, bf16);
       core_ = std::make_unique<sv::Kernel>(
-          device_, archbench_spirv::attention_decode, archbench_spirv::attention_decode_bytes, 6,
+          device_, decode.words, decode.bytes, 6,
           sizeof(DecodePush),
-          sv::Specialization{decode_lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask,
-                             flag(s_.softcap > 0), flag(s_.position == Position::alibi)});
+          sv::Specialization{device_.subgroup_size(), uint32_t(hd), uint32_t(vhd), uint32_t(group), mask,
+                             flag(s_.softcap > 0), flag(s_.position == Position::alibi), decode_rows_});
       core_set_ = core_->bind({sv::Binding::of(prepared_q_), k_cache_, v_cache_, slopes,
                                sv::Binding::of(part_ml_), sv::Binding::of(part_o_)});
       combine_ = std::make_unique<sv::Kernel>(
-          device_, archbench_spirv::attention_decode_combine, archbench_spirv::attention_decode_combine_bytes, 4,
+          device_, combine.words, combine.bytes, 4,
           sizeof(CombinePush), sv::Specialization{32, uint32_t(vhd), flag(s_.sinks)});
       combine_set_ = combine_->bind({sv::Binding::of(part_ml_), sv::Binding::of(part_o_), sinks, core_out});
     }
@@ -187,8 +227,7 @@ class AttentionVulkan : public sdk::Instance {
     if (s_.mode == Mode::prefill) {
       core_->dispatch(cmd, core_set_, prefill_push_, sv::groups_for(t, tokens_per_group_), kvh, b);
     } else {
-      const uint32_t row_blocks = sv::groups_for(s_.group(), decode_lanes_);
-      core_->dispatch(cmd, core_set_, decode_push_, splits_, kvh * row_blocks, b);
+      core_->dispatch(cmd, core_set_, decode_push_, splits_, kvh * decode_row_blocks_, b);
       sv::compute_barrier(cmd);
       combine_->dispatch(cmd, combine_set_, CombinePush{int32_t(s_.heads), int32_t(splits_)},
                          uint32_t(s_.heads), b);
@@ -253,7 +292,7 @@ class AttentionVulkan : public sdk::Instance {
   PreparePush prepare_push_{};
   PrefillPush prefill_push_{};
   DecodePush decode_push_{};
-  uint32_t tokens_per_group_ = 1, splits_ = 1, decode_lanes_ = 8;
+  uint32_t tokens_per_group_ = 1, splits_ = 1, decode_rows_ = 1, decode_row_blocks_ = 1;
 };
 
 }  // namespace

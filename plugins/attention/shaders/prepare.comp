@@ -1,5 +1,7 @@
 // prepare.comp -- stage 2 of the attention step: QK-norm, RoPE, query scale,
-// prepared-query layout, K/V scratch and KV-cache ring writes. f32.
+// prepared-query layout, K/V scratch and KV-cache ring writes.  q/k/v inputs,
+// K/V scratch and cache are f32, or bf16 built with BF16 (storage.glsl: even
+// widths, each lane writes whole words); prepared queries are always f32.
 //
 // Input rows: for (b, token) row n = b*t + token the query heads start at
 // q_in[n*q_stride + q_offset], keys at k_in[n*k_stride + k_offset], values at
@@ -25,6 +27,8 @@
 // next to the attention core, so it is written for clarity.
 #version 450
 #extension GL_EXT_control_flow_attributes : enable
+#extension GL_GOOGLE_include_directive : enable
+#include "storage.glsl"
 
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int HD = 128;
@@ -32,17 +36,17 @@ layout(constant_id = 2) const int VHD = 128;
 layout(constant_id = 3) const int QK_NORM = 0;   // 0 none, 1 per head, 2 whole projection
 layout(constant_id = 4) const int ROT_HALF = 0;  // rotary_dims / 2 (0: no RoPE)
 
-layout(std430, set = 0, binding = 0) readonly buffer Qin { float q_in[]; };
-layout(std430, set = 0, binding = 1) readonly buffer Kin { float k_in[]; };
-layout(std430, set = 0, binding = 2) readonly buffer Vin { float v_in[]; };
+layout(std430, set = 0, binding = 0) readonly buffer Qin { ELEM q_in[]; };
+layout(std430, set = 0, binding = 1) readonly buffer Kin { ELEM k_in[]; };
+layout(std430, set = 0, binding = 2) readonly buffer Vin { ELEM v_in[]; };
 layout(std430, set = 0, binding = 3) readonly buffer Qnorm { float q_norm[]; };  // [hd] or [h*hd]
 layout(std430, set = 0, binding = 4) readonly buffer Knorm { float k_norm[]; };  // [hd] or [kvh*hd]
 layout(std430, set = 0, binding = 5) readonly buffer Rope { float rope[]; };     // [t][2][ROT_HALF]: cos row, sin row
 layout(std430, set = 0, binding = 6) writeonly buffer Qout { float q_out[]; };   // [b, kvh, t, group, hd]
-layout(std430, set = 0, binding = 7) writeonly buffer Kscr { float k_scratch[]; }; // [b, kvh, t, hd]
-layout(std430, set = 0, binding = 8) writeonly buffer Vscr { float v_scratch[]; }; // [b, kvh, t, vhd]
-layout(std430, set = 0, binding = 9) writeonly buffer Kc { float k_cache[]; };     // [b, kvh, slots, hd]
-layout(std430, set = 0, binding = 10) writeonly buffer Vc { float v_cache[]; };    // [b, kvh, slots, vhd]
+layout(std430, set = 0, binding = 7) writeonly buffer Kscr { ELEM k_scratch[]; }; // [b, kvh, t, hd]
+layout(std430, set = 0, binding = 8) writeonly buffer Vscr { ELEM v_scratch[]; }; // [b, kvh, t, vhd]
+layout(std430, set = 0, binding = 9) writeonly buffer Kc { ELEM k_cache[]; };     // [b, kvh, slots, hd]
+layout(std430, set = 0, binding = 10) writeonly buffer Vc { ELEM v_cache[]; };    // [b, kvh, slots, vhd]
 
 layout(push_constant) uniform Push {
   int tokens;          // t
@@ -74,8 +78,8 @@ void main() {
   float inv_q = 1.0, inv_k = 1.0;
   if (QK_NORM == 2) {
     float sq = 0.0, sk = 0.0;
-    for (int e = lid; e < H * HD; e += WG) { float x = q_in[n * pc.q_stride + pc.q_offset + e]; sq += x * x; }
-    for (int e = lid; e < KVH * HD; e += WG) { float x = k_in[n * pc.k_stride + pc.k_offset + e]; sk += x * x; }
+    for (int e = lid; e < H * HD; e += WG) { float x = LOAD(q_in, n * pc.q_stride + pc.q_offset + e); sq += x * x; }
+    for (int e = lid; e < KVH * HD; e += WG) { float x = LOAD(k_in, n * pc.k_stride + pc.k_offset + e); sk += x * x; }
     red_q[lid] = sq;
     red_k[lid] = sk;
     barrier();
@@ -97,7 +101,7 @@ void main() {
       const int hv = is_q ? vec : vec - H;  // head index within q or k
       float x[HD];
       const int src = is_q ? n * pc.q_stride + pc.q_offset + hv * HD : n * pc.k_stride + pc.k_offset + hv * HD;
-      [[unroll]] for (int d = 0; d < HD; ++d) x[d] = is_q ? q_in[src + d] : k_in[src + d];
+      [[unroll]] for (int d = 0; d < HD; ++d) x[d] = is_q ? LOAD(q_in, src + d) : LOAD(k_in, src + d);
       if (QK_NORM == 1) {
         float ss = 0.0;
         [[unroll]] for (int d = 0; d < HD; ++d) ss += x[d] * x[d];
@@ -120,11 +124,11 @@ void main() {
       } else {
         if (pc.write_scratch != 0) {
           const int dst = ((b * KVH + hv) * T + token) * HD;
-          [[unroll]] for (int d = 0; d < HD; ++d) k_scratch[dst + d] = x[d];
+          [[unroll]] for (int d = 0; d < HD; d += STEP) PUT(k_scratch, dst + d, x[d], x[d + 1]);
         }
         if (cached) {
           const int dst = ((b * KVH + hv) * pc.slots + slot) * HD;
-          [[unroll]] for (int d = 0; d < HD; ++d) k_cache[dst + d] = x[d];
+          [[unroll]] for (int d = 0; d < HD; d += STEP) PUT(k_cache, dst + d, x[d], x[d + 1]);
         }
       }
     } else {
@@ -132,11 +136,11 @@ void main() {
       const int src = n * pc.v_stride + pc.v_offset + hv * VHD;
       if (pc.write_scratch != 0) {
         const int dst = ((b * KVH + hv) * T + token) * VHD;
-        for (int d = 0; d < VHD; ++d) v_scratch[dst + d] = v_in[src + d];
+        for (int d = 0; d < VHD; d += STEP) PUT(v_scratch, dst + d, LOAD(v_in, src + d), LOAD(v_in, src + d + 1));
       }
       if (cached) {
         const int dst = ((b * KVH + hv) * pc.slots + slot) * VHD;
-        for (int d = 0; d < VHD; ++d) v_cache[dst + d] = v_in[src + d];
+        for (int d = 0; d < VHD; d += STEP) PUT(v_cache, dst + d, LOAD(v_in, src + d), LOAD(v_in, src + d + 1));
       }
     }
   }
