@@ -137,12 +137,6 @@ TEST_CASE("vulkan: every attention variant - mode and option matches the referen
           text += std::string(".hd16") + option + "." + dtype;
           const auto r = on_vulkan(text, test_support::in_tree());
           INFO(text << " -> " << r.outcome << " " << r.reason);
-          // bf16 is core-level only: the projections (d_model > 0) are f32 only.
-          if (std::string(dtype) == "bf16" && std::string(option).find(".dm") != std::string::npos) {
-            CHECK(r.outcome == "unimplemented");
-            CHECK_THAT(r.reason, Catch::Contains("f32 only"));
-            continue;
-          }
           CHECK(r.outcome == "passed");
           REQUIRE(r.nmse.has_value());
           CHECK(*r.nmse < (std::string(dtype) == "f32" ? 1e-9 : 2e-5));
@@ -186,16 +180,11 @@ TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them si
   auto count = [&](const std::string& where) {
     return std::get<int64_t>(store.query("SELECT count(*) FROM results r JOIN problems p ON p.id = r.problem_id WHERE " + where).rows.at(0).at(0));
   };
-  // Every problem ran on both. On Vulkan every f32 problem passed (and the
-  // norms' and core-level attention's bf16 too); the f32-only shaders record
-  // bf16 as unimplemented, with the reason, never as missing or failed.
+  // Every problem ran on both, and every one passed on Vulkan too (bf16
+  // included): nothing is missing, failed or left unimplemented.
   CHECK(count("r.backend = 'cpu'") == count("r.backend = 'vulkan'"));
   CHECK(count("r.backend = 'cpu' AND r.outcome = 'passed'") == count("r.backend = 'cpu'"));
-  CHECK(count("r.backend = 'vulkan' AND p.dtype = 'f32' AND r.outcome <> 'passed'") == 0);
-  CHECK(count("r.backend = 'vulkan' AND p.kind = 'norm' AND r.outcome <> 'passed'") == 0);
-  CHECK(count("r.backend = 'vulkan' AND p.kind = 'attention' AND p.canonical LIKE '%.dm0.%' AND r.outcome <> 'passed'") == 0);
-  CHECK(count("r.backend = 'vulkan' AND r.outcome = 'unimplemented' AND r.reason NOT LIKE '%f32 only%'") == 0);
-  CHECK(count("r.backend = 'vulkan' AND r.outcome NOT IN ('passed', 'unimplemented')") == 0);
+  CHECK(count("r.backend = 'vulkan' AND r.outcome = 'passed'") == count("r.backend = 'vulkan'"));
   // The run records the device it measured on.
   const auto device = store.query("SELECT vulkan_device FROM runs").rows.at(0).at(0);
   CHECK_THAT(std::get<std::string>(device), Catch::Contains("vulkan device 0: "));

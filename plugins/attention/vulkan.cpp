@@ -9,10 +9,11 @@
 //      decode_combine.comp (split-KV decode);
 //   4. layer-level only: the output projection (tiled matmul, bias fused).
 // Every option of the CPU side is a specialization constant; shapes are push
-// constants. Storage: f32, or bf16 at core level (d_model = 0): the problem's
-// tensors (q/k/v, the cache, out) are bf16 in the *_bf16 builds of the shaders
-// while queries, partials and all arithmetic stay f32. Layer-level bf16 needs
-// a bf16 projection matmul and is recorded as unimplemented.
+// constants. Storage: f32, or bf16: the problem's tensors (x or q/k/v, the
+// cache, out or y) and, at layer level, the projected Q|K|V and the attention
+// output feeding the O projection are bf16 in the *_bf16 builds of the shaders
+// (as the CPU backend keeps them on bf16 CPUs), while prepared queries,
+// partials and all arithmetic stay f32.
 #include <archbench/sdk_vulkan_matmul.hpp>
 
 #include "attention.hpp"
@@ -24,13 +25,18 @@
 #include "spirv/attention_prefill_bf16.hpp"
 #include "spirv/attention_prepare.hpp"
 #include "spirv/attention_prepare_bf16.hpp"
-#include "spirv/attention_projection_bias_shared.hpp"
-#include "spirv/attention_projection_bias_subgroup.hpp"
 #include "spirv/attention_projection_shared.hpp"
 #include "spirv/attention_projection_subgroup.hpp"
+#include "spirv/attention_projection_bf16_shared.hpp"
+#include "spirv/attention_projection_bf16_subgroup.hpp"
+#include "spirv/attention_projection_bias_shared.hpp"
+#include "spirv/attention_projection_bias_subgroup.hpp"
+#include "spirv/attention_projection_bias_bf16_shared.hpp"
+#include "spirv/attention_projection_bias_bf16_subgroup.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 namespace archbench::plugins::attention {
 namespace {
@@ -39,6 +45,7 @@ namespace sv = sdk::vulkan;
 
 // Must match the MM_* defines of the projection shaders in CMakeLists.txt.
 constexpr sv::MatmulTiling kProjectionTiling{ATTENTION_MM_TM, ATTENTION_MM_TN, 1, false};
+constexpr sv::MatmulTiling kBf16ProjectionTiling{ATTENTION_MM_TM, ATTENTION_MM_BF16_TN, 1, false, true};
 
 struct PreparePush {
   int32_t tokens, heads, kv_heads, first_position, slots, write_scratch;
@@ -77,10 +84,8 @@ class AttentionVulkan : public sdk::Instance {
     const bool bf16 = s_.dtype == AB_DTYPE_BF16;
     if (s_.dtype != AB_DTYPE_F32 && !bf16)
       throw sdk::Unimplemented("attention on Vulkan: f32 and bf16 storage only");
-    if (bf16 && s_.layer())
-      throw sdk::Unimplemented(
-          "attention on Vulkan: layer-level bf16 (d_model > 0) needs a bf16 projection matmul; the projections are "
-          "f32 only (core-level bf16, d_model = 0, is implemented)");
+    if (bf16 && s_.layer() && s_.d_model % 2 != 0)
+      throw sdk::Unimplemented("attention on Vulkan: bf16 projections read pairs, so d_model must be even");
     if (bf16 && s_.v_head_dim % 2 != 0)
       throw sdk::Unimplemented("attention on Vulkan: bf16 values are stored in pairs, so v_head_dim must be even");
     // prefill.comp and decode.comp merge their lanes with subgroupMax/subgroupAdd.
@@ -168,13 +173,16 @@ class AttentionVulkan : public sdk::Instance {
       // One subgroup per workgroup (the shader merges its lanes with subgroup
       // ops); up to 4 query rows per workgroup keep llvmpipe's registers in check.
       tokens_per_group_ = uint32_t(std::max<int64_t>(1, 4 / group));
+      // Groups of more than 4 heads: row blocks of at most 4 heads (as decode).
+      prefill_row_blocks_ = uint32_t((group + 3) / 4);
+      const auto rows = uint32_t((group + prefill_row_blocks_ - 1) / prefill_row_blocks_);
       const Spirv prefill_spirv = ATTENTION_SPIRV(prefill, bf16);
       core_ = std::make_unique<sv::Kernel>(
           device_, prefill_spirv.words, prefill_spirv.bytes, 6,
           sizeof(PrefillPush),
           sv::Specialization{device_.subgroup_size(), uint32_t(hd), uint32_t(vhd), uint32_t(group), mask,
                              flag(s_.softcap > 0), flag(s_.position == Position::alibi), flag(s_.sinks),
-                             tokens_per_group_});
+                             tokens_per_group_, rows});
       prefill_push_ = {int32_t(t), int32_t(h), int32_t(kvh), int32_t(s_.span), float(s_.softcap),
                        int32_t(scratch ? t : s_.slots())};
       core_set_ = core_->bind({sv::Binding::of(prepared_q_), scratch ? sv::Binding::of(k_scratch_) : k_cache_,
@@ -225,7 +233,8 @@ class AttentionVulkan : public sdk::Instance {
     prepare_->dispatch(cmd, prepare_set_, prepare_push_, t, b);
     sv::compute_barrier(cmd);
     if (s_.mode == Mode::prefill) {
-      core_->dispatch(cmd, core_set_, prefill_push_, sv::groups_for(t, tokens_per_group_), kvh, b);
+      core_->dispatch(cmd, core_set_, prefill_push_, sv::groups_for(t, tokens_per_group_),
+                      kvh * prefill_row_blocks_, b);
     } else {
       core_->dispatch(cmd, core_set_, decode_push_, splits_, kvh * decode_row_blocks_, b);
       sv::compute_barrier(cmd);
@@ -242,17 +251,25 @@ class AttentionVulkan : public sdk::Instance {
   // Fused Q|K|V weights [d_model, q+k+v widths] and the O projection, with
   // their biases concatenated the same way.
   void build_projections(const sdk::Tensors& tensors) {
+    if (s_.dtype == AB_DTYPE_BF16) build_projections_as<uint16_t>(tensors);
+    else build_projections_as<float>(tensors);
+  }
+
+  // E: the storage element of the weights and activations (float or bf16 bits).
+  template <class E>
+  void build_projections_as(const sdk::Tensors& tensors) {
     const int64_t rows = s_.batch * s_.tokens(), dm = s_.d_model, h = s_.heads, kvh = s_.kv_heads;
     const int64_t q_width = h * s_.head_dim, k_width = kvh * s_.head_dim, v_width = kvh * s_.v_head_dim;
     const int64_t width = q_width + k_width + v_width, o_width = h * s_.v_head_dim;
-    device_.require_bindable("the fused Q|K|V activations", uint64_t(rows * width) * 4);
-    qkv_ = sv::Buffer(device_, uint64_t(rows * width) * 4);
-    attention_out_ = sv::Buffer(device_, uint64_t(rows * o_width) * 4);
-    std::vector<float> fused(size_t(dm * width)), fused_bias(size_t(width), 0.0f);
+    device_.require_bindable("the fused Q|K|V activations", uint64_t(rows * width) * sizeof(E));
+    qkv_ = sv::Buffer(device_, uint64_t(rows * width) * sizeof(E));
+    attention_out_ = sv::Buffer(device_, uint64_t(rows * o_width) * sizeof(E));
+    std::vector<E> fused(size_t(dm * width));
+    std::vector<float> fused_bias(size_t(width), 0.0f);  // biases are f32 in every dtype
     const std::pair<const char*, int64_t> parts[] = {{"w_q", q_width}, {"w_k", k_width}, {"w_v", v_width}};
     int64_t column = 0;
     for (const auto& [name, part_width] : parts) {
-      const float* w = static_cast<const float*>(tensors[name].data);
+      const E* w = static_cast<const E*>(tensors[name].data);
       for (int64_t r = 0; r < dm; ++r)
         std::copy(w + r * part_width, w + (r + 1) * part_width, fused.begin() + r * width + column);
       if (s_.bias) {
@@ -263,19 +280,27 @@ class AttentionVulkan : public sdk::Instance {
       column += part_width;
     }
     using namespace archbench_spirv;
-    const bool subgroups = sv::matmul_uses_subgroups(device_);
-    const uint32_t* spirv = s_.bias ? (subgroups ? attention_projection_bias_subgroup : attention_projection_bias_shared)
-                                    : (subgroups ? attention_projection_subgroup : attention_projection_shared);
-    const size_t spirv_bytes =
-        s_.bias ? (subgroups ? attention_projection_bias_subgroup_bytes : attention_projection_bias_shared_bytes)
-                : (subgroups ? attention_projection_subgroup_bytes : attention_projection_shared_bytes);
+    const bool subgroups = sv::matmul_uses_subgroups(device_), bf16 = std::is_same_v<E, uint16_t>;
+    // Index: bias, bf16, subgroups.
+    const Spirv builds[8] = {
+        {attention_projection_shared, attention_projection_shared_bytes},
+        {attention_projection_subgroup, attention_projection_subgroup_bytes},
+        {attention_projection_bf16_shared, attention_projection_bf16_shared_bytes},
+        {attention_projection_bf16_subgroup, attention_projection_bf16_subgroup_bytes},
+        {attention_projection_bias_shared, attention_projection_bias_shared_bytes},
+        {attention_projection_bias_subgroup, attention_projection_bias_subgroup_bytes},
+        {attention_projection_bias_bf16_shared, attention_projection_bias_bf16_shared_bytes},
+        {attention_projection_bias_bf16_subgroup, attention_projection_bias_bf16_subgroup_bytes},
+    };
+    const Spirv spirv = builds[(s_.bias ? 4 : 0) + (bf16 ? 2 : 0) + (subgroups ? 1 : 0)];
+    const sv::MatmulTiling& tiling = bf16 ? kBf16ProjectionTiling : kProjectionTiling;
     if (s_.bias) qkv_bias_ = sv::Buffer::with(device_, fused_bias);
     qkv_projection_ = std::make_unique<sv::Matmul>(
-        device_, spirv, spirv_bytes, kProjectionTiling, fused.data(), nullptr, uint32_t(rows), uint32_t(dm),
+        device_, spirv.words, spirv.bytes, tiling, fused.data(), nullptr, uint32_t(rows), uint32_t(dm),
         uint32_t(width), sv::Binding::of(device_, tensors["x"]), sv::Binding::of(qkv_),
         s_.bias ? sv::Binding::of(qkv_bias_) : sv::Binding::of(dummy_));
     output_projection_ = std::make_unique<sv::Matmul>(
-        device_, spirv, spirv_bytes, kProjectionTiling, static_cast<const float*>(tensors["w_o"].data), nullptr,
+        device_, spirv.words, spirv.bytes, tiling, static_cast<const E*>(tensors["w_o"].data), nullptr,
         uint32_t(rows), uint32_t(o_width), uint32_t(dm), sv::Binding::of(attention_out_),
         sv::Binding::of(device_, tensors["y"]),
         s_.bias ? sv::Binding::of(device_, tensors["b_o"]) : sv::Binding::of(dummy_));
@@ -292,7 +317,7 @@ class AttentionVulkan : public sdk::Instance {
   PreparePush prepare_push_{};
   PrefillPush prefill_push_{};
   DecodePush decode_push_{};
-  uint32_t tokens_per_group_ = 1, splits_ = 1, decode_rows_ = 1, decode_row_blocks_ = 1;
+  uint32_t tokens_per_group_ = 1, prefill_row_blocks_ = 1, splits_ = 1, decode_rows_ = 1, decode_row_blocks_ = 1;
 };
 
 }  // namespace

@@ -40,8 +40,15 @@ layout(constant_id = 4) const int MASK = 0;
 layout(constant_id = 5) const bool SOFTCAP = false;
 layout(constant_id = 6) const bool ALIBI = false;
 layout(constant_id = 7) const bool SINKS = false;
-layout(constant_id = 8) const int TT = 1;    // query tokens per workgroup (R = TT*GROUP rows)
-const int R = TT * GROUP;
+layout(constant_id = 8) const int TT = 1;    // query tokens per workgroup
+// Heads of the group per workgroup (0: all GROUP). Groups of more than 4 heads
+// run as row blocks of ROWS heads (the last one padded, its extra rows
+// computed on a clamped head and never stored), so a lane never holds more
+// than 4 query rows; the grid's y is then kv_heads * ceil(GROUP / ROWS).
+layout(constant_id = 9) const int ROWS = 0;
+const int GH = ROWS > 0 ? ROWS : GROUP;
+const int BLOCKS = (GROUP + GH - 1) / GH;
+const int R = TT * GH;
 layout(std430, set = 0, binding = 0) readonly buffer Qbuf { float qb[]; };
 layout(std430, set = 0, binding = 1) readonly buffer Kbuf { ELEM kb[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Vbuf { ELEM vb[]; };
@@ -62,7 +69,8 @@ float capped(float s) { float x = s / pc.softcap; float e = exp(-2.0 * abs(x)); 
 void main() {
   const int WG = int(gl_WorkGroupSize.x);
   const int lid = int(gl_LocalInvocationID.x);
-  const int g = int(gl_WorkGroupID.y), b = int(gl_WorkGroupID.z), T = pc.tokens;
+  const int g = int(gl_WorkGroupID.y) / BLOCKS, b = int(gl_WorkGroupID.z), T = pc.tokens;
+  const int head0 = (int(gl_WorkGroupID.y) % BLOCKS) * GH;  // first head of the block, within the group
   const int bg = b * pc.kv_heads + g;
   const int t0 = int(gl_WorkGroupID.x) * TT;
   const int lo = first_visible(t0);
@@ -71,8 +79,8 @@ void main() {
   float acc[R][VHD];
   float m[R], l[R];
   [[unroll]] for (int r = 0; r < R; ++r) {
-    int tok = min(t0 + r / GROUP, T - 1);
-    int qbase = ((bg * T + tok) * GROUP + r % GROUP) * HD;
+    int tok = min(t0 + r / GH, T - 1);
+    int qbase = ((bg * T + tok) * GROUP + min(head0 + r % GH, GROUP - 1)) * HD;
     [[unroll]] for (int d = 0; d < HD; ++d) qr[r][d] = qb[qbase + d];
     [[unroll]] for (int d = 0; d < VHD; ++d) acc[r][d] = 0.0;
     m[r] = NEG; l[r] = 0.0;
@@ -97,11 +105,11 @@ void main() {
     }
     float p[R];
     [[unroll]] for (int r = 0; r < R; ++r) {
-      int tok = t0 + r / GROUP;
+      int tok = t0 + r / GH;
       bool vis = j <= tok && j >= first_visible(tok) && j < hi;
       float x = s[r];
       if (SOFTCAP) x = capped(x);
-      if (ALIBI) x -= slopes[g * GROUP + r % GROUP] * float(tok - j);
+      if (ALIBI) x -= slopes[g * GROUP + min(head0 + r % GH, GROUP - 1)] * float(tok - j);
       float mx = vis ? max(m[r], x) : m[r];
       float alpha = exp(m[r] - mx);
       p[r] = vis ? exp(x - mx) : 0.0;
@@ -127,7 +135,8 @@ void main() {
     }
   }
   [[unroll]] for (int r = 0; r < R; ++r) {
-    int tok = t0 + r / GROUP, h = g * GROUP + r % GROUP;
+    const int hg = head0 + r % GH;  // head within the group; >= GROUP only in a padded block
+    int tok = t0 + r / GH, h = g * GROUP + min(hg, GROUP - 1);
     float M = subgroupMax(m[r]);
     float keep = exp(m[r] - M);
     float L = subgroupAdd(l[r] * keep);
@@ -138,7 +147,7 @@ void main() {
 #ifdef BF16
       float o1 = subgroupAdd(acc[r][d + 1] * inv);
 #endif
-      if (lid == 0 && tok < T) PUT(ob, ((b * T + tok) * pc.heads + h) * VHD + d, o0, o1);
+      if (lid == 0 && tok < T && hg < GROUP) PUT(ob, ((b * T + tok) * pc.heads + h) * VHD + d, o0, o1);
     }
   }
 }
