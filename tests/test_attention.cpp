@@ -39,25 +39,14 @@ results::ResultRecord described(const std::string& text) {
 }  // namespace
 
 TEST_CASE("every attention variant - mode - option - dtype matches the double reference", "[attention]") {
-  // 45 tokens: not a multiple of any block size, so every tail path runs.
-  const char* options[] = {"",           ".alibi",          ".nope",    ".rf0p5.theta5e5",
-                           ".window.w7", ".chunk.w16",      ".sink1",   ".cap5",
-                           ".qkn-head",  ".qkn-proj",       ".dm48",    ".dm40.bias1.qkn-head",
-                           ".vhd24",     ".b3.window.w300", ".sink1.cap5.alibi.window.w9"};
-  for (const char* variant : {"attention/mha:h3", "attention/gqa:h8.kvh2", "attention/mqa:h4"})
-    for (const char* mode : {"prefill", "decode"})
-      for (const char* option : options)
-        for (const char* dtype : {"f32", "bf16"}) {
-          std::string text = variant;
-          text.insert(text.find(':') + 1, std::string(mode) + ".s45.");
-          text += std::string(".hd16") + option + "." + dtype;
-          INFO(text);
-          const auto r = check(text);
-          CHECK(r.outcome == "passed");
-          CHECK(r.reason == "");
-          REQUIRE(r.nmse.has_value());
-          CHECK(*r.nmse > 0);
-        }
+  for (const std::string& text : test_support::attention_option_grid()) {
+    INFO(text);
+    const auto r = check(text);
+    CHECK(r.outcome == "passed");
+    CHECK(r.reason == "");
+    REQUIRE(r.nmse.has_value());
+    CHECK(*r.nmse > 0);
+  }
 }
 
 TEST_CASE("attention across block boundaries: many query and key blocks - head_dim 128", "[attention]") {

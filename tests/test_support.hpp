@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -68,6 +69,26 @@ inline CommandResult run_cli_with(const std::string& environment, const std::str
 }
 
 inline CommandResult run_cli(const std::string& arguments) { return run_cli_with("", arguments); }
+
+// Every attention variant x mode x option x dtype at 45 tokens (no tile or
+// block size divides it, so every tail path runs): the grid both backends'
+// attention tests check against the reference.
+inline std::vector<std::string> attention_option_grid() {
+  const char* options[] = {"",           ".alibi",          ".nope",    ".rf0p5.theta5e5",
+                           ".window.w7", ".chunk.w16",      ".sink1",   ".cap5",
+                           ".qkn-head",  ".qkn-proj",       ".dm48",    ".dm40.bias1.qkn-head",
+                           ".vhd24",     ".b3.window.w300", ".sink1.cap5.alibi.window.w9"};
+  std::vector<std::string> grid;
+  for (const char* variant : {"attention/mha:h3", "attention/gqa:h8.kvh2", "attention/mqa:h4"})
+    for (const char* mode : {"prefill", "decode"})
+      for (const char* option : options)
+        for (const char* dtype : {"f32", "bf16"}) {
+          std::string text = variant;
+          text.insert(text.find(':') + 1, std::string(mode) + ".s45.");
+          grid.push_back(text + ".hd16" + option + "." + dtype);
+        }
+  return grid;
+}
 
 inline std::string quoted(const std::string& text) { return "'" + text + "'"; }
 

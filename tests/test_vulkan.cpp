@@ -123,24 +123,14 @@ TEST_CASE("vulkan: every FFN variant matches the reference at odd shapes in f32 
 }
 
 TEST_CASE("vulkan: every attention variant - mode and option matches the reference", "[vulkan]") {
-  // The CPU test's option list; 45 tokens so no tile divides it.
-  const char* options[] = {"",           ".alibi",          ".nope",    ".rf0p5.theta5e5",
-                           ".window.w7", ".chunk.w16",      ".sink1",   ".cap5",
-                           ".qkn-head",  ".qkn-proj",       ".dm48",    ".dm40.bias1.qkn-head",
-                           ".vhd24",     ".b3.window.w300", ".sink1.cap5.alibi.window.w9"};
-  for (const char* variant : {"attention/mha:h3", "attention/gqa:h8.kvh2", "attention/mqa:h4"})
-    for (const char* mode : {"prefill", "decode"})
-      for (const char* option : options)
-        for (const char* dtype : {"f32", "bf16"}) {
-          std::string text = variant;
-          text.insert(text.find(':') + 1, std::string(mode) + ".s45.");
-          text += std::string(".hd16") + option + "." + dtype;
-          const auto r = on_vulkan(text, test_support::in_tree());
-          INFO(text << " -> " << r.outcome << " " << r.reason);
-          CHECK(r.outcome == "passed");
-          REQUIRE(r.nmse.has_value());
-          CHECK(*r.nmse < (std::string(dtype) == "f32" ? 1e-9 : 2e-5));
-        }
+  // The CPU test's grid: every option, f32 and bf16, 45 tokens so no tile divides it.
+  for (const std::string& text : test_support::attention_option_grid()) {
+    const auto r = on_vulkan(text, test_support::in_tree());
+    INFO(text << " -> " << r.outcome << " " << r.reason);
+    CHECK(r.outcome == "passed");
+    REQUIRE(r.nmse.has_value());
+    CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : 2e-5));
+  }
 }
 
 TEST_CASE("vulkan: attention decode over many splits - group row blocks - widths not a multiple of 4", "[vulkan]") {
