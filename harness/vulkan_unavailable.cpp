@@ -5,7 +5,8 @@
 namespace archbench {
 
 CreatedRunner create_vulkan_runner(const ab_variant&, const ab_problem&, const ab_host&, TensorSet&) {
-  return {nullptr, "unimplemented", "this archbench was built without the Vulkan backend (ARCHBENCH_VULKAN=OFF)"};
+  return {nullptr, "unimplemented",
+          "this archbench was built without the Vulkan backend (" ARCHBENCH_NO_VULKAN_REASON ")"};
 }
 
 }  // namespace archbench

@@ -101,7 +101,11 @@ TEST_CASE("bad input: one line naming the flag or value - exit 2 - database unto
   const std::pair<std::string, std::string> cases[] = {
       {"run --backend tpu", "--backend: 'tpu' is not one of cpu, vulkan, all"},
       {"run --backend cpu --device 0", "--device applies to the vulkan backend"},
+#ifdef ARCHBENCH_HAVE_VULKAN
       {"run --backend vulkan --device 7", "--device 7: expected 0.."},
+#else
+      {"run --backend vulkan", "--backend vulkan: the Vulkan backend is unavailable: this archbench was built without"},
+#endif
       {"run --problem 'ffn/swiglu:t0'", "tokens = 0 is outside"},
       {"run --problem 'ffn/nope'", "unknown variant 'ffn/nope'"},
       {"run --suite no-such-suite", "no suite file 'no-such-suite'"},

@@ -16,13 +16,19 @@
 namespace archbench::cli {
 namespace {
 
+// The backends a run uses, and what to say about Vulkan once the run starts.
+struct Backends {
+  std::vector<ab_backend> list;
+  std::string vulkan_device;  // "vulkan device 0: llvmpipe (...) [Mesa ...]" when Vulkan runs
+  std::string note;           // why "all" left Vulkan out
+};
+
 // "all" is every backend this machine can run; naming an unavailable one is an input error.
-std::vector<ab_backend> resolve_backends(const std::string& name, std::optional<int> device,
-                                         std::string& vulkan_device) {
+Backends resolve_backends(const std::string& name, std::optional<int> device) {
   if (name != "cpu" && name != "vulkan" && name != "all")
     throw InputError("--backend: '" + name + "' is not one of cpu, vulkan, all");
-  std::vector<ab_backend> backends;
-  if (name != "vulkan") backends.push_back(AB_BACKEND_CPU);
+  Backends backends;
+  if (name != "vulkan") backends.list.push_back(AB_BACKEND_CPU);
   if (name == "cpu") {
     if (device) throw InputError("--device applies to the vulkan backend; add --backend vulkan or all");
     return backends;
@@ -30,7 +36,7 @@ std::vector<ab_backend> resolve_backends(const std::string& name, std::optional<
   const VulkanProbe vulkan = probe_vulkan();
   if (!vulkan.available) {
     if (name == "vulkan") throw InputError("--backend vulkan: the Vulkan backend is unavailable: " + vulkan.reason);
-    std::fprintf(stderr, "note: vulkan skipped: %s\n", vulkan.reason.c_str());
+    backends.note = "note: vulkan skipped: " + vulkan.reason;
     return backends;
   }
   if (device) {
@@ -41,8 +47,8 @@ std::vector<ab_backend> resolve_backends(const std::string& name, std::optional<
     setenv("ARCHBENCH_VULKAN_DEVICE", std::to_string(*device).c_str(), 1);
   }
   const int used = device ? *device : vulkan.chosen;
-  vulkan_device = "vulkan device " + std::to_string(used) + ": " + vulkan.names[size_t(used)];
-  backends.push_back(AB_BACKEND_VULKAN);
+  backends.vulkan_device = "vulkan device " + std::to_string(used) + ": " + vulkan.names[size_t(used)];
+  backends.list.push_back(AB_BACKEND_VULKAN);
   return backends;
 }
 
@@ -75,9 +81,9 @@ int run_command(const Context& context) {
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
-  std::string vulkan_device;
-  request.backends = resolve_backends(backend, values.count("device") ? std::optional<int>(device) : std::nullopt,
-                                      vulkan_device);
+  const Backends backends =
+      resolve_backends(backend, values.count("device") ? std::optional<int>(device) : std::nullopt);
+  request.backends = backends.list;
   if (globals.threads < 0) throw InputError("--threads: expected a positive count, got " + std::to_string(globals.threads));
 
   cpu::CpuBackend cpu_backend(globals.threads);
@@ -93,11 +99,12 @@ int run_command(const Context& context) {
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
   results::RunInfo provenance =
       collect_provenance(registry, cpu_backend.threads(), context.command_line, joined(suites));
-  provenance.vulkan_device = vulkan_device;
+  provenance.vulkan_device = backends.vulkan_device;
   const int64_t run_id = store.begin_run(provenance);
   std::printf("run %lld: %zu problems, %d threads, database %s\n", (long long)run_id, plan.size(),
               cpu_backend.threads(), db_path.c_str());
-  if (!vulkan_device.empty()) std::printf("%s\n", vulkan_device.c_str());
+  if (!backends.vulkan_device.empty()) std::printf("%s\n", backends.vulkan_device.c_str());
+  if (!backends.note.empty()) std::printf("%s\n", backends.note.c_str());
   std::fflush(stdout);
 
   const RunSummary summary = execute_plan(plan, store, run_id, cpu_backend.host());

@@ -5,7 +5,7 @@ namespace archbench::cli {
 
 VulkanProbe probe_vulkan() {
   VulkanProbe probe;
-  probe.reason = "this archbench was built without the Vulkan backend (no libvulkan-dev or glslc at configure time)";
+  probe.reason = "this archbench was built without the Vulkan backend (" ARCHBENCH_NO_VULKAN_REASON ")";
   return probe;
 }
 
