@@ -273,15 +273,8 @@ inline uint32_t groups_for(int64_t items, int64_t per_group) {
   return uint32_t((items + per_group - 1) / per_group);
 }
 
-// The f32 storage this SDK's shaders read; other dtypes are recorded as
-// unimplemented with the reason, per plugin.
-inline void require_f32(const Problem& problem, const char* variant) {
-  if (problem.dtype() != AB_DTYPE_F32)
-    throw Unimplemented(std::string(variant) + ": the Vulkan shaders read and write f32 only");
-}
-
 }  // namespace archbench::sdk::vulkan
 
-// Embedded SPIR-V (see archbench_add_shaders in cmake/plugins.cmake): a shader
+// Embedded SPIR-V (see archbench_add_shader in cmake/shaders.cmake): a shader
 // `shaders/x.comp` compiled with defines under the name NAME becomes
 //   archbench_spirv::NAME (const uint32_t[]) and archbench_spirv::NAME_bytes.
