@@ -10,6 +10,9 @@
 // The op is memory-bound and a row is small, so a workgroup reads its row
 // from memory once and from cache afterwards: pass 1 sums (writing h when
 // fusing the residual), pass 2 sums squared deviations, pass 3 writes y.
+// Rows whose width is a multiple of 4 move 4 values per load and store (vec4,
+// or a uvec2 of bf16): llvmpipe turns every load into a per-lane loop, so
+// fewer, wider loads are what make it faster there (and GPUs like them too).
 // Row sums use subgroupAdd plus one shared slot per subgroup: two barriers per
 // reduction whatever the subgroup size (8 on lavapipe, 32/64 on GPUs).
 #version 450
@@ -21,17 +24,26 @@
 layout(local_size_x = 64) in;
 
 #ifdef BF16
-#define UNIT uint   // one storage word = two bf16 values
+#define UNIT uint    // two bf16 values
+#define QUAD uvec2   // four bf16 values
 #else
 #define UNIT float
+#define QUAD vec4
 #endif
 
+// Each buffer is declared twice on its binding: by unit and by quad of 4 values.
 layout(std430, binding = 0) readonly buffer X { UNIT x[]; };
+layout(std430, binding = 0) readonly buffer X4 { QUAD x4[]; };
 layout(std430, binding = 1) readonly buffer Residual { UNIT residual[]; };
+layout(std430, binding = 1) readonly buffer Residual4 { QUAD residual4[]; };
 layout(std430, binding = 2) readonly buffer Gamma { float gamma[]; };
+layout(std430, binding = 2) readonly buffer Gamma4 { vec4 gamma4[]; };
 layout(std430, binding = 3) readonly buffer Beta { float beta[]; };
+layout(std430, binding = 3) readonly buffer Beta4 { vec4 beta4[]; };
 layout(std430, binding = 4) writeonly buffer Y { UNIT y[]; };
+layout(std430, binding = 4) writeonly buffer Y4 { QUAD y4[]; };
 layout(std430, binding = 5) writeonly buffer ResidualOut { UNIT residual_out[]; };
+layout(std430, binding = 5) writeonly buffer ResidualOut4 { QUAD residual_out4[]; };
 
 layout(push_constant) uniform Push {
   uint rows;
@@ -41,7 +53,7 @@ layout(push_constant) uniform Push {
 
 shared float partial[gl_WorkGroupSize.x];
 
-// Values per storage unit, and unit <-> vec2 conversions (the f32 path uses .x only).
+// Storage <-> f32. A unit holds PER_UNIT values, returned in .x (and .y).
 #ifdef BF16
 const uint PER_UNIT = 2;
 vec2 unpack(uint w) { return vec2(uintBitsToFloat(w << 16), uintBitsToFloat(w & 0xFFFF0000u)); }
@@ -51,10 +63,14 @@ uint bf16_bits(float f) {  // round to nearest even, as the host does
   return (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
 }
 uint pack(vec2 v) { return bf16_bits(v.x) | (bf16_bits(v.y) << 16); }
+vec4 unpack4(uvec2 w) { return vec4(unpack(w.x), unpack(w.y)); }
+uvec2 pack4(vec4 v) { return uvec2(pack(v.xy), pack(v.zw)); }
 #else
 const uint PER_UNIT = 1;
 vec2 unpack(float f) { return vec2(f, 0.0); }
 float pack(vec2 v) { return v.x; }
+vec4 unpack4(vec4 v) { return v; }
+vec4 pack4(vec4 v) { return v; }
 #endif
 
 float workgroup_sum(float value) {
@@ -67,30 +83,67 @@ float workgroup_sum(float value) {
   return total;
 }
 
-// h for storage unit u: x (+ residual), unrounded (re-read from cache rather
-// than from residual_out, whose bf16 rounding the reference does not apply).
-vec2 load_h(uint u) {
+// Item i of a row is a quad (4 values) when `quads`, else a unit; values an
+// item does not have read as 0 and are masked out of the sums.
+bool quads;
+uint row_items;  // items per row
+
+vec4 load_h(uint row, uint i) {
+  const uint at = row * row_items + i;
+  if (quads) {
 #ifdef RESIDUAL
-  return unpack(x[u]) + unpack(residual[u]);
+    return unpack4(x4[at]) + unpack4(residual4[at]);
 #else
-  return unpack(x[u]);
+    return unpack4(x4[at]);
 #endif
+  }
+#ifdef RESIDUAL
+  return vec4(unpack(x[at]) + unpack(residual[at]), 0.0, 0.0);
+#else
+  return vec4(unpack(x[at]), 0.0, 0.0);
+#endif
+}
+
+void store(uint row, uint i, vec4 value, bool residual_stream) {
+  const uint at = row * row_items + i;
+  if (quads) {
+    if (residual_stream) residual_out4[at] = pack4(value);
+    else y4[at] = pack4(value);
+  } else {
+    if (residual_stream) residual_out[at] = pack(value.xy);
+    else y[at] = pack(value.xy);
+  }
+}
+
+vec4 real_values() { return quads ? vec4(1.0) : (PER_UNIT == 2 ? vec4(1.0, 1.0, 0.0, 0.0) : vec4(1.0, 0.0, 0.0, 0.0)); }
+
+vec4 gamma_of(uint i) {
+  if (quads) return gamma4[i];
+  const uint e = i * PER_UNIT;
+  return vec4(gamma[e], PER_UNIT == 2 ? gamma[e + 1] : 0.0, 0.0, 0.0);
+}
+
+vec4 beta_of(uint i) {
+  if (quads) return beta4[i];
+  const uint e = i * PER_UNIT;
+  return vec4(beta[e], PER_UNIT == 2 ? beta[e + 1] : 0.0, 0.0, 0.0);
 }
 
 void main() {
   const uint row = gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x;
   if (row >= push.rows) return;  // uniform across the workgroup: no barrier is skipped by some only
-  const uint units = push.d_model / PER_UNIT;
-  const uint base = row * units;
+  quads = push.d_model % 4 == 0;
+  row_items = quads ? push.d_model / 4 : push.d_model / PER_UNIT;
   const uint lane = gl_LocalInvocationID.x, step = gl_WorkGroupSize.x;
+  const vec4 real = real_values();
 
   float sum = 0.0;
-  for (uint u = lane; u < units; u += step) {
-    const vec2 h = load_h(base + u);
+  for (uint i = lane; i < row_items; i += step) {
+    const vec4 h = load_h(row, i);
 #ifdef RESIDUAL
-    residual_out[base + u] = pack(h);
+    store(row, i, h, true);
 #endif
-    sum += h.x + h.y;
+    sum += dot(h, vec4(1.0));
   }
   float mean = 0.0;
 #ifdef LAYER
@@ -98,26 +151,17 @@ void main() {
 #endif
 
   float squares = 0.0;
-  for (uint u = lane; u < units; u += step) {
-    const vec2 d = load_h(base + u) - mean;
-    squares += d.x * d.x + (PER_UNIT == 2 ? d.y * d.y : 0.0);
+  for (uint i = lane; i < row_items; i += step) {
+    const vec4 d = (load_h(row, i) - mean) * real;
+    squares += dot(d, d);
   }
   const float inverse = inversesqrt(workgroup_sum(squares) / float(push.d_model) + push.eps);
 
-  for (uint u = lane; u < units; u += step) {
-    const vec2 h = load_h(base + u);
-    const uint e = u * PER_UNIT;
-    vec2 out_value;
-    out_value.x = (h.x - mean) * inverse * gamma[e];
+  for (uint i = lane; i < row_items; i += step) {
+    vec4 value = (load_h(row, i) - mean) * inverse * gamma_of(i);
 #ifdef LAYER
-    out_value.x += beta[e];
+    value += beta_of(i);
 #endif
-    if (PER_UNIT == 2) {
-      out_value.y = (h.y - mean) * inverse * gamma[e + 1];
-#ifdef LAYER
-      out_value.y += beta[e + 1];
-#endif
-    }
-    y[base + u] = pack(out_value);
+    store(row, i, value, false);
   }
 }
