@@ -115,18 +115,14 @@ layout(std430, set = 0, binding = 2) writeonly buffer MatC { float c_data[]; };
 #endif
 layout(std430, set = 0, binding = 3) readonly buffer Bias { float bias_data[]; };
 
+#include "archbench/shaders/bf16.glsl"
+
 // Storage access. i is an element index; A's 4-value loads start at an element that is a
 // multiple of 4 (k) in a row of even stride, so in bf16 they are two whole words.
 #ifdef BF16
-vec2 mm_unpack(uint w) { return vec2(uintBitsToFloat(w << 16), uintBitsToFloat(w & 0xFFFF0000u)); }
-uint mm_bf16_bits(float f) {  // round to nearest even, NaN -> quiet NaN (sdk::f32_to_bf16)
-  uint b = floatBitsToUint(f);
-  if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (b >> 16) | 0x40u;
-  return (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
-}
-vec4 mm_load_a4(uint i) { return vec4(mm_unpack(a_data[i >> 1]), mm_unpack(a_data[(i >> 1) + 1u])); }
-vec4 mm_load_b(uint i) { const uvec2 w = b_data[i]; return vec4(mm_unpack(w.x), mm_unpack(w.y)); }
-uint mm_pack(float lo, float hi) { return mm_bf16_bits(lo) | (mm_bf16_bits(hi) << 16); }
+vec4 mm_load_a4(uint i) { return vec4(bf16_unpack2(a_data[i >> 1]), bf16_unpack2(a_data[(i >> 1) + 1u])); }
+vec4 mm_load_b(uint i) { return bf16_quad(b_data[i]); }
+uint mm_pack(float lo, float hi) { return bf16_pair(lo, hi); }
 #else
 vec4 mm_load_a4(uint i) { return vec4(a_data[i], a_data[i + 1u], a_data[i + 2u], a_data[i + 3u]); }
 vec4 mm_load_b(uint i) { return b_data[i]; }
@@ -210,7 +206,7 @@ void main() {
     vec4 av[MM_TJ];
     [[unroll]] for (uint j = 0; j < MM_TJ; ++j) {
 #ifdef BF16
-      av[j] = vec4(mm_unpack(a_data[(arow[j] + k) >> 1]), 0.0, 0.0);  // K even: the tail is one pair
+      av[j] = vec4(bf16_unpack2(a_data[(arow[j] + k) >> 1]), 0.0, 0.0);  // K even: the tail is one pair
 #else
       float a0 = a_data[arow[j] + k];
       float a1 = k + 1u < K ? a_data[arow[j] + min(k + 1u, K - 1u)] : 0.0;
@@ -233,8 +229,8 @@ void main() {
         vec4 v;
 #ifdef BF16
         const uint w = (arow[j] + k) >> 1;  // K even: pairs are all in or all out
-        v = vec4(k < K ? mm_unpack(a_data[w]) : vec2(0.0),
-                 k + 2u < K ? mm_unpack(a_data[w + 1u]) : vec2(0.0));
+        v = vec4(k < K ? bf16_unpack2(a_data[w]) : vec2(0.0),
+                 k + 2u < K ? bf16_unpack2(a_data[w + 1u]) : vec2(0.0));
 #else
         [[unroll]] for (uint q = 0; q < 4u; ++q) {
           const uint kq = k + q;

@@ -20,15 +20,7 @@
 #define ELEM uint
 #define ELEM4 uvec2
 const int STEP = 2;
-float bf16_lo(uint w) { return uintBitsToFloat(w << 16); }
-float bf16_hi(uint w) { return uintBitsToFloat(w & 0xFFFF0000u); }
-uint bf16_bits(float f) {
-  uint b = floatBitsToUint(f);
-  if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (b >> 16) | 0x40u;  // NaN: keep it, quiet
-  return (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
-}
-uint bf16_pair(float a, float b) { return bf16_bits(a) | (bf16_bits(b) << 16); }
-vec4 bf16_quad(uvec2 w) { return vec4(bf16_lo(w.x), bf16_hi(w.x), bf16_lo(w.y), bf16_hi(w.y)); }
+#include "archbench/shaders/bf16.glsl"
 #define LOAD(buf, e) (((e) & 1) == 0 ? bf16_lo(buf[(e) >> 1]) : bf16_hi(buf[(e) >> 1]))
 #define LOAD4(buf4, e) bf16_quad(buf4[(e) >> 2])
 #define PUT(buf, e, a, b) buf[(e) >> 1] = bf16_pair(a, b)

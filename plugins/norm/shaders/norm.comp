@@ -17,6 +17,7 @@
 // reduction whatever the subgroup size (8 on lavapipe, 32/64 on GPUs).
 #version 450
 #extension GL_KHR_shader_subgroup_arithmetic : require
+#include "archbench/shaders/bf16.glsl"
 
 // 64 invocations: llvmpipe runs a workgroup as one coroutine per 8 lanes and
 // switches through all of them at every barrier, so fewer is faster there
@@ -56,15 +57,10 @@ shared float partial[gl_WorkGroupSize.x];
 // Storage <-> f32. A unit holds PER_UNIT values, returned in .x (and .y).
 #ifdef BF16
 const uint PER_UNIT = 2;
-vec2 unpack(uint w) { return vec2(uintBitsToFloat(w << 16), uintBitsToFloat(w & 0xFFFF0000u)); }
-uint bf16_bits(float f) {  // round to nearest even, as the host does
-  uint b = floatBitsToUint(f);
-  if ((b & 0x7FFFFFFFu) > 0x7F800000u) return (b >> 16) | 0x40u;
-  return (b + 0x7FFFu + ((b >> 16) & 1u)) >> 16;
-}
-uint pack(vec2 v) { return bf16_bits(v.x) | (bf16_bits(v.y) << 16); }
-vec4 unpack4(uvec2 w) { return vec4(unpack(w.x), unpack(w.y)); }
-uvec2 pack4(vec4 v) { return uvec2(pack(v.xy), pack(v.zw)); }
+vec2 unpack(uint w) { return bf16_unpack2(w); }
+uint pack(vec2 v) { return bf16_pair(v.x, v.y); }
+vec4 unpack4(uvec2 w) { return bf16_quad(w); }
+uvec2 pack4(vec4 v) { return bf16_pack4(v); }
 #else
 const uint PER_UNIT = 1;
 vec2 unpack(float f) { return vec2(f, 0.0); }
