@@ -59,13 +59,20 @@ std::vector<VkPhysicalDevice> physical_devices(VkInstance instance) {
 
 DeviceCapabilities query_capabilities(VkPhysicalDevice device) {
   DeviceCapabilities caps;
+  const bool size_control_extension = has_extension(device, VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+  VkPhysicalDeviceSubgroupSizeControlFeaturesEXT size_control{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
   VkPhysicalDeviceVulkan12Features features12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
+  if (size_control_extension) features12.pNext = &size_control;
   VkPhysicalDeviceVulkan11Features features11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
   features11.pNext = &features12;
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   features.pNext = &features11;
   vkGetPhysicalDeviceFeatures2(device, &features);
+  VkPhysicalDeviceSubgroupSizeControlPropertiesEXT size_range{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_PROPERTIES_EXT};
   VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  if (size_control_extension) subgroup.pNext = &size_range;
   VkPhysicalDeviceDriverProperties driver{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES};
   driver.pNext = &subgroup;
   VkPhysicalDeviceProperties2 properties{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
@@ -84,6 +91,11 @@ DeviceCapabilities query_capabilities(VkPhysicalDevice device) {
   caps.subgroup_shuffle =
       compute_subgroups && (subgroup.supportedOperations & VK_SUBGROUP_FEATURE_SHUFFLE_BIT);
   caps.cooperative_matrix = has_extension(device, "VK_KHR_cooperative_matrix");
+  caps.subgroup_size_control = size_control_extension && size_control.subgroupSizeControl &&
+                               size_control.computeFullSubgroups &&
+                               (size_range.requiredSubgroupSizeStages & VK_SHADER_STAGE_COMPUTE_BIT);
+  caps.min_subgroup_size = caps.subgroup_size_control ? size_range.minSubgroupSize : caps.subgroup_size;
+  caps.max_subgroup_size = caps.subgroup_size_control ? size_range.maxSubgroupSize : caps.subgroup_size;
   return caps;
 }
 
@@ -117,6 +129,9 @@ DeviceSummary summarize(uint32_t index, VkPhysicalDevice device) {
   if (caps.subgroup_arithmetic) s.features.push_back("subgroup arithmetic");
   if (caps.subgroup_shuffle) s.features.push_back("subgroup shuffle");
   if (caps.cooperative_matrix) s.features.push_back("cooperative matrix");
+  if (caps.subgroup_size_control)
+    s.features.push_back("subgroup size control " + std::to_string(caps.min_subgroup_size) + ".." +
+                         std::to_string(caps.max_subgroup_size));
   // Type first; among equals, the bigger memory (a rough stand-in for the bigger part).
   s.score = type_score(p.deviceType) * 1000 + int(std::min<uint64_t>(s.device_local_bytes >> 30, 999));
   if (!s.timestamps) s.score = -1;  // cannot be timed: never picked by score

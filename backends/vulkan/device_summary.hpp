@@ -34,6 +34,10 @@ struct DeviceCapabilities {
   bool storage_16bit = false, float16 = false;
   bool subgroup_arithmetic = false, subgroup_shuffle = false;
   bool cooperative_matrix = false;
+  // VK_EXT_subgroup_size_control for compute with full subgroups: a pipeline
+  // may require a subgroup size in [min_subgroup_size, max_subgroup_size].
+  bool subgroup_size_control = false;
+  uint32_t min_subgroup_size = 0, max_subgroup_size = 0;
 };
 
 struct Options {

@@ -123,8 +123,16 @@ void Context::open_device(uint32_t) {
   timestamp_mask_ = valid_bits >= 64 ? ~0ull : ((1ull << valid_bits) - 1);
 
   // Enable exactly the optional features the device has, so plugins may use them.
+  VkPhysicalDeviceSubgroupSizeControlFeaturesEXT size_control{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_SIZE_CONTROL_FEATURES_EXT};
+  size_control.subgroupSizeControl = size_control.computeFullSubgroups = VK_TRUE;
   VkPhysicalDeviceVulkan12Features features12{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES};
   features12.shaderFloat16 = caps.float16;
+  std::vector<const char*> extensions;
+  if (caps.subgroup_size_control) {
+    features12.pNext = &size_control;
+    extensions.push_back(VK_EXT_SUBGROUP_SIZE_CONTROL_EXTENSION_NAME);
+  }
   VkPhysicalDeviceVulkan11Features features11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_FEATURES};
   features11.storageBuffer16BitAccess = caps.storage_16bit;
   features11.pNext = &features12;
@@ -135,6 +143,8 @@ void Context::open_device(uint32_t) {
   queue_info.pQueuePriorities = &priority;
   VkDeviceCreateInfo info{VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO};
   info.pNext = &features11;
+  info.enabledExtensionCount = uint32_t(extensions.size());
+  info.ppEnabledExtensionNames = extensions.data();
   info.queueCreateInfoCount = 1;
   info.pQueueCreateInfos = &queue_info;
   check(vkCreateDevice(physical_, &info, nullptr, &device_), "vkCreateDevice");
@@ -163,7 +173,10 @@ void Context::open_device(uint32_t) {
   table_.subgroup_size = caps.subgroup_size;
   table_.features = (caps.storage_16bit ? AB_VK_STORAGE_16BIT : 0) | (caps.float16 ? AB_VK_FLOAT16 : 0) |
                     (caps.subgroup_arithmetic ? AB_VK_SUBGROUP_ARITHMETIC : 0) |
-                    (caps.subgroup_shuffle ? AB_VK_SUBGROUP_SHUFFLE : 0);
+                    (caps.subgroup_shuffle ? AB_VK_SUBGROUP_SHUFFLE : 0) |
+                    (caps.subgroup_size_control ? AB_VK_SUBGROUP_SIZE_CONTROL : 0);
+  table_.min_subgroup_size = caps.min_subgroup_size;
+  table_.max_subgroup_size = caps.max_subgroup_size;
   table_.max_shared_memory = caps.properties.limits.maxComputeSharedMemorySize;
   table_.max_storage_range = caps.properties.limits.maxStorageBufferRange;
   table_.pipeline_cache = uint64_t(reinterpret_cast<uintptr_t>(pipeline_cache_));

@@ -131,7 +131,8 @@ typedef struct ab_tensor {
 #define AB_VK_FLOAT16 2u              /* shaderFloat16 arithmetic */
 #define AB_VK_SUBGROUP_ARITHMETIC 4u  /* subgroupAdd/Max in compute */
 #define AB_VK_SUBGROUP_SHUFFLE 8u
-#define AB_VK_COOPERATIVE_MATRIX 16u  /* VK_KHR_cooperative_matrix enabled */
+#define AB_VK_COOPERATIVE_MATRIX 16u  /* reserved: VK_KHR_cooperative_matrix enabled (not yet) */
+#define AB_VK_SUBGROUP_SIZE_CONTROL 32u /* pipelines may require a subgroup size (full subgroups) */
 
 /* The one Vulkan instance and device of the process (ABI >= 2), lent to
  * plugins: they create pipelines and buffers on it but never submit — the host
@@ -161,6 +162,10 @@ typedef struct ab_vulkan {
   /* maxStorageBufferRange: the most bytes one storage binding may cover
    * (128 MiB on lavapipe); bigger tensors must be bound in slices. */
   uint64_t max_storage_range;
+  /* The subgroup sizes a compute pipeline may require (AB_VK_SUBGROUP_SIZE_CONTROL);
+   * both equal subgroup_size where the device cannot choose. */
+  uint32_t min_subgroup_size;
+  uint32_t max_subgroup_size;
 } ab_vulkan;
 
 /* Services the host lends to plugins. Plugins never create their own oneDNN

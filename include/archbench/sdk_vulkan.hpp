@@ -47,6 +47,14 @@ class Device {
   uint32_t subgroup_size() const { return raw_->subgroup_size; }
   uint32_t max_shared_memory() const { return raw_->max_shared_memory; }
   uint64_t max_storage_range() const { return raw_->max_storage_range; }
+  // A workgroup size that is exactly one full subgroup, for kernels that merge
+  // their lanes with subgroup operations: pass it as the Kernel's
+  // `whole_subgroup` so devices with several subgroup sizes (AMD, Intel) are
+  // held to it; 0 where the device cannot guarantee it.
+  uint32_t one_subgroup_workgroup() const {
+    if (has(AB_VK_SUBGROUP_SIZE_CONTROL)) return raw_->subgroup_size;
+    return raw_->min_subgroup_size == raw_->max_subgroup_size ? raw_->subgroup_size : 0;
+  }
   // Throws Unimplemented when one binding of `bytes` exceeds the device's limit.
   void require_bindable(const char* what, uint64_t bytes) const {
     if (bytes > raw_->max_storage_range)
@@ -149,8 +157,12 @@ using Specialization = std::vector<uint32_t>;
 // with `push_bytes` of push constants. Descriptor sets come from its own pool.
 class Kernel {
  public:
+  // `whole_subgroup` > 0: the pipeline requires that subgroup size with full
+  // subgroups (VK_EXT_subgroup_size_control), for kernels whose workgroup is
+  // one subgroup; see Device::one_subgroup_workgroup().
   Kernel(const Device& device, const uint32_t* spirv, size_t spirv_bytes, uint32_t bindings,
-         uint32_t push_bytes, const Specialization& constants = {}, uint32_t max_sets = 4)
+         uint32_t push_bytes, const Specialization& constants = {}, uint32_t max_sets = 4,
+         uint32_t whole_subgroup = 0)
       : device_(device.device()), push_bytes_(push_bytes) {
     std::vector<VkDescriptorSetLayoutBinding> slots(bindings);
     for (uint32_t i = 0; i < bindings; ++i)
@@ -183,6 +195,13 @@ class Kernel {
     pipeline_info.stage.module = module;
     pipeline_info.stage.pName = "main";
     pipeline_info.stage.pSpecializationInfo = constants.empty() ? nullptr : &specialization;
+    VkPipelineShaderStageRequiredSubgroupSizeCreateInfoEXT required{
+        VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO_EXT};
+    if (whole_subgroup && device.has(AB_VK_SUBGROUP_SIZE_CONTROL)) {
+      required.requiredSubgroupSize = whole_subgroup;
+      pipeline_info.stage.pNext = &required;
+      pipeline_info.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT_EXT;
+    }
     pipeline_info.layout = pipeline_layout_;
     const VkResult made = vkCreateComputePipelines(device_, device.pipeline_cache(), 1,
                                                    &pipeline_info, nullptr, &pipeline_);

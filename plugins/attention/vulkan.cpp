@@ -89,8 +89,13 @@ class AttentionVulkan : public sdk::Instance {
     if (bf16 && s_.v_head_dim % 2 != 0)
       throw sdk::Unimplemented("attention on Vulkan: bf16 values are stored in pairs, so v_head_dim must be even");
     // prefill.comp and decode.comp merge their lanes with subgroupMax/subgroupAdd.
-    if (!device_.has(AB_VK_SUBGROUP_ARITHMETIC))
-      throw sdk::Unimplemented("attention on Vulkan: needs subgroup arithmetic in compute shaders");
+    // Their workgroup is one full subgroup: required of devices with several
+    // subgroup sizes (AMD, Intel), given on devices with one (NVIDIA, lavapipe).
+    lanes_ = device_.one_subgroup_workgroup();
+    if (!device_.has(AB_VK_SUBGROUP_ARITHMETIC) || lanes_ == 0)
+      throw sdk::Unimplemented(
+          "attention on Vulkan: needs subgroup arithmetic and a workgroup of exactly one subgroup "
+          "(a single subgroup size, or VK_EXT_subgroup_size_control with full subgroups)");
     const uint64_t element = bf16 ? 2 : 4;  // bytes per stored value of the problem's tensors
     const int64_t b = s_.batch, t = s_.tokens(), h = s_.heads, kvh = s_.kv_heads, hd = s_.head_dim,
                   vhd = s_.v_head_dim, group = s_.group();
@@ -178,11 +183,10 @@ class AttentionVulkan : public sdk::Instance {
       const auto rows = uint32_t((group + prefill_row_blocks_ - 1) / prefill_row_blocks_);
       const Spirv prefill_spirv = ATTENTION_SPIRV(prefill, bf16);
       core_ = std::make_unique<sv::Kernel>(
-          device_, prefill_spirv.words, prefill_spirv.bytes, 6,
-          sizeof(PrefillPush),
-          sv::Specialization{device_.subgroup_size(), uint32_t(hd), uint32_t(vhd), uint32_t(group), mask,
-                             flag(s_.softcap > 0), flag(s_.position == Position::alibi), flag(s_.sinks),
-                             tokens_per_group_, rows});
+          device_, prefill_spirv.words, prefill_spirv.bytes, 6, sizeof(PrefillPush),
+          sv::Specialization{lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask, flag(s_.softcap > 0),
+                             flag(s_.position == Position::alibi), flag(s_.sinks), tokens_per_group_, rows},
+          1, lanes_);
       prefill_push_ = {int32_t(t), int32_t(h), int32_t(kvh), int32_t(s_.span), float(s_.softcap),
                        int32_t(scratch ? t : s_.slots())};
       core_set_ = core_->bind({sv::Binding::of(prepared_q_), scratch ? sv::Binding::of(k_scratch_) : k_cache_,
@@ -196,7 +200,7 @@ class AttentionVulkan : public sdk::Instance {
       // ROWS*VHD subgroup sums and adds to decode_combine's work. Each lane
       // sees >= 8 keys, and a range is whole subgroup steps.
       const int64_t visible = s_.seq - s_.first_visible(s_.seq) + 1;
-      const int64_t lanes = device_.subgroup_size();
+      const int64_t lanes = lanes_;
       const int64_t row_blocks = (group + 3) / 4;
       decode_rows_ = uint32_t((group + row_blocks - 1) / row_blocks);
       decode_row_blocks_ = uint32_t(row_blocks);
@@ -210,10 +214,10 @@ class AttentionVulkan : public sdk::Instance {
       part_o_ = sv::Buffer(device_, uint64_t(b * h * splits_ * vhd) * 4);
       const Spirv decode = ATTENTION_SPIRV(decode, bf16), combine = ATTENTION_SPIRV(decode_combine, bf16);
       core_ = std::make_unique<sv::Kernel>(
-          device_, decode.words, decode.bytes, 6,
-          sizeof(DecodePush),
-          sv::Specialization{device_.subgroup_size(), uint32_t(hd), uint32_t(vhd), uint32_t(group), mask,
-                             flag(s_.softcap > 0), flag(s_.position == Position::alibi), decode_rows_});
+          device_, decode.words, decode.bytes, 6, sizeof(DecodePush),
+          sv::Specialization{lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask, flag(s_.softcap > 0),
+                             flag(s_.position == Position::alibi), decode_rows_},
+          1, lanes_);
       core_set_ = core_->bind({sv::Binding::of(prepared_q_), k_cache_, v_cache_, slopes,
                                sv::Binding::of(part_ml_), sv::Binding::of(part_o_)});
       combine_ = std::make_unique<sv::Kernel>(
@@ -317,6 +321,7 @@ class AttentionVulkan : public sdk::Instance {
   PreparePush prepare_push_{};
   PrefillPush prefill_push_{};
   DecodePush decode_push_{};
+  uint32_t lanes_ = 0;  // workgroup size of prefill and decode: one full subgroup
   uint32_t tokens_per_group_ = 1, prefill_row_blocks_ = 1, splits_ = 1, decode_rows_ = 1, decode_row_blocks_ = 1;
 };
 
