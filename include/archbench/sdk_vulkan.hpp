@@ -52,9 +52,11 @@ class Device {
   // `whole_subgroup` so devices with several subgroup sizes (AMD, Intel) are
   // held to it; 0 where the device cannot guarantee it.
   uint32_t one_subgroup_workgroup() const {
-    if (has(AB_VK_SUBGROUP_SIZE_CONTROL)) return raw_->subgroup_size;
-    return raw_->min_subgroup_size == raw_->max_subgroup_size ? raw_->subgroup_size : 0;
+    if (single_subgroup_size() || has(AB_VK_SUBGROUP_SIZE_CONTROL)) return raw_->subgroup_size;
+    return 0;
   }
+  // NVIDIA (32) and lavapipe (8) have one subgroup size; AMD and Intel several.
+  bool single_subgroup_size() const { return raw_->min_subgroup_size == raw_->max_subgroup_size; }
   // Throws Unimplemented when one binding of `bytes` exceeds the device's limit.
   void require_bindable(const char* what, uint64_t bytes) const {
     if (bytes > raw_->max_storage_range)
@@ -197,7 +199,8 @@ class Kernel {
     pipeline_info.stage.pSpecializationInfo = constants.empty() ? nullptr : &specialization;
     VkPipelineShaderStageRequiredSubgroupSizeCreateInfoEXT required{
         VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_REQUIRED_SUBGROUP_SIZE_CREATE_INFO_EXT};
-    if (whole_subgroup && device.has(AB_VK_SUBGROUP_SIZE_CONTROL)) {
+    // Only where the device could pick another size.
+    if (whole_subgroup && device.has(AB_VK_SUBGROUP_SIZE_CONTROL) && !device.single_subgroup_size()) {
       required.requiredSubgroupSize = whole_subgroup;
       pipeline_info.stage.pNext = &required;
       pipeline_info.stage.flags = VK_PIPELINE_SHADER_STAGE_CREATE_REQUIRE_FULL_SUBGROUPS_BIT_EXT;
