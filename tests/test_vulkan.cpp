@@ -198,3 +198,12 @@ TEST_CASE("vulkan: without a driver the backend is unavailable - named it is exi
   const auto backends = test_support::run_cli_with(no_driver, "list backends");
   CHECK_THAT(backends.output, Catch::Contains("vulkan  unavailable"));
 }
+
+TEST_CASE("vulkan: grids beyond 65535 workgroups are recorded unimplemented with the reason", "[vulkan]") {
+  for (const char* text : {"ffn/gelu-mlp:t600000.dm2.dff2", "attention/mha:prefill.s70000.h1.hd2"}) {
+    const auto r = on_vulkan(text, test_support::in_tree());
+    INFO(text << " -> " << r.outcome << " " << r.reason);
+    CHECK(r.outcome == "unimplemented");
+    CHECK_THAT(r.reason, Catch::Contains("the portable limit is 65535 per dimension"));
+  }
+}

@@ -295,6 +295,16 @@ inline uint32_t groups_for(int64_t items, int64_t per_group) {
   return uint32_t((items + per_group - 1) / per_group);
 }
 
+// Every device allows 65535 workgroups per grid dimension (the spec's minimum
+// maxComputeWorkGroupCount); a bigger grid is refused at create time as
+// unimplemented, with the reason, instead of failing at dispatch.
+inline void require_groups(const std::string& what, uint64_t x, uint64_t y = 1, uint64_t z = 1) {
+  constexpr uint64_t kLimit = 65535;
+  if (x > kLimit || y > kLimit || z > kLimit)
+    throw Unimplemented(what + " needs a grid of " + std::to_string(x) + " x " + std::to_string(y) + " x " +
+                        std::to_string(z) + " workgroups; the portable limit is 65535 per dimension");
+}
+
 }  // namespace archbench::sdk::vulkan
 
 // Embedded SPIR-V (see archbench_add_shader in cmake/shaders.cmake): a shader

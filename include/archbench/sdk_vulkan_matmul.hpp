@@ -67,6 +67,7 @@ class Matmul {
       step.weights = Buffer::with(device, std::vector<T>(first, first + ptrdiff_t(slice.panel_count * panel_elements)));
       step.set = kernel_->bind({a, Binding::of(step.weights), c, bias});
       step.push = {m, n, k, k, n, slice.panel_begin * tiling.panel_width()};
+      require_groups("the matmul", slice.groups_x, slice.groups_y);
       step.groups_x = slice.groups_x;
       step.groups_y = slice.groups_y;
       steps_.push_back(std::move(step));

@@ -146,6 +146,7 @@ class AttentionVulkan : public sdk::Instance {
       v_scratch_ = sv::Buffer(device_, uint64_t(b * kvh * t * vhd) * element);
     }
     const int64_t width = h * hd + kvh * hd + kvh * vhd;
+    sv::require_groups("attention prepare", t, b);
     prepare_push_ = {int32_t(t), int32_t(h), int32_t(kvh), int32_t(s_.first_position()), int32_t(s_.slots()),
                      int32_t(scratch), 0, int32_t(h * hd), 0, int32_t(kvh * hd), 0, int32_t(kvh * vhd),
                      float(s_.score_scale())};
@@ -187,6 +188,7 @@ class AttentionVulkan : public sdk::Instance {
           sv::Specialization{lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask, flag(s_.softcap > 0),
                              flag(s_.position == Position::alibi), flag(s_.sinks), tokens_per_group_, rows},
           1, lanes_);
+      sv::require_groups("attention prefill", sv::groups_for(t, tokens_per_group_), kvh * prefill_row_blocks_, b);
       prefill_push_ = {int32_t(t), int32_t(h), int32_t(kvh), int32_t(s_.span), float(s_.softcap),
                        int32_t(scratch ? t : s_.slots())};
       core_set_ = core_->bind({sv::Binding::of(prepared_q_), scratch ? sv::Binding::of(k_scratch_) : k_cache_,
@@ -208,6 +210,8 @@ class AttentionVulkan : public sdk::Instance {
       int64_t chunk = std::max<int64_t>(8 * lanes, (visible * per_sequence + wanted_groups - 1) / wanted_groups);
       chunk = (chunk + lanes - 1) / lanes * lanes;  // whole subgroup steps
       splits_ = uint32_t((visible + chunk - 1) / chunk);
+      sv::require_groups("attention decode", splits_, kvh * decode_row_blocks_, b);
+      sv::require_groups("attention decode combine", h, b);
       decode_push_ = {int32_t(s_.seq), int32_t(h), int32_t(kvh), int32_t(s_.span), float(s_.softcap),
                       int32_t(s_.slots()), int32_t(splits_), int32_t(chunk)};
       part_ml_ = sv::Buffer(device_, uint64_t(b * h * splits_ * 2) * 4);
