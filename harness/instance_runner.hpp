@@ -25,7 +25,8 @@ class InstanceRunner {
   // Anything the backend itself reported (validation errors), "" when clean.
   virtual std::string backend_problems() const { return {}; }
   // Tensors written outside their bounds (guard regions changed).
-  virtual std::vector<std::string> damaged_guards() const = 0;
+  // (Not const: on Vulkan the guards are downloaded from the device to be read.)
+  virtual std::vector<std::string> damaged_guards() = 0;
 };
 
 // The outcome of creating an instance: a runner, or an outcome and its reason

@@ -62,7 +62,6 @@ class VulkanRunner : public InstanceRunner {
         }
       return 0;
     });
-    host_.struct_size = sizeof host_;
   }
 
   ~VulkanRunner() override {
@@ -114,21 +113,21 @@ class VulkanRunner : public InstanceRunner {
            context_.first_validation_error();
   }
 
-  std::vector<std::string> damaged_guards() const override {
+  std::vector<std::string> damaged_guards() override {
     std::vector<std::string> damaged;
     std::vector<uint32_t> head(guard_ / 4), tail(guard_ / 4);
     for (uint32_t i = 0; i < tensors_.count(); ++i) {
-      auto& context = const_cast<vulkan::Context&>(context_);
-      context.download(mirrors_[i].allocation.buffer, 0, head.data(), guard_);
-      context.download(mirrors_[i].allocation.buffer, guard_ + mirrors_[i].data_bytes, tail.data(), guard_);
-      // Bytes between the tensor's end and the next 4-byte boundary count as guard too.
+      context_.download(mirrors_[i].allocation.buffer, 0, head.data(), guard_);
+      context_.download(mirrors_[i].allocation.buffer, guard_ + mirrors_[i].data_bytes, tail.data(), guard_);
+      // Bytes between a non-output's end and the next 4-byte boundary count as
+      // guard too (an output's may be written by a shader storing whole bf16 pairs).
       const ab_tensor& t = tensors_.bound()[i];
       bool intact = true;
       for (uint32_t w : head) intact = intact && w == kGuardWord;
       for (uint32_t w : tail) intact = intact && w == kGuardWord;
       if (t.bytes % 4 && t.desc->role != AB_TENSOR_OUTPUT) {
         uint32_t last = 0;
-        context.download(mirrors_[i].allocation.buffer, guard_ + mirrors_[i].data_bytes - 4, &last, 4);
+        context_.download(mirrors_[i].allocation.buffer, guard_ + mirrors_[i].data_bytes - 4, &last, 4);
         intact = intact && (last >> (8 * (t.bytes % 4))) == (kGuardWord >> (8 * (t.bytes % 4)));
       }
       if (!intact) damaged.push_back(t.desc->name);
