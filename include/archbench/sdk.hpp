@@ -269,6 +269,15 @@ class Variant {
 
  protected:
   Schema& schema() { return schema_; }
+  // The CPU, plus Vulkan where this plugin was built with its Vulkan sources
+  // (archbench_add_plugin's VULKAN_SOURCES define ARCHBENCH_PLUGIN_VULKAN).
+  void cpu_and_vulkan_if_built() {
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+    backends({AB_BACKEND_CPU, AB_BACKEND_VULKAN});
+#else
+    backends({AB_BACKEND_CPU});
+#endif
+  }
   void backends(std::initializer_list<ab_backend> list) {
     backends_ = 0;
     for (ab_backend b : list) backends_ |= AB_BACKEND_BIT(b);

@@ -40,11 +40,7 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
   if (heads == Heads::grouped) s.mark_design({"kv_heads"});
   s.mark_design({"position", "rope_theta", "rope_fraction", "mask", "span", "sinks", "softcap",
                  "qk_norm", "bias"});
-#ifdef ARCHBENCH_PLUGIN_VULKAN
-  backends({AB_BACKEND_CPU, AB_BACKEND_VULKAN});
-#else
-  backends({AB_BACKEND_CPU});
-#endif
+  cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }
 

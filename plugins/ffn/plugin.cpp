@@ -12,11 +12,7 @@ FfnVariant::FfnVariant(const char* name, const char* description, Activation act
   schema().add_int("tokens", "t", 512, 1, 1 << 20, "tokens in the batch (batch x sequence)");
   schema().add_int("d_model", "dm", 4096, 1, 1 << 16, "model (residual stream) width");
   schema().add_int("d_ff", "dff", 11008, 1, 1 << 18, "hidden width of the FFN");
-#ifdef ARCHBENCH_PLUGIN_VULKAN
-  backends({AB_BACKEND_CPU, AB_BACKEND_VULKAN});
-#else
-  backends({AB_BACKEND_CPU});
-#endif
+  cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }
 

@@ -11,11 +11,7 @@ NormVariant::NormVariant(const char* name, const char* description, NormType typ
   schema().add_int("d_model", "dm", 4096, 1, 1 << 18, "normalized width");
   schema().add_float("eps", "eps", default_eps, 0.0, 1.0, "added to the variance");
   schema().add_int("residual", "res", 0, 0, 1, "1: fuse h = x + residual before the norm");
-#ifdef ARCHBENCH_PLUGIN_VULKAN
-  backends({AB_BACKEND_CPU, AB_BACKEND_VULKAN});
-#else
-  backends({AB_BACKEND_CPU});
-#endif
+  cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }
 
