@@ -155,20 +155,20 @@ class VulkanRunner : public InstanceRunner {
         canary_list_.push_back({i, byte / 4 * 4, byte % 4});
     }
     canaries_ = context_.allocate(std::max<size_t>(canary_list_.size(), 1) * 4, true);
-    command_ = context_.new_command_buffer();
-    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    vulkan::check(vkBeginCommandBuffer(command_, &begin), "vkBeginCommandBuffer");
-    for (const Canary& c : canary_list_)
-      vkCmdFillBuffer(command_, mirrors_[c.tensor].allocation.buffer, guard_ + c.word_offset, 4, kNanWord);
-    context_.write_start_timestamp(command_);
-    const ab_status recorded = variant_.record(instance_, command_);
-    context_.write_end_timestamp(command_);
-    for (size_t k = 0; k < canary_list_.size(); ++k) {
-      const Canary& c = canary_list_[k];
-      const VkBufferCopy region{guard_ + c.word_offset, k * 4, 4};
-      vkCmdCopyBuffer(command_, mirrors_[c.tensor].allocation.buffer, canaries_.buffer, 1, &region);
-    }
-    vulkan::check(vkEndCommandBuffer(command_), "vkEndCommandBuffer");
+    ab_status recorded = AB_OK;
+    command_ = context_.record_timed(
+        [&](VkCommandBuffer cmd) { recorded = variant_.record(instance_, cmd); },
+        [&](VkCommandBuffer cmd) {
+          for (const Canary& c : canary_list_)
+            vkCmdFillBuffer(cmd, mirrors_[c.tensor].allocation.buffer, guard_ + c.word_offset, 4, kNanWord);
+        },
+        [&](VkCommandBuffer cmd) {
+          for (size_t k = 0; k < canary_list_.size(); ++k) {
+            const Canary& c = canary_list_[k];
+            const VkBufferCopy region{guard_ + c.word_offset, k * 4, 4};
+            vkCmdCopyBuffer(cmd, mirrors_[c.tensor].allocation.buffer, canaries_.buffer, 1, &region);
+          }
+        });
     if (recorded != AB_OK) throw std::runtime_error("record: " + status_reason(recorded, nullptr));
   }
 

@@ -29,14 +29,8 @@ sv::Device device_of(Context& context, ab_host& host) {
 
 // Records `record` once between the timestamps; returns the best GPU time of
 // `trials` replays (after one warm-up replay).
-double best_time(Context& context, const std::function<void(VkCommandBuffer)>& record, int trials) {
-  VkCommandBuffer cmd = context.new_command_buffer();
-  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  check(vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
-  context.write_start_timestamp(cmd);
-  record(cmd);
-  context.write_end_timestamp(cmd);
-  check(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+double best_time(Context& context, const Context::Recorder& record, int trials) {
+  VkCommandBuffer cmd = context.record_timed(record);
   double best = 1e30;
   for (int t = 0; t <= trials; ++t) {
     const double s = context.submit_timed(cmd);
@@ -57,7 +51,7 @@ std::string text(const char* format, double a, double b = 0) {
 Calibration measure_dispatch_overhead_us(Context& context) {
   ab_host host;
   const sv::Device device = device_of(context, host);
-  sv::Kernel empty(device, archbench_spirv::calibrate_empty, archbench_spirv::calibrate_empty_bytes, 0, 0);
+  sv::Kernel empty(device, ARCHBENCH_SPIRV(calibrate_empty), 0, 0);
   const VkDescriptorSet set = empty.bind({});
   constexpr int kDispatches = 256;
   // Dependent dispatches (a barrier between each), as a plugin's steps are.
@@ -75,15 +69,9 @@ Calibration measure_dispatch_overhead_us(Context& context) {
 Calibration measure_submit_roundtrip_us(Context& context) {
   ab_host host;
   const sv::Device device = device_of(context, host);
-  sv::Kernel empty(device, archbench_spirv::calibrate_empty, archbench_spirv::calibrate_empty_bytes, 0, 0);
+  sv::Kernel empty(device, ARCHBENCH_SPIRV(calibrate_empty), 0, 0);
   const VkDescriptorSet set = empty.bind({});
-  VkCommandBuffer cmd = context.new_command_buffer();
-  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  check(vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
-  context.write_start_timestamp(cmd);
-  empty.dispatch(cmd, set, 1);
-  context.write_end_timestamp(cmd);
-  check(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+  VkCommandBuffer cmd = context.record_timed([&](VkCommandBuffer c) { empty.dispatch(c, set, 1); });
   double best = 1e30;
   for (int t = 0; t < 50; ++t) {
     const auto start = std::chrono::steady_clock::now();
@@ -101,7 +89,7 @@ Calibration measure_fma_gflops(Context& context) {
     uint32_t iterations;
     float seed;
   };
-  sv::Kernel fma(device, archbench_spirv::calibrate_fma, archbench_spirv::calibrate_fma_bytes, 1, sizeof(Push));
+  sv::Kernel fma(device, ARCHBENCH_SPIRV(calibrate_fma), 1, sizeof(Push));
   // Enough invocations to fill a large GPU; iterations scaled so lavapipe stays ~0.1 s.
   const uint32_t groups = 1024, invocations = groups * 256;
   sv::Buffer out(device, uint64_t(invocations) * 16);
@@ -124,7 +112,7 @@ Calibration measure_copy_bandwidth_gbps(Context& context) {
   struct Push {
     uint32_t count;
   };
-  sv::Kernel copy(device, archbench_spirv::calibrate_copy, archbench_spirv::calibrate_copy_bytes, 2, sizeof(Push));
+  sv::Kernel copy(device, ARCHBENCH_SPIRV(calibrate_copy), 2, sizeof(Push));
   const uint64_t bytes = uint64_t(256) << 20;  // far larger than any cache
   sv::Buffer source(device, bytes), target(device, bytes);
   context.run_now([&](VkCommandBuffer cmd) { vkCmdFillBuffer(cmd, source.get(), 0, VK_WHOLE_SIZE, 0x3c003c00u); });

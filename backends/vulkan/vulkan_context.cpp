@@ -30,11 +30,6 @@ bool layer_available(const char* name) {
 
 }  // namespace
 
-void check(VkResult result, const char* what) {
-  if (result != VK_SUCCESS)
-    throw std::runtime_error(std::string(what) + " failed (VkResult " + std::to_string(int(result)) + ")");
-}
-
 Context::Context(const Options& options) {
   create_instance(options.validation);
   const std::vector<VkPhysicalDevice> handles = physical_devices(instance_);
@@ -349,6 +344,19 @@ VkCommandBuffer Context::new_command_buffer() {
 }
 
 void Context::free_command_buffer(VkCommandBuffer cmd) { vkFreeCommandBuffers(device_, pool_, 1, &cmd); }
+
+VkCommandBuffer Context::record_timed(const Recorder& measured, const Recorder& before, const Recorder& after) {
+  VkCommandBuffer cmd = new_command_buffer();
+  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  check(vkBeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer");
+  if (before) before(cmd);
+  write_start_timestamp(cmd);
+  measured(cmd);
+  write_end_timestamp(cmd);
+  if (after) after(cmd);
+  check(vkEndCommandBuffer(cmd), "vkEndCommandBuffer");
+  return cmd;
+}
 
 void Context::write_start_timestamp(VkCommandBuffer cmd) {
   vkCmdResetQueryPool(cmd, queries_, 0, 2);

@@ -11,6 +11,7 @@
 #include "backends/vulkan/device_summary.hpp"
 
 #include <archbench/plugin_abi.h>
+#include <archbench/sdk_vulkan.hpp>
 
 #include <vulkan/vulkan.h>
 
@@ -61,9 +62,12 @@ class Context {
   // Command buffers the host records once and submits many times.
   VkCommandBuffer new_command_buffer();
   void free_command_buffer(VkCommandBuffer cmd);
-  // Timestamps bracketing the measured commands (query 0 and 1 of the pool).
-  void write_start_timestamp(VkCommandBuffer cmd);
-  void write_end_timestamp(VkCommandBuffer cmd);
+  // A command buffer (free it with free_command_buffer) holding, in order:
+  // `before`, the start timestamp, `measured`, the end timestamp, `after`.
+  // Replay it with submit_timed, which returns the time between the stamps.
+  using Recorder = std::function<void(VkCommandBuffer)>;
+  VkCommandBuffer record_timed(const Recorder& measured, const Recorder& before = {},
+                               const Recorder& after = {});
   // Submits `cmd`, waits, returns the GPU time between its two timestamps.
   double submit_timed(VkCommandBuffer cmd);
 
@@ -71,6 +75,8 @@ class Context {
   void create_instance(bool validation);
   void open_device(uint32_t index);
   void submit_and_wait(VkCommandBuffer cmd);
+  void write_start_timestamp(VkCommandBuffer cmd);  // queries 0 and 1 of the pool
+  void write_end_timestamp(VkCommandBuffer cmd);
   void load_pipeline_cache();
   void save_pipeline_cache();
   std::string pipeline_cache_path() const;
@@ -105,6 +111,7 @@ class Context {
   }
 };
 
-void check(VkResult result, const char* what);
+// Throws with the call's name and VkResult when a Vulkan call fails (the SDK's).
+using sdk::vulkan::check;
 
 }  // namespace archbench::vulkan

@@ -152,6 +152,15 @@ struct Binding {
   }
 };
 
+// A shader's SPIR-V, as embedded by archbench_add_shader (cmake/shaders.cmake):
+// ARCHBENCH_SPIRV(name) names the words and size of spirv/<name>.hpp.
+struct Spirv {
+  const uint32_t* words;
+  size_t bytes;
+};
+#define ARCHBENCH_SPIRV(name) \
+  (::archbench::sdk::vulkan::Spirv{::archbench_spirv::name, ::archbench_spirv::name##_bytes})
+
 // Specialization constants, all 32-bit, numbered by constant_id from 0.
 using Specialization = std::vector<uint32_t>;
 
@@ -162,7 +171,7 @@ class Kernel {
   // `whole_subgroup` > 0: the pipeline requires that subgroup size with full
   // subgroups (VK_EXT_subgroup_size_control), for kernels whose workgroup is
   // one subgroup; see Device::one_subgroup_workgroup().
-  Kernel(const Device& device, const uint32_t* spirv, size_t spirv_bytes, uint32_t bindings,
+  Kernel(const Device& device, Spirv spirv, uint32_t bindings,
          uint32_t push_bytes, const Specialization& constants = {}, uint32_t max_sets = 4,
          uint32_t whole_subgroup = 0)
       : device_(device.device()), push_bytes_(push_bytes) {
@@ -183,8 +192,8 @@ class Kernel {
     check(vkCreatePipelineLayout(device_, &pipeline_layout_info, nullptr, &pipeline_layout_), "vkCreatePipelineLayout");
 
     VkShaderModuleCreateInfo module_info{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-    module_info.codeSize = spirv_bytes;
-    module_info.pCode = spirv;
+    module_info.codeSize = spirv.bytes;
+    module_info.pCode = spirv.words;
     VkShaderModule module = VK_NULL_HANDLE;
     check(vkCreateShaderModule(device_, &module_info, nullptr, &module), "vkCreateShaderModule");
     std::vector<VkSpecializationMapEntry> entries(constants.size());
@@ -306,7 +315,3 @@ inline void require_groups(const std::string& what, uint64_t x, uint64_t y = 1, 
 }
 
 }  // namespace archbench::sdk::vulkan
-
-// Embedded SPIR-V (see archbench_add_shader in cmake/shaders.cmake): a shader
-// `shaders/x.comp` compiled with defines under the name NAME becomes
-//   archbench_spirv::NAME (const uint32_t[]) and archbench_spirv::NAME_bytes.

@@ -34,18 +34,16 @@ class Matmul {
   // `b` (and `b_up` for GATED builds) are row-major [K, N] on the host: floats for f32
   // builds, bf16 bits (uint16_t) for BF16 builds (tiling.bf16).
   // `bias` is a binding of N floats, or any small buffer when the build has no HAS_BIAS.
-  Matmul(const Device& device, const uint32_t* spirv, size_t spirv_bytes, const MatmulTiling& tiling,
-         const float* b, const float* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c,
-         Binding bias) {
-    init(device, spirv, spirv_bytes, tiling, b, b_up, m, k, n, a, c, bias);
+  Matmul(const Device& device, Spirv spirv, const MatmulTiling& tiling, const float* b, const float* b_up,
+         uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias) {
+    init(device, spirv, tiling, b, b_up, m, k, n, a, c, bias);
   }
-  Matmul(const Device& device, const uint32_t* spirv, size_t spirv_bytes, const MatmulTiling& tiling,
-         const uint16_t* b, const uint16_t* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c,
-         Binding bias) {
+  Matmul(const Device& device, Spirv spirv, const MatmulTiling& tiling, const uint16_t* b, const uint16_t* b_up,
+         uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias) {
     // the shader reads A and writes C in whole 32-bit words (pairs of bf16)
     if (tiling.tn % 2 || k % 2 || n % 2)
       throw std::invalid_argument("sdk::vulkan::Matmul: bf16 needs even K, N and tiling.tn");
-    init(device, spirv, spirv_bytes, tiling, b, b_up, m, k, n, a, c, bias);
+    init(device, spirv, tiling, b, b_up, m, k, n, a, c, bias);
   }
 
   void record(VkCommandBuffer cmd) const {
@@ -54,10 +52,10 @@ class Matmul {
 
  private:
   template <class T>
-  void init(const Device& device, const uint32_t* spirv, size_t spirv_bytes, const MatmulTiling& tiling,
+  void init(const Device& device, Spirv spirv, const MatmulTiling& tiling,
             const T* b, const T* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias) {
     const auto slices = matmul_dispatches(m, n, k, tiling, device.max_storage_range());
-    kernel_ = std::make_unique<Kernel>(device, spirv, spirv_bytes, 4, sizeof(MatmulPushConstants),
+    kernel_ = std::make_unique<Kernel>(device, spirv, 4, sizeof(MatmulPushConstants),
                                        Specialization{}, uint32_t(slices.size()));
     const std::vector<T> packed = pack_matmul_b(b, b_up, k, n, tiling);
     const size_t panel_elements = matmul_panel_elements(k, tiling);

@@ -69,13 +69,8 @@ struct CombinePush {
 uint32_t flag(bool on) { return on ? 1u : 0u; }
 
 // One stage's SPIR-V for the problem's storage type.
-struct Spirv {
-  const uint32_t* words;
-  size_t bytes;
-};
-#define ATTENTION_SPIRV(stage, bf16)                                                                    \
-  ((bf16) ? Spirv{archbench_spirv::attention_##stage##_bf16, archbench_spirv::attention_##stage##_bf16_bytes} \
-          : Spirv{archbench_spirv::attention_##stage, archbench_spirv::attention_##stage##_bytes})
+#define ATTENTION_SPIRV(stage, bf16) \
+  ((bf16) ? ARCHBENCH_SPIRV(attention_##stage##_bf16) : ARCHBENCH_SPIRV(attention_##stage))
 
 class AttentionVulkan : public sdk::Instance {
  public:
@@ -163,9 +158,9 @@ class AttentionVulkan : public sdk::Instance {
     }
     const bool normed = s_.qk_norm != QkNorm::none;
     const uint32_t qk_norm = s_.qk_norm == QkNorm::none ? 0 : s_.qk_norm == QkNorm::head ? 1 : 2;
-    const Spirv prepare = ATTENTION_SPIRV(prepare, bf16);
+    const sv::Spirv prepare = ATTENTION_SPIRV(prepare, bf16);
     prepare_ = std::make_unique<sv::Kernel>(
-        device_, prepare.words, prepare.bytes, 11,
+        device_, prepare, 11,
         sizeof(PreparePush), sv::Specialization{64, uint32_t(hd), uint32_t(vhd), qk_norm, uint32_t(half)});
     prepare_set_ = prepare_->bind(
         {q_in, k_in, v_in, normed ? sv::Binding::of(device_, tensors["q_norm"]) : sv::Binding::of(dummy_),
@@ -182,9 +177,9 @@ class AttentionVulkan : public sdk::Instance {
       // Groups of more than 4 heads: row blocks of at most 4 heads (as decode).
       prefill_row_blocks_ = uint32_t((group + 3) / 4);
       const auto rows = uint32_t((group + prefill_row_blocks_ - 1) / prefill_row_blocks_);
-      const Spirv prefill_spirv = ATTENTION_SPIRV(prefill, bf16);
+      const sv::Spirv prefill_spirv = ATTENTION_SPIRV(prefill, bf16);
       core_ = std::make_unique<sv::Kernel>(
-          device_, prefill_spirv.words, prefill_spirv.bytes, 6, sizeof(PrefillPush),
+          device_, prefill_spirv, 6, sizeof(PrefillPush),
           sv::Specialization{lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask, flag(s_.softcap > 0),
                              flag(s_.position == Position::alibi), flag(s_.sinks), tokens_per_group_, rows},
           1, lanes_);
@@ -216,16 +211,16 @@ class AttentionVulkan : public sdk::Instance {
                       int32_t(s_.slots()), int32_t(splits_), int32_t(chunk)};
       part_ml_ = sv::Buffer(device_, uint64_t(b * h * splits_ * 2) * 4);
       part_o_ = sv::Buffer(device_, uint64_t(b * h * splits_ * vhd) * 4);
-      const Spirv decode = ATTENTION_SPIRV(decode, bf16), combine = ATTENTION_SPIRV(decode_combine, bf16);
+      const sv::Spirv decode = ATTENTION_SPIRV(decode, bf16), combine = ATTENTION_SPIRV(decode_combine, bf16);
       core_ = std::make_unique<sv::Kernel>(
-          device_, decode.words, decode.bytes, 6, sizeof(DecodePush),
+          device_, decode, 6, sizeof(DecodePush),
           sv::Specialization{lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask, flag(s_.softcap > 0),
                              flag(s_.position == Position::alibi), decode_rows_},
           1, lanes_);
       core_set_ = core_->bind({sv::Binding::of(prepared_q_), k_cache_, v_cache_, slopes,
                                sv::Binding::of(part_ml_), sv::Binding::of(part_o_)});
       combine_ = std::make_unique<sv::Kernel>(
-          device_, combine.words, combine.bytes, 4,
+          device_, combine, 4,
           sizeof(CombinePush), sv::Specialization{32, uint32_t(vhd), flag(s_.sinks)});
       combine_set_ = combine_->bind({sv::Binding::of(part_ml_), sv::Binding::of(part_o_), sinks, core_out});
     }
@@ -287,28 +282,27 @@ class AttentionVulkan : public sdk::Instance {
       }
       column += part_width;
     }
-    using namespace archbench_spirv;
     const bool subgroups = sv::matmul_uses_subgroups(device_), bf16 = std::is_same_v<E, uint16_t>;
     // Index: bias, bf16, subgroups.
-    const Spirv builds[8] = {
-        {attention_projection_shared, attention_projection_shared_bytes},
-        {attention_projection_subgroup, attention_projection_subgroup_bytes},
-        {attention_projection_bf16_shared, attention_projection_bf16_shared_bytes},
-        {attention_projection_bf16_subgroup, attention_projection_bf16_subgroup_bytes},
-        {attention_projection_bias_shared, attention_projection_bias_shared_bytes},
-        {attention_projection_bias_subgroup, attention_projection_bias_subgroup_bytes},
-        {attention_projection_bias_bf16_shared, attention_projection_bias_bf16_shared_bytes},
-        {attention_projection_bias_bf16_subgroup, attention_projection_bias_bf16_subgroup_bytes},
+    const sv::Spirv builds[8] = {
+        ARCHBENCH_SPIRV(attention_projection_shared),
+        ARCHBENCH_SPIRV(attention_projection_subgroup),
+        ARCHBENCH_SPIRV(attention_projection_bf16_shared),
+        ARCHBENCH_SPIRV(attention_projection_bf16_subgroup),
+        ARCHBENCH_SPIRV(attention_projection_bias_shared),
+        ARCHBENCH_SPIRV(attention_projection_bias_subgroup),
+        ARCHBENCH_SPIRV(attention_projection_bias_bf16_shared),
+        ARCHBENCH_SPIRV(attention_projection_bias_bf16_subgroup),
     };
-    const Spirv spirv = builds[(s_.bias ? 4 : 0) + (bf16 ? 2 : 0) + (subgroups ? 1 : 0)];
+    const sv::Spirv spirv = builds[(s_.bias ? 4 : 0) + (bf16 ? 2 : 0) + (subgroups ? 1 : 0)];
     const sv::MatmulTiling& tiling = bf16 ? kBf16ProjectionTiling : kProjectionTiling;
     if (s_.bias) qkv_bias_ = sv::Buffer::with(device_, fused_bias);
     qkv_projection_ = std::make_unique<sv::Matmul>(
-        device_, spirv.words, spirv.bytes, tiling, fused.data(), nullptr, uint32_t(rows), uint32_t(dm),
+        device_, spirv, tiling, fused.data(), nullptr, uint32_t(rows), uint32_t(dm),
         uint32_t(width), sv::Binding::of(device_, tensors["x"]), sv::Binding::of(qkv_),
         s_.bias ? sv::Binding::of(qkv_bias_) : sv::Binding::of(dummy_));
     output_projection_ = std::make_unique<sv::Matmul>(
-        device_, spirv.words, spirv.bytes, tiling, static_cast<const E*>(tensors["w_o"].data), nullptr,
+        device_, spirv, tiling, static_cast<const E*>(tensors["w_o"].data), nullptr,
         uint32_t(rows), uint32_t(o_width), uint32_t(dm), sv::Binding::of(attention_out_),
         sv::Binding::of(device_, tensors["y"]),
         s_.bias ? sv::Binding::of(device_, tensors["b_o"]) : sv::Binding::of(dummy_));

@@ -42,14 +42,10 @@ constexpr sv::MatmulTiling kGatedTiling{FFN_GATED_TM, FFN_GATED_TN, 1, true};
 constexpr sv::MatmulTiling kBf16Tiling{FFN_PLAIN_TM, FFN_PLAIN_BF16_TN, 1, false, true};
 constexpr sv::MatmulTiling kBf16GatedTiling{FFN_GATED_TM, FFN_GATED_TN, 1, true, true};
 
-struct Spirv {
-  const uint32_t* words;
-  size_t bytes;
-};
-#define FFN_SPIRV_ONE(name) Spirv{archbench_spirv::name, archbench_spirv::name##_bytes}
-#define FFN_SPIRV(name, bf16, subgroups)                                                        \
-  (bf16 ? (subgroups ? FFN_SPIRV_ONE(name##_bf16_subgroup) : FFN_SPIRV_ONE(name##_bf16_shared)) \
-        : (subgroups ? FFN_SPIRV_ONE(name##_subgroup) : FFN_SPIRV_ONE(name##_shared)))
+// The build of shader `name` for the storage and the matmul path.
+#define FFN_SPIRV(name, bf16, subgroups)                                                            \
+  (bf16 ? (subgroups ? ARCHBENCH_SPIRV(name##_bf16_subgroup) : ARCHBENCH_SPIRV(name##_bf16_shared)) \
+        : (subgroups ? ARCHBENCH_SPIRV(name##_subgroup) : ARCHBENCH_SPIRV(name##_shared)))
 
 // A weight's host data as T (float, or uint16_t bf16 bits); nullptr for no name.
 template <class T>
@@ -78,17 +74,17 @@ class FfnVulkan : public sdk::Instance {
     const bool silu = variant.activation() == Activation::silu;
     const bool subgroups = sv::matmul_uses_subgroups(device_);
     // C[tokens, n] = A[tokens, k] times weight b (and b_up, gated).
-    const auto matmul = [&](Spirv spirv, const sv::MatmulTiling& tiling, const char* b, const char* b_up,
+    const auto matmul = [&](sv::Spirv spirv, const sv::MatmulTiling& tiling, const char* b, const char* b_up,
                             uint32_t k, uint32_t n, sv::Binding a, sv::Binding c) {
       if (bf16)
-        return std::make_unique<sv::Matmul>(device_, spirv.words, spirv.bytes, tiling, weight<uint16_t>(tensors, b),
+        return std::make_unique<sv::Matmul>(device_, spirv, tiling, weight<uint16_t>(tensors, b),
                                             weight<uint16_t>(tensors, b_up), tokens, k, n, a, c, no_bias);
-      return std::make_unique<sv::Matmul>(device_, spirv.words, spirv.bytes, tiling, weight<float>(tensors, b),
+      return std::make_unique<sv::Matmul>(device_, spirv, tiling, weight<float>(tensors, b),
                                           weight<float>(tensors, b_up), tokens, k, n, a, c, no_bias);
     };
     const sv::MatmulTiling& plain = bf16 ? kBf16Tiling : kTiling;
     if (variant.gated()) {
-      const Spirv up = silu ? FFN_SPIRV(ffn_gated_silu, bf16, subgroups) : FFN_SPIRV(ffn_gated_gelu, bf16, subgroups);
+      const sv::Spirv up = silu ? FFN_SPIRV(ffn_gated_silu, bf16, subgroups) : FFN_SPIRV(ffn_gated_gelu, bf16, subgroups);
       up_ = matmul(up, bf16 ? kBf16GatedTiling : kGatedTiling, "w_gate", "w_up", d_model, d_ff, x, hidden);
     } else if (!silu) {
       up_ = matmul(FFN_SPIRV(ffn_up_gelu, bf16, subgroups), plain, "w_up", nullptr, d_model, d_ff, x, hidden);

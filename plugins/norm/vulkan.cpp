@@ -24,23 +24,13 @@ struct Push {  // matches shaders/norm.comp
   float eps;
 };
 
-struct Spirv {
-  const uint32_t* words;
-  size_t bytes;
-};
-
-Spirv pick(NormType type, bool residual, bool bf16) {
-  using namespace archbench_spirv;
+sv::Spirv pick(NormType type, bool residual, bool bf16) {
   const int index = (type == NormType::layer ? 4 : 0) + (residual ? 2 : 0) + (bf16 ? 1 : 0);
-  const Spirv table[8] = {
-      {norm_rms, norm_rms_bytes},
-      {norm_rms_bf16, norm_rms_bf16_bytes},
-      {norm_rms_residual, norm_rms_residual_bytes},
-      {norm_rms_residual_bf16, norm_rms_residual_bf16_bytes},
-      {norm_layer, norm_layer_bytes},
-      {norm_layer_bf16, norm_layer_bf16_bytes},
-      {norm_layer_residual, norm_layer_residual_bytes},
-      {norm_layer_residual_bf16, norm_layer_residual_bf16_bytes},
+  const sv::Spirv table[8] = {
+      ARCHBENCH_SPIRV(norm_rms),           ARCHBENCH_SPIRV(norm_rms_bf16),
+      ARCHBENCH_SPIRV(norm_rms_residual),  ARCHBENCH_SPIRV(norm_rms_residual_bf16),
+      ARCHBENCH_SPIRV(norm_layer),         ARCHBENCH_SPIRV(norm_layer_bf16),
+      ARCHBENCH_SPIRV(norm_layer_residual), ARCHBENCH_SPIRV(norm_layer_residual_bf16),
   };
   return table[index];
 }
@@ -57,8 +47,8 @@ class NormVulkan : public sdk::Instance {
       throw sdk::Unimplemented("norm on Vulkan: bf16 rows are read as pairs, so d_model must be even");
     rows_ = uint32_t(problem.integer("tokens"));
     push_ = {rows_, uint32_t(d_model), float(problem.real("eps"))};
-    const Spirv spirv = pick(variant.type(), residual, bf16);
-    kernel_ = std::make_unique<sv::Kernel>(device_, spirv.words, spirv.bytes, 6, sizeof(Push));
+    const sv::Spirv spirv = pick(variant.type(), residual, bf16);
+    kernel_ = std::make_unique<sv::Kernel>(device_, spirv, 6, sizeof(Push));
     // Bindings the variant does not use point at a small plugin-owned buffer.
     auto bound = [&](const char* name, bool present) {
       return present ? sv::Binding::of(device_, tensors[name]) : sv::Binding::of(unused_);
