@@ -163,6 +163,15 @@ void y_axis_title(std::string& out, const std::string& label, double axis_x, dou
        {.size = kAxisTitleSize, .anchor = "middle", .rotate = -90, .cls = "axis-title"});
 }
 
+// The x axis title centred under [left, left + width] below `bottom` (the
+// tick labels' lower edge); returns the new lower edge of the chart.
+double x_axis_title(std::string& out, const std::string& label, double left, double width, double bottom) {
+  if (label.empty()) return bottom;
+  text(out, left + width / 2, bottom + kAxisTitleSize, label,
+       {.size = kAxisTitleSize, .anchor = "middle", .cls = "axis-title"});
+  return bottom + kAxisTitleSize + 6;
+}
+
 // Room left of a chart for the y axis title and the widest y tick label.
 double left_margin(const std::string& y_label, double tick_width) {
   return kPad + (y_label.empty() ? 0 : kAxisTitleSize + 10) + tick_width + 8;
@@ -325,12 +334,7 @@ std::string heatmap_svg(const Heatmap& m) {
   for (size_t c = 0; c < cols; ++c) xs.push_back(gx + cell_w * (static_cast<double>(c) + 0.5));
   x_tick_labels(body, xs, m.x_ticks, gy + grid_h, xt);
 
-  double bottom = gy + grid_h + xt.height;
-  if (!m.x_label.empty()) {
-    text(body, gx + grid_w / 2, bottom + kAxisTitleSize, m.x_label,
-         {.size = kAxisTitleSize, .anchor = "middle", .cls = "axis-title"});
-    bottom += kAxisTitleSize + 6;
-  }
+  const double bottom = x_axis_title(body, m.x_label, gx, grid_w, gy + grid_h + xt.height);
   y_axis_title(body, m.y_label, gx, ytick_w, gy, gy + grid_h);
 
   const double lx = gx + grid_w + 24;
@@ -544,12 +548,7 @@ std::string line_chart_svg(const LineChart& ch) {
   }
   body += "</g>\n";
 
-  double bottom = py + plot_h + xt.height;
-  if (!ch.x_label.empty()) {
-    text(body, px + plot_w / 2, bottom + kAxisTitleSize, ch.x_label,
-         {.size = kAxisTitleSize, .anchor = "middle", .cls = "axis-title"});
-    bottom += kAxisTitleSize + 6;
-  }
+  const double bottom = x_axis_title(body, ch.x_label, px, plot_w, py + plot_h + xt.height);
   y_axis_title(body, ch.y_label, px, ytick_w, py, py + plot_h);
 
   // Legend right of the plot, one row per series: a line sample with its marker.
