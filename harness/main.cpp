@@ -22,7 +22,7 @@ const Subcommand subcommands[] = {
     {"query", "run a read-only SQL query on the results database", archbench::cli::query_command},
     {"runs", "list stored runs", archbench::cli::runs_command},
     {"compare", "compare two runs problem by problem", archbench::cli::compare_command},
-    {"calibrate", "measure this machine's peak GFLOP/s and bandwidth", archbench::cli::calibrate_command},
+    {"calibrate", "measure peak GFLOP/s and bandwidth per backend (and Vulkan dispatch overhead)", archbench::cli::calibrate_command},
     {"devices", "show the compute devices of each backend", archbench::cli::devices_command},
 };
 
