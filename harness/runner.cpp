@@ -119,6 +119,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   for (const std::string& name : suites) {
     const Suite suite = load_suite(name);
     for (const SuiteEntry& entry : suite.entries) {
+      if (request.quick && !entry.in_quick) continue;
       std::vector<const ab_variant*> variants;
       for (const ab_variant* v : registry.variants())
         if (matches(entry.variant_glob, v->name)) variants.push_back(v);

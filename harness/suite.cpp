@@ -88,7 +88,12 @@ void parse_measure(const std::string& path, const toml::node& node, const char* 
                    Measurement& measurement, double& timeout_s) {
   const toml::table* measure = node.as_table();
   if (!measure) fail(path, node, std::string(where) + " expects a table");
-  only_keys(path, *measure, {"repetitions", "min_time", "warmup", "timeout"}, where);
+  only_keys(path, *measure, {"repetitions", "min_time", "warmup", "timeout", "timing"}, where);
+  if (const toml::node* timing = measure->get("timing")) {
+    auto value = timing->value_exact<bool>();
+    if (!value) fail(path, *timing, "'timing' expects true or false");
+    measurement.perf = *value;
+  }
   if (const toml::node* reps = measure->get("repetitions")) {
     auto value = reps->value_exact<int64_t>();
     if (!value || *value < 1 || *value > 1000) fail(path, *reps, "'repetitions' expects an integer in [1, 1000]");
@@ -106,7 +111,13 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
   entry.where = position(path, table.source());
   entry.measurement = suite.measurement;
   entry.timeout_s = suite.timeout_s;
-  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params", "measure"}, "[[problems]]");
+  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params", "measure", "quick"},
+            "[[problems]]");
+  if (const toml::node* quick = table.get("quick")) {
+    auto value = quick->value_exact<bool>();
+    if (!value) fail(path, *quick, "'quick' expects true or false");
+    entry.in_quick = *value;
+  }
   if (const toml::node* measure = table.get("measure"))
     parse_measure(path, *measure, "[problems.measure]", entry.measurement, entry.timeout_s);
   auto variant = table["variant"].value_exact<std::string>();

@@ -7,6 +7,7 @@
 //   min_time = 0.05            # seconds per repetition
 //   warmup = 0.02              # seconds of warm-up
 //   timeout = 600              # seconds before a problem counts as timed-out
+//   timing = true              # false: check against the reference only (fidelity suites)
 //   [[problems]]
 //   variant = "ffn/*"          # glob over variant names
 //   dtypes = ["f32", "bf16"]   # default ["f32"]
@@ -15,6 +16,7 @@
 //   [problems.params]          # each value a scalar or a list; lists form a grid
 //   tokens = [64, 512]
 //   d_model = 4096
+//   quick = false              # optional: leave this entry out of `run --quick`
 //   [problems.measure]         # optional: this entry's own [measure] keys (e.g. fewer
 //   repetitions = 2            # repetitions and a longer timeout for 32K-token problems)
 //
@@ -39,6 +41,7 @@ struct SuiteEntry {
   std::string where;                                      // "file:line:col"
   Measurement measurement;                                // the suite's, or the entry's own
   double timeout_s = 600;
+  bool in_quick = true;                                   // false: skipped by `run --quick`
 };
 
 struct Suite {

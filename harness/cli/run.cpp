@@ -73,7 +73,7 @@ int run_command(const Context& context) {
       ("variant", po::value(&request.variant_glob), "only variants matching this glob, e.g. 'ffn/*'")
       ("backend", po::value(&backend), "cpu | vulkan | all (default: all available)")
       ("device", po::value(&device), "Vulkan device index (see `archbench devices`; default: best score)")
-      ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions (smoke runs)")
+      ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions, and only the entries (and accuracy grids) a suite marks quick (smoke runs, CI)")
       ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time");
   add_globals(options, globals, true);
   po::variables_map values;
