@@ -47,6 +47,12 @@ std::string record_to_json(const results::ResultRecord& r) {
               {"kv_cache_bytes_per_token", r.kv_cache_bytes_per_token},
               {"peak_memory_bytes", r.peak_memory_bytes}, {"samples", r.samples}};
   visit_fields([&](const char* key, auto member) { put(out, key, r.*member); });
+  out["task"] = r.task;
+  json cells = json::array();
+  for (const auto& c : r.cells)
+    cells.push_back({{"context", c.context}, {"coordinate", c.coordinate}, {"trials", c.trials},
+                     {"successes", c.successes}, {"chance", c.chance}, {"canonical", c.canonical}});
+  out["cells"] = cells;
   return out.dump();
 }
 
@@ -73,6 +79,11 @@ results::ResultRecord record_from_json(const std::string& text) {
   r.peak_memory_bytes = in.at("peak_memory_bytes");
   r.samples = in.at("samples").get<std::vector<double>>();
   visit_fields([&](const char* key, auto member) { take(in, key, r.*member); });
+  r.task = in.value("task", "");
+  if (in.contains("cells"))
+    for (const json& c : in.at("cells"))
+      r.cells.push_back({c.at("context"), c.at("coordinate"), c.at("trials"), c.at("successes"),
+                         c.at("chance"), c.at("canonical")});
   return r;
 }
 

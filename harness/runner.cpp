@@ -7,6 +7,7 @@
 #include "harness/record_json.hpp"
 #include "harness/registry.hpp"
 #include "harness/suite.hpp"
+#include "harness/task_executor.hpp"
 
 #include <fnmatch.h>
 #include <signal.h>
@@ -51,8 +52,15 @@ std::string format_seconds(double s) {
 }
 
 std::string result_line(const results::ResultRecord& r) {
-  std::string line = r.canonical + " [" + r.backend + "] " + r.outcome;
+  std::string line = r.canonical + (r.task.empty() ? "" : "@" + r.task) + " [" + r.backend + "] " + r.outcome;
   char text[160];
+  if (!r.cells.empty()) {  // an accuracy row: its cells' accuracy in grid order
+    line += "  accuracy";
+    for (const auto& c : r.cells) {
+      std::snprintf(text, sizeof text, " %.0f%%", 100.0 * double(c.successes) / double(std::max<int64_t>(1, c.trials)));
+      line += text;
+    }
+  }
   if (r.median_s) {
     std::snprintf(text, sizeof text, "  %s  %.1f GFLOP/s  %.1f GB/s", format_seconds(*r.median_s).c_str(),
                   r.gflops.value_or(0), r.gbps.value_or(0));
@@ -101,18 +109,30 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   std::vector<PlannedProblem> plan;
   std::set<std::string> seen;
   auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
-                 const Measurement& measurement, double timeout_s) {
+                 const Measurement& measurement, double timeout_s,
+                 std::optional<tasks::TaskSpec> task = std::nullopt) {
     if (!matches(request.variant_glob, problem.variant->name)) return;
-    const std::string key = problem.canonical() + "@" + backend_name(backend);
+    const std::string key = (task ? task_row_string(problem, *task) : problem.canonical()) + "|" + backend_name(backend);
     if (!seen.insert(key).second) return;
     Measurement m = request.quick ? quickened(measurement) : measurement;
     m.perf = m.perf && request.perf;
-    plan.push_back({std::move(problem), backend, suite, m, timeout_s});
+    plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task)});
   };
 
-  for (const std::string& text : request.problems)
-    for (ab_backend backend : request.backends)
-      add(parse_problem(text, registry), backend, "adhoc", Measurement{}, 600);
+  for (const std::string& text : request.problems) {
+    // "problem@task" (a task row or one of its cells) replays the whole row.
+    const size_t at = text.find('@');
+    std::optional<tasks::TaskSpec> task;
+    if (at != std::string::npos) {
+      try {
+        task = tasks::parse_task(text.substr(at + 1));
+      } catch (const std::invalid_argument& e) {
+        throw InputError("--problem '" + text + "': " + e.what());
+      }
+    }
+    const Problem problem = parse_problem(text.substr(0, at), registry);
+    for (ab_backend backend : request.backends) add(problem, backend, "adhoc", Measurement{}, 1800, task);
+  }
 
   std::vector<std::string> suites = request.suites;
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
@@ -136,9 +156,23 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
         }
         for (const ab_variant* variant : variants)
           for (const auto& point : entry.points)
-            for (ab_dtype dtype : entry.dtypes)
-              add(make_problem(*variant, point, dtype, entry.seed, entry.where), backend, suite.name,
-                  entry.measurement, entry.timeout_s);
+            for (ab_dtype dtype : entry.dtypes) {
+              if (entry.tasks.empty()) {
+                add(make_problem(*variant, point, dtype, entry.seed, entry.where), backend, suite.name,
+                    entry.measurement, entry.timeout_s);
+                continue;
+              }
+              // Accuracy rows: the task owns the sequence length and runs prefill.
+              for (int64_t context : request.quick ? entry.quick_contexts : entry.contexts) {
+                auto at_context = point;
+                at_context["seq"] = context;
+                for (uint32_t i = 0; i < variant->param_count; ++i)
+                  if (std::string(variant->params[i].name) == "mode") at_context["mode"] = std::string("prefill");
+                const Problem problem = make_problem(*variant, at_context, dtype, entry.seed, entry.where);
+                for (const tasks::TaskSpec& spec : entry.tasks)
+                  add(problem, backend, suite.name, entry.measurement, entry.timeout_s, spec);
+              }
+            }
       }
     }
   }
@@ -157,13 +191,14 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
   Progress progress(plan.size());
   for (size_t i = 0; i < plan.size() && !interrupt_requested; ++i) {
     const PlannedProblem& planned = plan[i];
-    progress.starting(i, planned.problem.canonical());
+    progress.starting(i, planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical());
     const Peaks peaks = peaks_for(store, planned);
     // The child measures; the parent only records (it never starts compute threads).
     const ChildOutcome child = run_isolated(
         [&] {
-          return record_to_json(execute_problem(planned.problem, planned.backend, host,
-                                                planned.measurement, peaks));
+          return record_to_json(planned.task ? execute_task(planned.problem, *planned.task, planned.backend, host)
+                                             : execute_problem(planned.problem, planned.backend, host,
+                                                               planned.measurement, peaks));
         },
         planned.timeout_s);
     if (interrupt_requested) break;  // the killed child's problem is simply not recorded
@@ -172,6 +207,7 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
       record = record_from_json(child.output);
     } else {
       record = describe_record(planned.problem, planned.backend);
+      if (planned.task) record.task = planned.task->canonical();
       record.outcome = child.kind == ChildOutcome::Kind::crashed ? "crashed" : "timed-out";
       record.reason = child.reason;
     }

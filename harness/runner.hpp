@@ -5,7 +5,9 @@
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
 #include "results/store.hpp"
+#include "suites/tasks/task_spec.hpp"
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,7 +17,7 @@ class Registry;
 
 struct RunRequest {
   std::vector<std::string> suites;    // names or paths; "quick" when nothing else is asked
-  std::vector<std::string> problems;  // explicit problem strings (--problem)
+  std::vector<std::string> problems;  // explicit problem strings (--problem), or task rows "problem@task"
   std::string variant_glob = "*";     // --variant
   std::vector<ab_backend> backends;   // already resolved from --backend
   bool quick = false;                 // fewer, shorter repetitions
@@ -28,6 +30,7 @@ struct PlannedProblem {
   std::string suite;
   Measurement measurement;
   double timeout_s;
+  std::optional<tasks::TaskSpec> task;  // an accuracy-task row instead of a timed problem
 };
 
 std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry);

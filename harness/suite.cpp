@@ -106,13 +106,118 @@ void parse_measure(const std::string& path, const toml::node& node, const char* 
   timeout_s = positive_number(path, *measure, "timeout", timeout_s);
 }
 
-SuiteEntry parse_entry(const std::string& path, const toml::table& table, const Suite& suite) {
+// The [task] table's settings before they expand into TaskSpecs.
+struct TaskTable {
+  bool present = false;
+  tasks::TaskSpec base;
+  std::vector<std::string> forms = {"single"}, contents = {"spread"};
+  std::vector<int64_t> contexts, quick_contexts;
+};
+
+std::vector<int64_t> int_list(const std::string& path, const toml::node& node, const char* key, int64_t low,
+                              int64_t high) {
+  std::vector<int64_t> out;
+  auto item = [&](const toml::node& n) {
+    auto value = n.value_exact<int64_t>();
+    if (!value || *value < low || *value > high)
+      fail(path, n, std::string("'") + key + "' expects integers in [" + std::to_string(low) + ", " +
+                        std::to_string(high) + "]");
+    out.push_back(*value);
+  };
+  if (const toml::array* list = node.as_array()) {
+    if (list->empty()) fail(path, node, std::string("'") + key + "' has an empty list");
+    for (const toml::node& n : *list) item(n);
+  } else {
+    item(node);
+  }
+  return out;
+}
+
+std::vector<std::string> text_list(const std::string& path, const toml::node& node, const char* key) {
+  std::vector<std::string> out;
+  auto item = [&](const toml::node& n) {
+    auto value = n.value_exact<std::string>();
+    if (!value) fail(path, n, std::string("'") + key + "' expects a string or a list of strings");
+    out.push_back(*value);
+  };
+  if (const toml::array* list = node.as_array()) {
+    if (list->empty()) fail(path, node, std::string("'") + key + "' has an empty list");
+    for (const toml::node& n : *list) item(n);
+  } else {
+    item(node);
+  }
+  return out;
+}
+
+// Reads a [task] table over `task` (keys it lacks keep their value).
+void parse_task_table(const std::string& path, const toml::node& node, const char* where, TaskTable& task) {
+  const toml::table* table = node.as_table();
+  if (!table) fail(path, node, std::string(where) + " expects a table");
+  only_keys(path, *table,
+            {"kind", "contexts", "quick_contexts", "form", "content", "trials", "beta", "count", "depth_step", "hops"},
+            where);
+  task.present = true;
+  if (const toml::node* kind = table->get("kind")) {
+    auto text = kind->value_exact<std::string>();
+    if (!text || (*text != "needle" && *text != "multihop")) fail(path, *kind, "'kind' expects \"needle\" or \"multihop\"");
+    task.base.kind = *text == "needle" ? tasks::TaskKind::needle : tasks::TaskKind::multihop;
+  }
+  if (const toml::node* n = table->get("contexts")) task.contexts = int_list(path, *n, "contexts", 16, 1 << 21);
+  if (const toml::node* n = table->get("quick_contexts"))
+    task.quick_contexts = int_list(path, *n, "quick_contexts", 16, 1 << 21);
+  if (const toml::node* n = table->get("form")) {
+    task.forms = text_list(path, *n, "form");
+    for (const std::string& f : task.forms)
+      if (f != "single" && f != "multi-key" && f != "multi-value" && f != "multi-query")
+        fail(path, *n, "'form' expects single, multi-key, multi-value or multi-query, not '" + f + "'");
+  }
+  if (const toml::node* n = table->get("content")) {
+    task.contents = text_list(path, *n, "content");
+    for (const std::string& c : task.contents)
+      if (c != "spread" && c != "low-freq") fail(path, *n, "'content' expects spread or low-freq, not '" + c + "'");
+  }
+  if (const toml::node* n = table->get("trials")) task.base.trials = int_list(path, *n, "trials", 1, 100000).at(0);
+  if (const toml::node* n = table->get("count")) task.base.count = int_list(path, *n, "count", 1, 64).at(0);
+  if (const toml::node* n = table->get("depth_step"))
+    task.base.depth_step = int_list(path, *n, "depth_step", 1, 100).at(0);
+  if (const toml::node* n = table->get("hops")) task.base.hops = int_list(path, *n, "hops", 1, 64);
+  if (const toml::node* n = table->get("beta")) {
+    auto value = n->value<double>();
+    if (!value || *value <= 0 || *value > 1000) fail(path, *n, "'beta' expects a number in (0, 1000]");
+    task.base.beta = *value;
+  }
+}
+
+// The task grid of an entry: one TaskSpec per form x content.
+void expand_tasks(const std::string& where, const TaskTable& task, SuiteEntry& entry) {
+  if (task.contexts.empty()) throw InputError(where + ": an accuracy task needs contexts = [...] in [task]");
+  entry.contexts = task.contexts;
+  entry.quick_contexts = task.quick_contexts.empty() ? task.contexts : task.quick_contexts;
+  for (const std::string& form : task.forms)
+    for (const std::string& content : task.contents) {
+      std::string text = std::string(tasks::task_kind_name(task.base.kind)) + "." +
+                         (task.base.kind == tasks::TaskKind::needle ? form + "." : "") + content;
+      tasks::TaskSpec spec = tasks::parse_task(text);
+      spec.beta = task.base.beta;
+      spec.trials = task.base.trials;
+      spec.count = task.base.count;
+      spec.depth_step = task.base.depth_step;
+      spec.hops = task.base.hops;
+      entry.tasks.push_back(spec);
+    }
+}
+
+SuiteEntry parse_entry(const std::string& path, const toml::table& table, const Suite& suite,
+                       const TaskTable& suite_task) {
   SuiteEntry entry;
   entry.where = position(path, table.source());
   entry.measurement = suite.measurement;
   entry.timeout_s = suite.timeout_s;
-  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params", "measure", "quick"},
+  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params", "measure", "quick", "task"},
             "[[problems]]");
+  TaskTable task = suite_task;
+  if (const toml::node* own = table.get("task")) parse_task_table(path, *own, "[problems.task]", task);
+  if (task.present) expand_tasks(entry.where, task, entry);
   if (const toml::node* quick = table.get("quick")) {
     auto value = quick->value_exact<bool>();
     if (!value) fail(path, *quick, "'quick' expects true or false");
@@ -188,13 +293,15 @@ Suite load_suite(const std::string& name_or_path) {
   } catch (const toml::parse_error& e) {
     throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
   }
-  only_keys(path, document, {"name", "description", "measure", "problems"}, "the suite");
+  only_keys(path, document, {"name", "description", "measure", "task", "problems"}, "the suite");
   Suite suite;
   suite.path = path;
   suite.name = document["name"].value_or(fs::path(path).stem().string());
   suite.description = document["description"].value_or(std::string());
   if (const toml::node* measure = document.get("measure"))
     parse_measure(path, *measure, "[measure]", suite.measurement, suite.timeout_s);
+  TaskTable task;
+  if (const toml::node* table = document.get("task")) parse_task_table(path, *table, "[task]", task);
   const toml::node* problems = document.get("problems");
   const toml::array* list = problems ? problems->as_array() : nullptr;
   if (!list || list->empty())
@@ -202,7 +309,7 @@ Suite load_suite(const std::string& name_or_path) {
   for (const toml::node& item : *list) {
     const toml::table* table = item.as_table();
     if (!table) fail(path, item, "each entry of 'problems' must be a table ([[problems]])");
-    suite.entries.push_back(parse_entry(path, *table, suite));
+    suite.entries.push_back(parse_entry(path, *table, suite, task));
   }
   return suite;
 }

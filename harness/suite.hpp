@@ -20,11 +20,27 @@
 //   [problems.measure]         # optional: this entry's own [measure] keys (e.g. fewer
 //   repetitions = 2            # repetitions and a longer timeout for 32K-token problems)
 //
+// Accuracy suites add a [task] table (each entry may override it in
+// [problems.task]); every entry then runs the task at each context length
+// instead of timing (the task sets `seq` and mode = prefill):
+//   [task]
+//   kind = "needle"                     # needle | multihop
+//   contexts = [1024, 2048, 4096]       # tokens; a list
+//   quick_contexts = [1024]             # what `run --quick` uses (default: contexts)
+//   form = ["single", "multi-key"]      # needle: single|multi-key|multi-value|multi-query (a list forms a grid)
+//   content = "spread"                  # spread | low-freq (a list forms a grid)
+//   trials = 8                          # per cell
+//   beta = 32                           # the needle's logit
+//   count = 4                           # K of the multi forms
+//   depth_step = 10                     # needle depths 0..100 % in this step
+//   hops = [1, 2, 4, 8]                 # multihop
+//
 // Errors name file:line:col and what was expected.
 #pragma once
 
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
+#include "suites/tasks/task_spec.hpp"
 
 #include <map>
 #include <string>
@@ -42,6 +58,9 @@ struct SuiteEntry {
   Measurement measurement;                                // the suite's, or the entry's own
   double timeout_s = 600;
   bool in_quick = true;                                   // false: skipped by `run --quick`
+  // Accuracy entries: the tasks (one per form x content) and the context lengths.
+  std::vector<tasks::TaskSpec> tasks;
+  std::vector<int64_t> contexts, quick_contexts;
 };
 
 struct Suite {

@@ -109,8 +109,49 @@ constexpr std::string_view kV3 = R"sql(
 ALTER TABLE runs ADD COLUMN vulkan_device TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Append v4, ... here.
-constexpr std::array<std::string_view, 3> kMigrations = {kV1, kV2, kV3};
+// v4: the accuracy tasks (issue 5). A task row is one result (the variant's
+// problem at one context length, run through a task) whose `task` names the
+// task string; its cells hold the per-depth / per-hop accuracy. The views join
+// cells with their result and problem so `archbench query` can ask e.g. which
+// designs keep >= 90% needle accuracy at 64K with the smallest KV cache.
+constexpr std::string_view kV4 = R"sql(
+ALTER TABLE results ADD COLUMN task TEXT NOT NULL DEFAULT '';
+CREATE TABLE needle_cells (
+  result_id  INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+  context    INTEGER NOT NULL,
+  depth      REAL NOT NULL,          -- percent of the haystack, 0 = its first token
+  trials     INTEGER NOT NULL,
+  successes  INTEGER NOT NULL,
+  accuracy   REAL NOT NULL,
+  chance     REAL NOT NULL,
+  canonical  TEXT NOT NULL,          -- the cell: `archbench run --problem` replays its row
+  PRIMARY KEY (result_id, depth)
+) WITHOUT ROWID;
+CREATE TABLE multihop_cells (
+  result_id  INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+  context    INTEGER NOT NULL,
+  hops       INTEGER NOT NULL,
+  trials     INTEGER NOT NULL,
+  successes  INTEGER NOT NULL,
+  accuracy   REAL NOT NULL,
+  chance     REAL NOT NULL,
+  canonical  TEXT NOT NULL,
+  PRIMARY KEY (result_id, hops)
+) WITHOUT ROWID;
+CREATE VIEW needle AS
+  SELECT r.run_id, r.id AS result_id, r.backend, p.variant, p.design, p.dtype, r.task,
+         c.context, c.depth, c.trials, c.successes, c.accuracy, c.chance,
+         r.kv_cache_bytes_per_token, c.canonical
+  FROM needle_cells c JOIN results r ON r.id = c.result_id JOIN problems p ON p.id = r.problem_id;
+CREATE VIEW multihop AS
+  SELECT r.run_id, r.id AS result_id, r.backend, p.variant, p.design, p.dtype, r.task,
+         c.context, c.hops, c.trials, c.successes, c.accuracy, c.chance,
+         r.kv_cache_bytes_per_token, c.canonical
+  FROM multihop_cells c JOIN results r ON r.id = c.result_id JOIN problems p ON p.id = r.problem_id;
+)sql";
+
+// Append v5, ... here.
+constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

@@ -24,6 +24,15 @@ struct RunInfo {
   int threads = 0;
 };
 
+// One cell of an accuracy task row: a needle depth or a multihop hop count.
+struct TaskCell {
+  int64_t context = 0;
+  double coordinate = 0;  // needle: depth percent; multihop: hops
+  int64_t trials = 0, successes = 0;
+  double chance = 0;
+  std::string canonical;  // the row's string plus the cell token
+};
+
 // One problem on one backend in one run.
 struct ResultRecord {
   std::string canonical, variant, kind, params_json, dtype;  // canonical is the problem's key
@@ -36,6 +45,10 @@ struct ResultRecord {
   double flops = 0, bytes = 0, tokens = 0, kv_cache_bytes_per_token = 0;
   int64_t peak_memory_bytes = 0;
   std::vector<double> samples;  // raw per-repetition seconds
+  // Accuracy task rows: the task string ("needle.single...", "multihop...") and
+  // the cells measured; empty for timing/fidelity results.
+  std::string task;
+  std::vector<TaskCell> cells;
 };
 
 inline constexpr const char* kOutcomes[] = {"passed",  "failed",  "unimplemented",

@@ -77,9 +77,9 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
       "INSERT INTO results (run_id, problem_id, backend, suite, outcome, reason, median_s, "
       "mean_s, stddev_s, cv, min_s, iterations, repetitions, gflops, gbps, tokens_per_s, "
       "frac_peak_compute, frac_peak_bandwidth, nmse, max_abs, max_rel, flops, bytes, tokens, "
-      "kv_cache_bytes_per_token, peak_memory_bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
-      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-      "?25, ?26, ") + kNow + ")");
+      "kv_cache_bytes_per_token, peak_memory_bytes, task, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
+      "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
+      "?25, ?26, ?27, ") + kNow + ")");
   ins.bind(1, run_id).bind(2, problem_id).bind(3, r.backend).bind(4, r.suite);
   ins.bind(5, r.outcome).bind(6, r.reason);
   ins.bind_opt(7, r.median_s).bind_opt(8, r.mean_s).bind_opt(9, r.stddev_s);
@@ -89,7 +89,7 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
   ins.bind_opt(17, r.frac_peak_compute).bind_opt(18, r.frac_peak_bandwidth);
   ins.bind_opt(19, r.nmse).bind_opt(20, r.max_abs).bind_opt(21, r.max_rel);
   ins.bind(22, r.flops).bind(23, r.bytes).bind(24, r.tokens);
-  ins.bind(25, r.kv_cache_bytes_per_token).bind(26, r.peak_memory_bytes);
+  ins.bind(25, r.kv_cache_bytes_per_token).bind(26, r.peak_memory_bytes).bind(27, r.task);
   ins.run();
   const int64_t result_id = sqlite3_last_insert_rowid(db_);
 
@@ -98,6 +98,23 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
     smp.bind(1, result_id).bind(2, static_cast<int64_t>(k)).bind(3, r.samples[k]);
     smp.run();
     sqlite3_reset(smp.get());
+  }
+  if (!r.cells.empty()) {
+    const bool needle = r.task.rfind("needle", 0) == 0;
+    sql::Stmt cell(db_, std::string("INSERT INTO ") + (needle ? "needle_cells" : "multihop_cells") +
+                            " (result_id, context, " + (needle ? "depth" : "hops") +
+                            ", trials, successes, accuracy, chance, canonical) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    for (const TaskCell& c : r.cells) {
+      cell.bind(1, result_id).bind(2, c.context);
+      if (needle) cell.bind(3, c.coordinate);
+      else cell.bind(3, int64_t(c.coordinate));
+      cell.bind(4, c.trials).bind(5, c.successes);
+      cell.bind(6, c.trials ? double(c.successes) / double(c.trials) : 0.0).bind(7, c.chance);
+      cell.bind(8, c.canonical);
+      cell.run();
+      sqlite3_reset(cell.get());
+    }
   }
   tx.commit();  // durable now: a crash in the next problem keeps this one
   return result_id;

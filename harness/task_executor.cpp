@@ -1,0 +1,172 @@
+// An accuracy-task row on one backend (see task_executor.hpp).
+#include "harness/task_executor.hpp"
+
+#include "harness/executor.hpp"
+#include "harness/instance_runner.hpp"
+#include "harness/tensors.hpp"
+#include "suites/tasks/retrieval_tasks.hpp"
+
+#include <archbench/sdk.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace archbench {
+namespace {
+
+struct QkvTensors {
+  uint32_t q = 0, k = 0, v = 0, out = 0;
+};
+
+// A reason to stop the row with this outcome.
+struct RowStop {
+  std::string outcome, reason;
+};
+
+int find_tensor(const ab_problem_info& info, const char* name, ab_tensor_role role) {
+  for (uint32_t i = 0; i < info.tensor_count; ++i)
+    if (std::strcmp(info.tensors[i].name, name) == 0 && info.tensors[i].role == role &&
+        info.tensors[i].rank == 4)
+      return int(i);
+  return -1;
+}
+
+std::string find_qkv(const ab_problem_info& info, QkvTensors& at) {
+  const int q = find_tensor(info, "q", AB_TENSOR_INPUT), k = find_tensor(info, "k", AB_TENSOR_INPUT),
+            v = find_tensor(info, "v", AB_TENSOR_INPUT), out = find_tensor(info, "out", AB_TENSOR_OUTPUT);
+  if (q < 0 || k < 0 || v < 0 || out < 0)
+    return "needs the query/key/value form: rank-4 inputs q, k, v and output out "
+           "(attention at core level, d_model = 0)";
+  at = {uint32_t(q), uint32_t(k), uint32_t(v), uint32_t(out)};
+  return {};
+}
+
+// The value of a named parameter, if the variant has it.
+const ab_param_spec* param(const Problem& problem, const char* name, double& value) {
+  for (uint32_t i = 0; i < problem.variant->param_count; ++i)
+    if (std::strcmp(problem.variant->params[i].name, name) == 0) {
+      value = problem.values[i];
+      return &problem.variant->params[i];
+    }
+  return nullptr;
+}
+
+void write_tensor(TensorSet& tensors, uint32_t index, const std::vector<float>& values) {
+  const ab_tensor& t = tensors.bound()[index];
+  if (t.desc->dtype == AB_DTYPE_F32) {
+    std::memcpy(t.data, values.data(), values.size() * sizeof(float));
+  } else {  // bf16: the same rounding every host-side conversion uses
+    auto* dst = static_cast<uint16_t*>(t.data);
+    for (size_t i = 0; i < values.size(); ++i) dst[i] = sdk::f32_to_bf16(values[i]);
+  }
+}
+
+}  // namespace
+
+std::string qkv_form(const Problem& problem, const ab_problem_info& info, tasks::QkvLayout& layout) {
+  QkvTensors at;
+  if (std::string why = find_qkv(info, at); !why.empty()) return why;
+  const ab_tensor_desc &q = info.tensors[at.q], &k = info.tensors[at.k], &v = info.tensors[at.v],
+                       &out = info.tensors[at.out];
+  layout.batch = q.dims[0];
+  layout.tokens = q.dims[1];
+  layout.heads = q.dims[2];
+  layout.dk = q.dims[3];
+  layout.kv_heads = k.dims[2];
+  layout.dv = v.dims[3];
+  const bool consistent = k.dims[0] == layout.batch && k.dims[1] == layout.tokens && k.dims[3] == layout.dk &&
+                          v.dims[0] == layout.batch && v.dims[1] == layout.tokens && v.dims[2] == layout.kv_heads &&
+                          out.dims[0] == layout.batch && out.dims[1] == layout.tokens &&
+                          out.dims[2] == layout.heads && out.dims[3] == layout.dv &&
+                          layout.heads % layout.kv_heads == 0;
+  if (!consistent) return "q, k, v and out do not have the [batch, tokens, heads, dim] shapes of the query/key/value form";
+  // RoPE, if the variant names it: `position` = rope, `rope_fraction` of dk rotated
+  // (the SDK's half-split convention; see suites/tasks/haystack.hpp).
+  double position = 0, fraction = 1;
+  const ab_param_spec* scheme = param(problem, "position", position);
+  if (scheme && enum_choices(*scheme).at(size_t(position)) == "rope") {
+    param(problem, "rope_fraction", fraction);
+    layout.rotary_dims = 2 * int64_t(std::llround(fraction * double(layout.dk) / 2.0));
+  }
+  return {};
+}
+
+std::string task_row_string(const Problem& problem, const tasks::TaskSpec& spec) {
+  return problem.canonical() + "@" + spec.canonical();
+}
+
+results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec& spec,
+                                   ab_backend backend, const ab_host& host) {
+  const ab_variant& variant = *problem.variant;
+  results::ResultRecord record = describe_record(problem, backend);
+  record.task = spec.canonical();
+  auto finish = [&](const std::string& outcome, std::string reason) {
+    record.outcome = outcome;
+    record.reason = std::move(reason);
+    return record;
+  };
+  if (!(variant.backends & AB_BACKEND_BIT(backend)))
+    return finish("unimplemented", std::string(variant.name) + " declares no " + backend_name(backend) + " implementation");
+  if (!(variant.dtypes & AB_DTYPE_BIT(problem.dtype)))
+    return finish("unimplemented", std::string(variant.name) + " declares no " + dtype_name(problem.dtype) + " support");
+  const ab_problem raw = problem.raw();
+  ab_problem_info info{};
+  info.struct_size = sizeof info;
+  if (variant.describe(variant.context, &raw, &info) != AB_OK) return finish("failed", "describe() failed");
+  tasks::QkvLayout layout;
+  if (std::string why = qkv_form(problem, info, layout); !why.empty())
+    return finish("unimplemented", std::string(tasks::task_kind_name(spec.kind)) + " " + why);
+  QkvTensors at;
+  find_qkv(info, at);
+
+  TensorSet tensors(info);
+  tensors.fill(problem.seed);  // everything the task does not set (sink logits, norms' gains, ...)
+  double variant_seconds = 0;
+  const tasks::RunVariant run = [&](const tasks::QkvInputs& inputs) {
+    write_tensor(tensors, at.q, inputs.q);
+    write_tensor(tensors, at.k, inputs.k);
+    write_tensor(tensors, at.v, inputs.v);
+    // A fresh instance per run: instances may pre-process their inputs in create().
+    CreatedRunner created = backend == AB_BACKEND_VULKAN ? create_vulkan_runner(variant, raw, host, tensors)
+                                                         : create_cpu_runner(variant, raw, host, tensors);
+    if (!created.runner) throw RowStop{created.outcome, created.reason};
+    const auto start = std::chrono::steady_clock::now();
+    if (std::string why = created.runner->run_checked(); !why.empty()) throw RowStop{"failed", why};
+    variant_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (auto damaged = created.runner->damaged_guards(); !damaged.empty())
+      throw RowStop{"failed", "wrote outside tensor '" + damaged.front() + "' (guard bytes changed)"};
+    if (std::string why = created.runner->backend_problems(); !why.empty()) throw RowStop{"failed", why};
+    const std::vector<double> out = tensors.output_as_doubles(at.out);
+    return std::vector<float>(out.begin(), out.end());
+  };
+
+  tasks::TaskOutcome measured;
+  try {
+    measured = tasks::run_task(spec, layout, problem.seed, run);
+  } catch (const RowStop& stop) {
+    return finish(stop.outcome, stop.reason);
+  } catch (const std::invalid_argument& e) {
+    return finish("unimplemented", e.what());
+  }
+  const std::string row = task_row_string(problem, spec);
+  for (const tasks::Cell& c : measured.cells) {
+    results::TaskCell cell;
+    cell.context = layout.tokens;
+    cell.coordinate = c.coordinate;
+    cell.trials = c.trials;
+    cell.successes = c.successes;
+    cell.chance = c.chance;
+    cell.canonical = row + (spec.kind == tasks::TaskKind::needle ? tasks::needle_cell_token(c.coordinate)
+                                                                : tasks::multihop_cell_token(int64_t(c.coordinate)));
+    record.cells.push_back(std::move(cell));
+  }
+  // The time the variant's runs took (total, over `prefills` runs), so a row's
+  // cost is on record; accuracy rows are not timed like perf results.
+  record.mean_s = measured.prefills ? variant_seconds / double(measured.prefills) : 0.0;
+  record.repetitions = measured.prefills;
+  return finish("passed", "");
+}
+
+}  // namespace archbench

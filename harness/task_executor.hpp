@@ -1,0 +1,29 @@
+// Runs ONE accuracy-task row (a needle or multihop task at one context length)
+// through a variant's real implementation on one backend, inside the measuring
+// child like execute_problem: the task generator (suites/tasks) builds the
+// haystack, this file lends it the variant (tensors, instance, backend runner)
+// and turns what the task measured into a record with its cells.
+#pragma once
+
+#include "harness/problem.hpp"
+#include "results/store.hpp"
+#include "suites/tasks/haystack.hpp"
+#include "suites/tasks/task_spec.hpp"
+
+#include <archbench/plugin_abi.h>
+
+#include <string>
+
+namespace archbench {
+
+// The variant's query/key/value form at this problem (see suites/tasks/haystack.hpp),
+// or why it has none ("" when it has one).
+std::string qkv_form(const Problem& problem, const ab_problem_info& info, tasks::QkvLayout& layout);
+
+// The row's string: the problem's canonical string, '@', the task's.
+std::string task_row_string(const Problem& problem, const tasks::TaskSpec& spec);
+
+results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec& spec,
+                                   ab_backend backend, const ab_host& host);
+
+}  // namespace archbench
