@@ -2,8 +2,11 @@
 #include "results/leaderboard.hpp"
 
 #include <algorithm>
+#include <cstring>
+#include <map>
 
 #include "harness/errors.hpp"
+#include "results/task_summary.hpp"
 
 namespace archbench::results {
 namespace {
@@ -33,6 +36,48 @@ void require_run(const Store& store, int64_t id, const std::string& what) {
   if (store.query("SELECT 1 FROM runs WHERE id = ?1", {Cell{id}}).rows.empty())
     throw InputError(what + ": run " + std::to_string(id) +
                      " does not exist (see `archbench runs`)");
+}
+
+// What each design can still retrieve, beside its speed: the single-needle
+// accuracy over the grid and the effective context, from the latest needle rows
+// of the same design, backend and dtype (low-freq content preferred where both
+// were measured: it is what a trained RoPE model can use; `needle_task` labels it).
+void add_needle_columns(const Store& store, QueryResult& board) {
+  TaskFilter filter;
+  filter.kind = "needle";
+  filter.task = "needle.single.*";
+  std::map<std::string, TaskSummary> best;
+  for (const TaskSummary& s : summarize_tasks(store, filter)) {
+    const std::string key = s.design + "|" + s.backend + "|" + s.dtype;
+    auto it = best.find(key);
+    const bool low_freq = s.task.find(".low-freq.") != std::string::npos;
+    if (it == best.end() || (low_freq && it->second.task.find(".low-freq.") == std::string::npos) ||
+        (low_freq == (it->second.task.find(".low-freq.") != std::string::npos) &&
+         s.context_accuracy.size() > it->second.context_accuracy.size()))
+      best[key] = s;
+  }
+  auto column = [&](const char* name) {
+    return size_t(std::find(board.columns.begin(), board.columns.end(), name) - board.columns.begin());
+  };
+  const size_t design = column("design"), backend = column("backend"), shape = column("shape");
+  const size_t at = column("run_id");
+  board.columns.insert(board.columns.begin() + long(at), {"needle_acc", "eff_context", "needle_task"});
+  for (auto& row : board.rows) {
+    std::string dtype;  // the workload's dtype token
+    for (const char* d : {".f32", ".bf16", ".f16"}) {
+      const std::string& workload = std::get<std::string>(row[shape]);
+      const size_t found = workload.find(d);
+      if (found != std::string::npos && (found + std::strlen(d) == workload.size() || workload[found + std::strlen(d)] == '.'))
+        dtype = d + 1;
+    }
+    auto it = best.find(std::get<std::string>(row[design]) + "|" + std::get<std::string>(row[backend]) + "|" + dtype);
+    std::vector<Cell> cells = {Cell{}, Cell{}, Cell{}};
+    if (it != best.end())
+      cells = {it->second.accuracy, Cell{it->second.effective_context},
+               it->second.task.substr(std::string("needle.").size(),
+                                      it->second.task.find(".beta") - std::string("needle.").size())};
+    row.insert(row.begin() + long(at), cells.begin(), cells.end());
+  }
 }
 
 }  // namespace
@@ -65,7 +110,7 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       " FROM results r JOIN problems p ON p.id = r.problem_id"
       // Newest result of any outcome: a problem whose latest check failed drops
       // out of the ranking instead of hiding behind an older passing number.
-      " WHERE (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
+      " WHERE r.task = '' AND (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
       "  AND (?3 IS NULL OR r.run_id = ?3)"
       "), filtered AS ("
       " SELECT * FROM latest WHERE (?4 IS NULL OR shape GLOB ?4)"
@@ -84,8 +129,10 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design";
 
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
-  return store.query(sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{},
-                           opt(o.shape)});
+  QueryResult board = store.query(sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{},
+                                        opt(o.shape)});
+  add_needle_columns(store, board);
+  return board;
 }
 
 QueryResult list_runs(const Store& store) {
@@ -108,7 +155,7 @@ QueryResult compare_runs(const Store& store, int64_t a, int64_t b) {
       "WITH one AS ("
       " SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.run_id, r.problem_id, r.backend"
       "                                ORDER BY r.id DESC) AS recency"
-      " FROM results r WHERE r.run_id IN (?1, ?2)"
+      " FROM results r WHERE r.run_id IN (?1, ?2) AND r.task = ''"
       "), ra AS (SELECT * FROM one WHERE run_id = ?1 AND recency = 1),"
       " rb AS (SELECT * FROM one WHERE run_id = ?2 AND recency = 1)"
       " SELECT p.canonical AS problem, ra.backend,"

@@ -47,5 +47,6 @@ int runs_command(const Context&);
 int compare_command(const Context&);
 int calibrate_command(const Context&);
 int devices_command(const Context&);
+int plot_command(const Context&);
 
 }  // namespace archbench::cli

@@ -4,6 +4,7 @@
 #include "harness/errors.hpp"
 #include "results/format.hpp"
 #include "results/leaderboard.hpp"
+#include "results/task_summary.hpp"
 
 #include <iostream>
 
@@ -21,8 +22,13 @@ int leaderboard_command(const Context& context) {
   results::LeaderboardOptions board;
   std::string format = "table";
   int64_t run = 0;
+  results::TaskFilter task;
   po::options_description options("archbench leaderboard");
   options.add_options()
+      ("task", po::value(&task.kind), "needle | multihop: rank designs by the accuracy task instead (accuracy over the grid, effective context, accuracy per context)")
+      ("variant", po::value(&task.variant), "with --task: only variants or designs matching this glob")
+      ("dtype", po::value(&task.dtype), "with --task: only this dtype")
+      ("options", po::value(&task.task), "with --task: only task strings matching this glob, e.g. 'needle.single.*'")
       ("kind", po::value(&board.kind), "only this op kind (attention, ffn, norm, ...)")
       ("backend", po::value(&board.backend), "only this backend (cpu, vulkan)")
       ("shape", po::value(&board.shape), "only workloads matching this glob, e.g. 'prefill.b1.s4096.*'")
@@ -31,11 +37,19 @@ int leaderboard_command(const Context& context) {
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--run ID] [--format F] [--db PATH]", context, options, values))
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --task needle|multihop [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
   if (values.count("run")) board.run_id = run;
+  if (!values.count("task") && (values.count("variant") || values.count("dtype") || values.count("options")))
+    throw InputError("archbench leaderboard: --variant, --dtype and --options apply with --task needle|multihop");
   const results::Store store = results::Store::open_readonly(database_path(globals));
+  if (values.count("task")) {
+    task.backend = board.backend;
+    task.run_id = board.run_id;
+    print(results::task_leaderboard(store, task), format);
+    return 0;
+  }
   print(results::leaderboard(store, board), format);
   return 0;
 }

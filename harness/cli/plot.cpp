@@ -1,0 +1,142 @@
+// `archbench plot needle|multihop`: the accuracy tasks' pictures, drawn from
+// the stored cells as standalone SVG (results/svg_plot):
+//   needle    context x depth heatmap (green = found, red = lost), one task row group
+//   multihop  accuracy vs context, one line per hop count
+// The filters must pick exactly one group (design, backend, dtype, task,
+// workload); otherwise the error lists the candidates to choose from.
+#include "harness/cli/common.hpp"
+#include "harness/errors.hpp"
+#include "results/svg_plot.hpp"
+#include "results/task_summary.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace archbench::cli {
+namespace {
+
+std::string context_label(int64_t context) {
+  return context % 1024 == 0 ? std::to_string(context / 1024) + "K" : std::to_string(context);
+}
+
+std::string percent(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, value < 0.01 ? "%.2g%%" : "%.0f%%", value * 100);
+  return text;
+}
+
+std::string subtitle(const results::TaskSummary& g) {
+  return g.workload + " · " + g.task + " · " + std::to_string(g.trials_per_cell) + " trials per cell · chance " +
+         percent(g.chance) + " · mean " + percent(g.accuracy) + " · effective context " +
+         (g.effective_context ? context_label(g.effective_context) : std::string("none")) + " (rows >= 90%)";
+}
+
+std::string needle_svg(const results::Store& store, const results::TaskFilter& filter, const results::TaskSummary& g) {
+  const auto cells = results::task_cells(store, filter, g);
+  std::vector<int64_t> contexts;
+  std::vector<double> depths;
+  for (const auto& [key, _] : cells) {
+    if (std::find(contexts.begin(), contexts.end(), key.first) == contexts.end()) contexts.push_back(key.first);
+    if (std::find(depths.begin(), depths.end(), key.second) == depths.end()) depths.push_back(key.second);
+  }
+  std::sort(contexts.begin(), contexts.end());
+  std::sort(depths.begin(), depths.end());
+  results::Heatmap map;
+  map.title = "needle " + g.task.substr(7, g.task.find(".beta") - 7) + ": " + g.design + " [" + g.backend + ", " +
+              g.dtype + "]";
+  map.subtitle = subtitle(g);
+  map.x_label = "context length (tokens)";
+  map.y_label = "needle depth (0% = start of the haystack)";
+  for (int64_t c : contexts) map.x_ticks.push_back(context_label(c));
+  for (double d : depths) map.y_ticks.push_back(percent(d / 100.0));
+  for (double d : depths)
+    for (int64_t c : contexts) {
+      auto it = cells.find({c, d});
+      map.values.push_back(it == cells.end() ? NAN : it->second);
+    }
+  return results::heatmap_svg(map);
+}
+
+std::string multihop_svg(const results::Store& store, const results::TaskFilter& filter,
+                         const results::TaskSummary& g) {
+  const auto cells = results::task_cells(store, filter, g);
+  std::vector<int64_t> contexts;
+  std::vector<double> hops;
+  for (const auto& [key, _] : cells) {
+    if (std::find(contexts.begin(), contexts.end(), key.first) == contexts.end()) contexts.push_back(key.first);
+    if (std::find(hops.begin(), hops.end(), key.second) == hops.end()) hops.push_back(key.second);
+  }
+  std::sort(contexts.begin(), contexts.end());
+  std::sort(hops.begin(), hops.end());
+  results::LineChart chart;
+  chart.title = "multihop: " + g.design + " [" + g.backend + ", " + g.dtype + "]";
+  chart.subtitle = subtitle(g);
+  chart.x_label = "context length (tokens)";
+  chart.y_label = "chains followed to the end";
+  for (int64_t c : contexts) {
+    chart.x_ticks.push_back(context_label(c));
+    chart.x_values.push_back(double(c));
+  }
+  for (double h : hops) {
+    results::LineSeries series;
+    series.name = std::to_string(int64_t(h)) + (h == 1 ? " hop" : " hops");
+    for (int64_t c : contexts) {
+      auto it = cells.find({c, h});
+      series.y.push_back(it == cells.end() ? NAN : it->second);
+    }
+    chart.series.push_back(std::move(series));
+  }
+  return results::line_chart_svg(chart);
+}
+
+}  // namespace
+
+int plot_command(const Context& context) {
+  Globals globals;
+  results::TaskFilter filter;
+  std::string output;
+  int64_t run = 0;
+  po::options_description options("archbench plot");
+  options.add_options()
+      ("task", po::value(&filter.kind)->required(), "needle | multihop")
+      ("variant", po::value(&filter.variant), "variant or design (a glob, e.g. 'attention/gqa*' or 'attention/mha:alibi*')")
+      ("backend", po::value(&filter.backend), "cpu | vulkan")
+      ("dtype", po::value(&filter.dtype), "f32 | bf16")
+      ("options", po::value(&filter.task), "task string glob, e.g. 'needle.single.low-freq*'")
+      ("run", po::value(&run), "only this run id (default: the latest row of each context)")
+      ("output,o", po::value(&output)->required(), "the SVG file to write");
+  add_globals(options, globals, false);
+  po::positional_options_description positional;
+  positional.add("task", 1);
+  po::variables_map values;
+  if (!parse("plot", "archbench plot needle|multihop [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID] -o FILE.svg [--db PATH]",
+             context, options, values, &positional))
+    return 0;
+  if (filter.kind != "needle" && filter.kind != "multihop")
+    throw InputError("archbench plot: '" + filter.kind + "' is not one of needle, multihop");
+  if (values.count("run")) filter.run_id = run;
+  const results::Store store = results::Store::open_readonly(database_path(globals));
+  const std::vector<results::TaskSummary> groups = results::summarize_tasks(store, filter);
+  if (groups.empty())
+    throw InputError("archbench plot: no stored " + filter.kind + " results match (run `archbench run --suite " +
+                     filter.kind + "` first, or loosen --variant/--backend/--dtype/--options)");
+  if (groups.size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < groups.size() && i < 4; ++i)
+      list += std::string(i ? " | " : " ") + "--variant '" + groups[i].design + "' --backend " + groups[i].backend + " --dtype " +
+              groups[i].dtype + " --options '" + groups[i].task + "'  (" + groups[i].workload + ")";
+    throw InputError("archbench plot: " + std::to_string(groups.size()) + " " + filter.kind +
+                     " result groups match; narrow it to one:" + list + (groups.size() > 4 ? " | ..." : ""));
+  }
+  const std::string svg = filter.kind == "needle" ? needle_svg(store, filter, groups[0])
+                                                  : multihop_svg(store, filter, groups[0]);
+  std::ofstream out(output, std::ios::binary | std::ios::trunc);
+  if (!out || !(out << svg) || !out.flush()) throw InputError("-o: cannot write '" + output + "'");
+  std::cout << "wrote " << output << " (" << groups[0].design << ", " << groups[0].backend << ", "
+            << groups[0].dtype << ", " << groups[0].task << ")\n";
+  return 0;
+}
+
+}  // namespace archbench::cli

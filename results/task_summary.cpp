@@ -1,0 +1,157 @@
+// Accuracy-task summaries and their leaderboard (see task_summary.hpp).
+#include "results/task_summary.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+
+#include "harness/errors.hpp"
+
+namespace archbench::results {
+namespace {
+
+std::string text(const Cell& c) { return std::holds_alternative<std::string>(c) ? std::get<std::string>(c) : ""; }
+double real(const Cell& c) {
+  if (std::holds_alternative<double>(c)) return std::get<double>(c);
+  if (std::holds_alternative<int64_t>(c)) return double(std::get<int64_t>(c));
+  return NAN;
+}
+
+// The cells of the latest passed row of every (problem, backend, task) that matches.
+QueryResult matching_cells(const Store& store, const TaskFilter& f) {
+  if (f.kind != "needle" && f.kind != "multihop")
+    throw InputError("--task: '" + f.kind + "' is not one of needle, multihop");
+  const std::string cells = f.kind + "_cells", coordinate = f.kind == "needle" ? "depth" : "hops";
+  // ?1 backend, ?2 variant/design glob, ?3 task glob, ?4 dtype, ?5 run id; NULL = no filter.
+  const std::string sql =
+      "WITH latest AS ("
+      " SELECT r.id, r.run_id, r.backend, r.task, r.kv_cache_bytes_per_token, p.design, p.variant, p.dtype,"
+      "  p.workload, ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend, r.task"
+      "                                 ORDER BY r.run_id DESC, r.id DESC) AS recency"
+      " FROM results r JOIN problems p ON p.id = r.problem_id"
+      " WHERE r.task LIKE '" + f.kind + ".%' AND r.outcome = 'passed'"
+      "  AND (?1 IS NULL OR r.backend = ?1) AND (?2 IS NULL OR p.design GLOB ?2 OR p.variant GLOB ?2)"
+      "  AND (?3 IS NULL OR r.task GLOB ?3) AND (?4 IS NULL OR p.dtype = ?4) AND (?5 IS NULL OR r.run_id = ?5)"
+      ") SELECT l.design, l.backend, l.dtype, l.task, l.workload, c.context, c." + coordinate +
+      ", c.accuracy, c.chance, c.trials, l.kv_cache_bytes_per_token, l.run_id"
+      " FROM latest l JOIN " + cells + " c ON c.result_id = l.id WHERE l.recency = 1"
+      " ORDER BY l.design, l.backend, l.dtype, l.task, c.context, c." + coordinate;
+  auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
+  return store.query(sql, {opt(f.backend), opt(f.variant), opt(f.task), opt(f.dtype),
+                           f.run_id ? Cell{*f.run_id} : Cell{}});
+}
+
+std::string group_key(const TaskSummary& s) {
+  return s.design + "|" + s.backend + "|" + s.dtype + "|" + s.task + "|" + s.workload;
+}
+
+std::string context_label(int64_t context) {
+  if (context % 1024 == 0) return std::to_string(context / 1024) + "K";
+  return std::to_string(context);
+}
+
+}  // namespace
+
+std::string workload_without_context(const std::string& workload) {
+  std::stringstream in(workload);
+  std::string out, token;
+  while (std::getline(in, token, '.')) {
+    const bool context = token.size() > 1 && token[0] == 's' &&
+                         std::all_of(token.begin() + 1, token.end(), [](char c) { return c >= '0' && c <= '9'; });
+    out += (out.empty() ? "" : ".") + (context ? std::string("s*") : token);
+  }
+  return out;
+}
+
+std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& filter) {
+  const QueryResult cells = matching_cells(store, filter);
+  std::map<std::string, TaskSummary> groups;
+  std::map<std::string, std::map<int64_t, std::pair<double, int>>> rows;  // key -> context -> (sum, n)
+  std::map<std::string, std::map<double, std::pair<double, int>>> columns;
+  std::map<std::string, int64_t> largest;
+  for (const auto& row : cells.rows) {
+    TaskSummary probe;
+    probe.design = text(row[0]);
+    probe.backend = text(row[1]);
+    probe.dtype = text(row[2]);
+    probe.task = text(row[3]);
+    probe.workload = workload_without_context(text(row[4]));
+    const std::string key = group_key(probe);
+    TaskSummary& s = groups.emplace(key, probe).first->second;
+    const int64_t context = int64_t(real(row[5]));
+    const double coordinate = real(row[6]), accuracy = real(row[7]);
+    s.chance = real(row[8]);
+    s.trials_per_cell = int64_t(real(row[9]));
+    if (context >= largest[key]) {
+      largest[key] = context;
+      s.kv_cache_bytes_per_token = real(row[10]);
+    }
+    s.run_id = std::max(s.run_id, int64_t(real(row[11])));
+    auto& r = rows[key][context];
+    r.first += accuracy, ++r.second;
+    auto& c = columns[key][coordinate];
+    c.first += accuracy, ++c.second;
+  }
+  std::vector<TaskSummary> out;
+  for (auto& [key, s] : groups) {
+    double sum = 0;
+    int n = 0;
+    bool holding = true;
+    for (const auto& [context, acc] : rows[key]) {
+      const double average = acc.first / acc.second;
+      s.context_accuracy[context] = average;
+      sum += acc.first, n += acc.second;
+      holding = holding && average >= kEffectiveThreshold - 1e-12;
+      if (holding) s.effective_context = context;
+    }
+    for (const auto& [coordinate, acc] : columns[key]) s.coordinate_accuracy[coordinate] = acc.first / acc.second;
+    s.accuracy = n ? sum / n : 0;
+    out.push_back(s);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const TaskSummary& a, const TaskSummary& b) {
+    return a.accuracy > b.accuracy;
+  });
+  return out;
+}
+
+std::map<std::pair<int64_t, double>, double> task_cells(const Store& store, const TaskFilter& filter,
+                                                        const TaskSummary& group) {
+  std::map<std::pair<int64_t, double>, double> out;
+  for (const auto& row : matching_cells(store, filter).rows) {
+    TaskSummary probe;
+    probe.design = text(row[0]);
+    probe.backend = text(row[1]);
+    probe.dtype = text(row[2]);
+    probe.task = text(row[3]);
+    probe.workload = workload_without_context(text(row[4]));
+    if (group_key(probe) == group_key(group)) out[{int64_t(real(row[5])), real(row[6])}] = real(row[7]);
+  }
+  return out;
+}
+
+QueryResult task_leaderboard(const Store& store, const TaskFilter& filter) {
+  const std::vector<TaskSummary> groups = summarize_tasks(store, filter);
+  std::vector<int64_t> contexts;
+  for (const auto& g : groups)
+    for (const auto& [c, _] : g.context_accuracy)
+      if (std::find(contexts.begin(), contexts.end(), c) == contexts.end()) contexts.push_back(c);
+  std::sort(contexts.begin(), contexts.end());
+  QueryResult out;
+  out.columns = {"rank", "design", "backend", "dtype", "task", "workload", filter.kind + "_acc", "eff_context"};
+  for (int64_t c : contexts) out.columns.push_back(context_label(c));
+  for (const char* c : {"chance", "trials_per_cell", "kv_cache_bytes_per_token", "run_id"}) out.columns.push_back(c);
+  int64_t rank = 0;
+  for (const auto& g : groups) {
+    std::vector<Cell> row = {Cell{++rank}, g.design, g.backend, g.dtype, g.task, g.workload, g.accuracy,
+                             Cell{g.effective_context}};
+    for (int64_t c : contexts) {
+      auto it = g.context_accuracy.find(c);
+      row.push_back(it == g.context_accuracy.end() ? Cell{} : Cell{it->second});
+    }
+    row.insert(row.end(), {g.chance, Cell{g.trials_per_cell}, g.kv_cache_bytes_per_token, Cell{g.run_id}});
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace archbench::results
