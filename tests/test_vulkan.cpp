@@ -207,3 +207,22 @@ TEST_CASE("vulkan: grids beyond 65535 workgroups are recorded unimplemented with
     CHECK_THAT(r.reason, Catch::Contains("the portable limit is 65535 per dimension"));
   }
 }
+
+TEST_CASE("vulkan: accuracy tasks run through the Vulkan implementation and agree with the cpu", "[vulkan]") {
+  test_support::TempDir tmp;
+  const std::string row = "attention/mha:prefill.s2048.h2.hd64.vhd32.nope.window.w1024@needle.single.t8";
+  const std::string chain = "attention/gqa:prefill.s1024.h2.kvh1.hd64.vhd64.nope@multihop.t6";
+  const auto r = test_support::run_cli("run --backend all --db " + tmp.file("a.db") + " --problem '" + row + "' --problem '" +
+                         chain + "'");
+  INFO(r.output);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("4 passed"));
+  // Cell by cell, the same successes on both backends (the same haystacks, decoded alike).
+  const auto differ = test_support::run_cli("query --db " + tmp.file("a.db") + " --format csv \"SELECT COUNT(*) FROM needle c JOIN "
+                              "needle g ON g.context = c.context AND g.depth = c.depth AND g.backend = 'vulkan' "
+                              "WHERE c.backend = 'cpu' AND g.successes = c.successes\"");
+  CHECK_THAT(differ.output, Catch::Contains("\n11\n"));
+  const auto chains = test_support::run_cli("query --db " + tmp.file("a.db") + " --format csv \"SELECT MIN(accuracy), COUNT(*) FROM "
+                              "multihop WHERE backend = 'vulkan'\"");
+  CHECK_THAT(chains.output, Catch::Contains("\n1,4\n"));
+}

@@ -1,0 +1,168 @@
+// Tests for the accuracy tasks' generators (suites/tasks), independent of any
+// plugin: an exact softmax attention written here (full causal, optionally a
+// sliding window) stands in for a variant, so what the tasks claim can be
+// checked against what they must find: every needle and chain under full
+// attention, exactly the needles inside a window, chance for a variant that
+// outputs nothing useful.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <stdexcept>
+
+#include "suites/tasks/retrieval_tasks.hpp"
+
+using namespace archbench::tasks;
+
+namespace {
+
+// Causal attention in double (NoPE), keys visible when i - j < window.
+RunVariant exact_attention(const QkvLayout& l, int64_t window, int* runs = nullptr) {
+  return [l, window, runs](const QkvInputs& in) {
+    if (runs) ++*runs;
+    std::vector<float> out(size_t(l.batch * l.tokens * l.heads * l.dv), 0.0f);
+    const double scale = 1.0 / std::sqrt(double(l.dk));
+    std::vector<double> p(size_t(l.tokens)), acc(size_t(l.dv));
+    for (int64_t b = 0; b < l.batch; ++b)
+      for (int64_t h = 0; h < l.heads; ++h)
+        for (int64_t i = 0; i < l.tokens; ++i) {
+          const float* q = &in.q[size_t(((b * l.tokens + i) * l.heads + h) * l.dk)];
+          bool asks = false;
+          for (int64_t d = 0; d < l.dk; ++d) asks = asks || q[d] != 0.0f;
+          if (!asks) continue;  // only the probes' rows matter
+          const int64_t kvh = h / l.group(), first = std::max<int64_t>(0, i - window + 1);
+          double most = -INFINITY;
+          for (int64_t j = first; j <= i; ++j) {
+            const float* k = &in.k[size_t(((b * l.tokens + j) * l.kv_heads + kvh) * l.dk)];
+            double s = 0;
+            for (int64_t d = 0; d < l.dk; ++d) s += double(q[d]) * k[d];
+            p[size_t(j)] = s * scale;
+            most = std::max(most, p[size_t(j)]);
+          }
+          double sum = 0;
+          std::fill(acc.begin(), acc.end(), 0.0);
+          for (int64_t j = first; j <= i; ++j) {
+            const double w = std::exp(p[size_t(j)] - most);
+            sum += w;
+            const float* v = &in.v[size_t(((b * l.tokens + j) * l.kv_heads + kvh) * l.dv)];
+            for (int64_t d = 0; d < l.dv; ++d) acc[size_t(d)] += w * v[d];
+          }
+          float* o = &out[size_t(((b * l.tokens + i) * l.heads + h) * l.dv)];
+          for (int64_t d = 0; d < l.dv; ++d) o[d] = float(acc[size_t(d)] / sum);
+        }
+    return out;
+  };
+}
+
+QkvLayout small_layout(int64_t tokens, int64_t heads = 2, int64_t kv_heads = 2) {
+  QkvLayout l;
+  l.tokens = tokens;
+  l.heads = heads;
+  l.kv_heads = kv_heads;
+  l.dk = 32;
+  l.dv = 16;
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("task strings print and parse back") {
+  for (const char* text : {"needle.single.spread.beta32.t8.ds10", "needle.multi-value.low-freq.beta24p5.t3.k2.ds25",
+                           "multihop.spread.beta32.t8.hops1-2-4-8"})
+    CHECK(parse_task(text).canonical() == text);
+  CHECK(parse_task("needle.multi-key").canonical() == "needle.multi-key.spread.beta32.t8.k4.ds10");
+  CHECK(parse_task("needle.single.spread.beta32.t8.ds10.cell-d30").canonical() == "needle.single.spread.beta32.t8.ds10");
+  CHECK_THROWS_WITH(parse_task("needle.single.bogus"), Catch::Contains("bogus") && Catch::Contains("expected"));
+  CHECK_THROWS_WITH(parse_task("haystack.single"), Catch::Contains("needle or multihop"));
+  CHECK_THROWS_WITH(parse_task("needle.t0"), Catch::Contains("[1, 100000]"));
+  CHECK(parse_task("needle.ds25").depths_percent() == std::vector<double>{0, 25, 50, 75, 100});
+}
+
+TEST_CASE("random frames are orthonormal and stay in their subspace") {
+  Rng rng(7);
+  const std::vector<int64_t> support = {1, 5, 6, 9};
+  const auto frame = random_frame(rng, 12, support, 4);
+  for (size_t a = 0; a < frame.size(); ++a) {
+    for (size_t b = 0; b < frame.size(); ++b) CHECK(dot(frame[a], frame[b]) == Approx(a == b ? 1.0 : 0.0).margin(1e-12));
+    for (int64_t d = 0; d < 12; ++d)
+      if (std::find(support.begin(), support.end(), d) == support.end()) CHECK(frame[a][size_t(d)] == 0.0);
+  }
+}
+
+TEST_CASE("low-freq content lives in the last rotary pairs and the unrotated dimensions") {
+  QkvLayout l = small_layout(64);
+  l.dk = 64;
+  l.rotary_dims = 64;  // 32 pairs: the last 2 pairs are (30, 62) and (31, 63)
+  CHECK(content_support(l, Content::low_freq) == std::vector<int64_t>{30, 31, 62, 63});
+  l.rotary_dims = 32;  // partial rotary: pairs (15, 31), plus 32..63 unrotated
+  const auto partial = content_support(l, Content::low_freq);
+  CHECK(partial.size() == 2 + 32);
+  CHECK(content_support(l, Content::spread).size() == 64);
+}
+
+TEST_CASE("full attention finds every needle of every form") {
+  const QkvLayout l = small_layout(512);
+  for (const char* form : {"single", "multi-key", "multi-value", "multi-query"}) {
+    TaskSpec spec = parse_task(std::string("needle.") + form + ".t4.k3");
+    int runs = 0;
+    const TaskOutcome o = run_needle(spec, l, 11, exact_attention(l, 1 << 30, &runs));
+    REQUIRE(o.cells.size() == 11);
+    for (const Cell& c : o.cells) {
+      INFO(form << " depth " << c.coordinate);
+      CHECK(c.trials == 4);
+      CHECK(c.successes == 4);
+    }
+    CHECK(runs == o.prefills);
+  }
+}
+
+TEST_CASE("a sliding window finds exactly the needles inside it") {
+  const QkvLayout l = small_layout(1024);
+  const TaskOutcome o = run_needle(parse_task("needle.single.t8"), l, 3, exact_attention(l, 256));
+  for (const Cell& c : o.cells) {
+    INFO("depth " << c.coordinate);
+    if (c.coordinate >= 80) CHECK(c.accuracy() == 1.0);   // within the last 256 of 1024 tokens
+    if (c.coordinate <= 60) CHECK(c.accuracy() <= 0.25);  // outside: near chance (1/16)
+  }
+}
+
+TEST_CASE("an output that carries nothing scores about chance") {
+  const QkvLayout l = small_layout(256);
+  const RunVariant blank = [&](const QkvInputs&) { return std::vector<float>(size_t(l.tokens * l.heads * l.dv), 0.0f); };
+  const TaskOutcome o = run_needle(parse_task("needle.single.t16"), l, 5, blank);
+  int64_t found = 0, trials = 0;
+  for (const Cell& c : o.cells) found += c.successes, trials += c.trials;
+  CHECK(double(found) / double(trials) < 0.2);
+  CHECK(o.cells[0].chance == Approx(1.0 / 16));
+}
+
+TEST_CASE("multihop follows every chain under full attention and loses them through a window") {
+  QkvLayout l = small_layout(1024, 2, 1);  // GQA: two query heads per K/V head
+  l.dk = 64;
+  l.dv = 64;
+  const TaskSpec spec = parse_task("multihop.t6.hops1-2-4-8");
+  int runs = 0;
+  const TaskOutcome full = run_multihop(spec, l, 9, exact_attention(l, 1 << 30, &runs));
+  REQUIRE(full.cells.size() == 4);
+  for (const Cell& c : full.cells) {
+    INFO(c.coordinate << " hops");
+    CHECK(c.trials == 6);
+    CHECK(c.successes == 6);
+  }
+  CHECK(runs == 8);  // one prefill per hop
+  const TaskOutcome windowed = run_multihop(spec, l, 9, exact_attention(l, 128));
+  CHECK(windowed.cells.back().accuracy() < 0.5);  // 8 links all within 128 of 1024 tokens: rare
+}
+
+TEST_CASE("a layout that cannot keep the keys apart is refused with the reason") {
+  QkvLayout l = small_layout(512);
+  l.dk = 64;
+  l.rotary_dims = 64;  // low-freq: 4 dimensions
+  l.heads = 8;
+  l.kv_heads = 1;      // 8 heads share one haystack: 4 keys cannot serve them
+  CHECK_THROWS_WITH(run_needle(parse_task("needle.single.low-freq"), l, 1, exact_attention(l, 1 << 30)),
+                    Catch::Contains("orthogonal key directions"));
+  l.heads = l.kv_heads = 1;
+  l.dv = 64;
+  CHECK_THROWS_WITH(run_multihop(parse_task("multihop.low-freq"), l, 1, exact_attention(l, 1 << 30)),
+                    Catch::Contains("orthogonal key per codebook value"));
+}
