@@ -109,7 +109,7 @@ TEST_CASE("a fresh database has the latest schema - WAL and foreign keys", "[res
   auto tables = s.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
   std::string names;
   for (auto& r : tables.rows) names += std::get<std::string>(r[0]) + " ";
-  CHECK(names == "calibrations problems results runs samples ");
+  CHECK(names == "calibrations multihop_cells needle_cells problems results runs samples ");
   // foreign_keys is on: a result for a run that does not exist is rejected
   CHECK_THROWS(s.record(999, result("ffn/swiglu:t1.f32", "cpu", "passed", 1, 1)));
   CHECK(count(s, "results") == 0);
@@ -466,7 +466,7 @@ TEST_CASE("leaderboard ranks the latest result per problem and backend - if it p
     CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "design",
                                                 "tokens_per_s", "median_ms", "speed_vs_cpu", "gflops",
                                                 "frac_peak_compute", "kv_cache_bytes_per_token",
-                                                "nmse", "run_id"});
+                                                "nmse", "needle_acc", "eff_context", "needle_task", "run_id"});
     CHECK(rows_of(q, "tokens_per_s") == std::vector<std::string>{
                                             "ffn cpu t128.f32 1 swiglu 10 r2",
                                             "ffn cpu t512.f32 1 swiglu 400 r2",

@@ -97,7 +97,7 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\ndtypes = [\"f64\"]\n") ==
         ":3:10: dtype 'f64' is not one of f32, bf16, f16");
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\nbackend = [\"cpu\"]\n") ==
-        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params, measure)");
+        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params, measure, quick, task)");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = []\n") ==
         ":4:10: parameter 'tokens' has an empty list");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = { a = 1 }\n") ==
@@ -111,7 +111,7 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\ntimeout = -1\n") ==
         ":4:11: 'timeout' expects a non-negative number");
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\nreps = 2\n") ==
-        ":4:8: unknown key 'reps' in [problems.measure] (expected repetitions, min_time, warmup, timeout)");
+        ":4:8: unknown key 'reps' in [problems.measure] (expected repetitions, min_time, warmup, timeout, timing)");
 }
 
 TEST_CASE("suite values that the variant's schema rejects name the suite entry", "[suite]") {
@@ -134,7 +134,7 @@ TEST_CASE("suite values that the variant's schema rejects name the suite entry",
 
 TEST_CASE("unknown keys at the top level or in [measure] are refused - not ignored", "[suite]") {
   CHECK(error_of(std::string("[measure]\nrepetition = 3\n") + valid_entry) ==
-        ":2:14: unknown key 'repetition' in [measure] (expected repetitions, min_time, warmup, timeout)");
+        ":2:14: unknown key 'repetition' in [measure] (expected repetitions, min_time, warmup, timeout, timing)");
   CHECK(error_of(std::string("nmae = \"x\"\n") + valid_entry) ==
-        ":1:8: unknown key 'nmae' in the suite (expected name, description, measure, problems)");
+        ":1:8: unknown key 'nmae' in the suite (expected name, description, measure, task, problems)");
 }
