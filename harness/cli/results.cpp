@@ -1,8 +1,9 @@
-// Read-side subcommands: leaderboard, query, runs, compare. All open the
-// database read-only, so none of them can change what is stored.
+// Read-side subcommands: leaderboard (and its --by growth pivot), query, runs,
+// compare. All open the database read-only, so none of them can change what is stored.
 #include "harness/cli/common.hpp"
 #include "harness/errors.hpp"
 #include "results/format.hpp"
+#include "results/growth.hpp"
 #include "results/leaderboard.hpp"
 #include "results/task_summary.hpp"
 
@@ -20,7 +21,7 @@ void print(const results::QueryResult& result, const std::string& format) {
 int leaderboard_command(const Context& context) {
   Globals globals;
   results::LeaderboardOptions board;
-  std::string format = "table";
+  std::string format = "table", by;
   int64_t run = 0;
   results::TaskFilter task;
   po::options_description options("archbench leaderboard");
@@ -32,22 +33,32 @@ int leaderboard_command(const Context& context) {
       ("kind", po::value(&board.kind), "only this op kind (attention, ffn, norm, ...)")
       ("backend", po::value(&board.backend), "only this backend (cpu, vulkan)")
       ("shape", po::value(&board.shape), "only workloads matching this glob, e.g. 'prefill.b1.s4096.*'")
-      ("metric", po::value(&board.metric), "tokens_per_s (default), gflops, gbps, frac_peak_compute, median_s, kv_cache_bytes_per_token, nmse")
+      ("metric", po::value(&board.metric), "tokens_per_s (default), gflops, gbps, frac_peak_compute, median_s, kv_cache_bytes_per_token, nmse; with --by also max_abs, max_rel (default nmse)")
+      ("by", po::value(&by), "pivot: one column per value of this parameter (e.g. seq, tokens, d_model), one row per series with it blanked to '*'")
       ("run", po::value(&run), "only this run id (default: the latest result of each problem)")
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --task needle|multihop [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --task needle|multihop [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
   if (values.count("run")) board.run_id = run;
   if (!values.count("task") && (values.count("variant") || values.count("dtype") || values.count("options")))
     throw InputError("archbench leaderboard: --variant, --dtype and --options apply with --task needle|multihop");
+  if (values.count("task") && values.count("by"))
+    throw InputError("archbench leaderboard: --by pivots the fidelity results; --task has its own per-context columns");
   const results::Store store = results::Store::open_readonly(database_path(globals));
   if (values.count("task")) {
     task.backend = board.backend;
     task.run_id = board.run_id;
     print(results::task_leaderboard(store, task), format);
+    return 0;
+  }
+  if (values.count("by")) {
+    // Growth is about error, so nmse unless a metric was asked for.
+    const results::GrowthOptions growth{by, board.kind, board.backend, board.shape,
+                                        values.count("metric") ? board.metric : "nmse", board.run_id};
+    print(results::growth(store, growth), format);
     return 0;
   }
   print(results::leaderboard(store, board), format);

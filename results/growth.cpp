@@ -1,0 +1,235 @@
+// The growth pivot (see growth.hpp): SQL picks the latest result per problem
+// and backend, C++ reads the parameter from params_json and pivots.
+#include "results/growth.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <tuple>
+
+#include "harness/errors.hpp"
+#include "results/format.hpp"
+#include "results/leaderboard.hpp"
+
+namespace archbench::results {
+namespace {
+
+// The metric becomes a column name spliced into SQL, so it must be one of these.
+const std::string& checked_metric(const std::string& name) {
+  static const std::vector<std::string> metrics = growth_metrics();
+  for (const auto& m : metrics)
+    if (m == name) return m;
+  std::string list;
+  for (const auto& m : metrics) list += (list.empty() ? "" : ", ") + m;
+  throw InputError("--metric: '" + name + "' is not one of " + list);
+}
+
+// A column of the pivot: one value of the parameter. Numbers sort numerically,
+// before strings (enums such as mode), which sort as text.
+struct ColumnValue {
+  bool is_text = false;
+  double number = 0;
+  std::string text;
+  bool operator<(const ColumnValue& o) const {
+    return std::tie(is_text, number, text) < std::tie(o.is_text, o.number, o.text);
+  }
+};
+
+std::optional<ColumnValue> column_value(const nlohmann::ordered_json& value) {
+  if (value.is_number()) return ColumnValue{false, value.get<double>(), ""};
+  if (value.is_string()) return ColumnValue{true, 0, value.get<std::string>()};
+  return std::nullopt;
+}
+
+std::string value_text(const ColumnValue& v) {
+  if (v.is_text) return v.text;
+  if (std::abs(v.number) < 1e15 && v.number == std::floor(v.number))
+    return std::to_string(int64_t(v.number));
+  return display_cell(Cell{v.number});
+}
+
+// Splits "kind/variant:tok.tok" or "tok.tok" at ':' and '.', keeping separators.
+std::vector<std::string> pieces(const std::string& text) {
+  std::vector<std::string> out(1);
+  for (char c : text) {
+    if (c == '.' || c == ':') {
+      out.emplace_back(1, c);
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+std::string blank_token(const std::string& text, const std::string& token) {
+  if (token.empty()) return text;
+  std::string out;
+  for (auto& piece : pieces(text)) out += piece == token ? "*" : piece;
+  return out;
+}
+
+// The canonical token that prints `param`, found by position (see growth.hpp).
+// Stores written by older builds or by hand may not line up; then the one
+// token that is letters followed by the value's text ("s512") is taken, and
+// with none or several, nothing is blanked (each value then gets its own row).
+std::string token_of(const std::string& canonical, const nlohmann::ordered_json& params,
+                     const std::string& param, const ColumnValue& value) {
+  const size_t colon = canonical.find(':');
+  std::vector<std::string> tokens;
+  for (auto& piece : pieces(colon == std::string::npos ? canonical : canonical.substr(colon + 1)))
+    if (piece != "." && piece != ":") tokens.push_back(piece);
+  size_t index = 0;
+  for (auto it = params.begin(); it != params.end() && it.key() != param; ++it) ++index;
+  // The seed is printed only when it is not the default, so one token may be missing.
+  const bool lines_up = tokens.size() == params.size() || tokens.size() + 1 == params.size();
+  if (lines_up && index < tokens.size()) return tokens[index];
+
+  const std::string text = value_text(value);
+  std::string found;
+  for (const auto& t : tokens) {
+    if (t.size() < text.size() || t.compare(t.size() - text.size(), text.size(), text) != 0) continue;
+    const std::string prefix = t.substr(0, t.size() - text.size());
+    const bool letters = std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) {
+      return std::isalpha(c) || c == '-' || c == '_';
+    });
+    if (!letters) continue;
+    if (!found.empty()) return "";
+    found = t;
+  }
+  return found;
+}
+
+// The key a token prints the parameter with: "s" for "s512", "qkn" for
+// "qkn-head"; "" for a bare enum value ("decode") or a token not found.
+std::string key_of(const std::string& token) {
+  size_t n = 0;
+  while (n < token.size() && std::isalpha(static_cast<unsigned char>(token[n]))) ++n;
+  return n == token.size() ? "" : token.substr(0, n);
+}
+
+// Every parameter name of every stored problem, for the error message.
+std::set<std::string> stored_param_names(const Store& store) {
+  std::set<std::string> names;
+  for (const auto& row : store.query("SELECT DISTINCT params_json FROM problems").rows) {
+    const auto* text = std::get_if<std::string>(&row.at(0));
+    if (!text) continue;
+    const auto params = nlohmann::ordered_json::parse(*text, nullptr, false);
+    if (params.is_object())
+      for (auto it = params.begin(); it != params.end(); ++it) names.insert(it.key());
+  }
+  return names;
+}
+
+struct RowKey {
+  std::string kind, workload, backend, design, dtype;  // sorted in this order
+  bool operator<(const RowKey& o) const {
+    return std::tie(kind, workload, backend, design, dtype) <
+           std::tie(o.kind, o.workload, o.backend, o.design, o.dtype);
+  }
+};
+
+struct Series {
+  std::map<ColumnValue, Cell> cells;
+  std::set<ColumnValue> failed;
+};
+
+}  // namespace
+
+std::vector<std::string> growth_metrics() {
+  std::vector<std::string> out = known_metrics();
+  for (const char* extra : {"max_abs", "max_rel"})
+    if (std::find(out.begin(), out.end(), extra) == out.end()) out.emplace_back(extra);
+  return out;
+}
+
+QueryResult growth(const Store& store, const GrowthOptions& o) {
+  const std::string& metric = checked_metric(o.metric);
+  if (o.param.empty()) throw InputError("--by: expected a parameter name, e.g. seq");
+  if (o.run_id && store.query("SELECT 1 FROM runs WHERE id = ?1", {Cell{*o.run_id}}).rows.empty())
+    throw InputError("--run: run " + std::to_string(*o.run_id) +
+                     " does not exist (see `archbench runs`)");
+
+  // ?1 kind, ?2 backend, ?3 run id, ?4 workload glob; NULL means "no filter".
+  // Newest first, so of two results landing in one cell the newer one wins.
+  const std::string sql =
+      "WITH latest AS ("
+      " SELECT r.run_id, r.outcome, r." + metric + " AS value, p.kind, p.dtype, p.canonical,"
+      "  p.params_json,"
+      "  CASE WHEN p.design <> '' THEN p.design ELSE p.variant END AS design,"
+      "  CASE WHEN p.workload <> '' THEN p.workload"
+      "   ELSE substr(p.canonical, instr(p.canonical, ':') + 1) END AS shape,"
+      "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend"
+      "                     ORDER BY r.run_id DESC, r.id DESC) AS recency,"
+      "  r.backend, r.id"
+      " FROM results r JOIN problems p ON p.id = r.problem_id"
+      " WHERE (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
+      "  AND (?3 IS NULL OR r.run_id = ?3)"
+      // Accuracy-task rows (needle, multihop) are not checks against a reference.
+      "  AND r.task = ''"
+      ")"
+      " SELECT kind, backend, dtype, design, shape, canonical, params_json, outcome, value"
+      " FROM latest WHERE recency = 1 AND outcome IN ('passed', 'failed')"
+      "  AND (?4 IS NULL OR shape GLOB ?4)"
+      " ORDER BY run_id DESC, id DESC";
+  auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
+  const QueryResult latest = store.query(
+      sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{}, opt(o.shape)});
+
+  std::map<RowKey, Series> series;
+  std::set<ColumnValue> columns;
+  std::set<std::string> keys;  // canonical keys seen for the parameter ("s")
+  for (const auto& row : latest.rows) {
+    auto text = [&](size_t i) {
+      const auto* s = std::get_if<std::string>(&row.at(i));
+      return s ? *s : std::string();
+    };
+    const auto params = nlohmann::ordered_json::parse(text(6), nullptr, false);
+    if (!params.is_object() || !params.contains(o.param)) continue;
+    const auto value = column_value(params[o.param]);
+    if (!value) continue;
+    const std::string token = token_of(text(5), params, o.param, *value);
+    keys.insert(key_of(token));
+    RowKey key{text(0), blank_token(text(4), token), text(1), blank_token(text(3), token),
+               o.param == "dtype" ? "*" : text(2)};
+    Series& s = series[key];
+    if (!s.cells.emplace(*value, row.at(8)).second) continue;  // an older duplicate
+    if (text(7) == "failed") s.failed.insert(*value);
+    columns.insert(*value);
+  }
+  if (series.empty()) {
+    const auto names = stored_param_names(store);
+    if (!names.count(o.param)) {
+      std::string list;
+      for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+      throw InputError("--by: '" + o.param + "' is not a parameter of any stored problem" +
+                       (list.empty() ? std::string(" (the database holds no problems)")
+                                     : " (known: " + list + ")"));
+    }
+  }
+
+  // One key for all headers when every token agreed on it; otherwise the name.
+  const std::string label =
+      keys.size() == 1 && !keys.begin()->empty() ? *keys.begin() : o.param;
+  QueryResult out;
+  out.columns = {"kind", "backend", "dtype", "design", "workload"};
+  for (const auto& c : columns) out.columns.push_back(label + "=" + value_text(c));
+  out.columns.push_back("failed_at");
+  for (const auto& [key, s] : series) {
+    std::vector<Cell> row = {key.kind, key.backend, key.dtype, key.design, key.workload};
+    std::string failed;
+    for (const auto& c : columns) {
+      auto it = s.cells.find(c);
+      row.push_back(it == s.cells.end() ? Cell{} : it->second);
+      if (s.failed.count(c)) failed += (failed.empty() ? "" : " ") + label + "=" + value_text(c);
+    }
+    row.push_back(failed);
+    out.rows.push_back(std::move(row));
+  }
+  return out;
+}
+
+}  // namespace archbench::results
