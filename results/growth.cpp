@@ -124,11 +124,41 @@ std::set<std::string> stored_param_names(const Store& store) {
   return names;
 }
 
+// Text order with digit runs compared as numbers, so the rows of a series over
+// another parameter come in size order: "t1.", "t32.", "t128." (not t1, t128, t32).
+bool natural_less(const std::string& a, const std::string& b) {
+  size_t i = 0, j = 0;
+  while (i < a.size() && j < b.size()) {
+    if (std::isdigit(static_cast<unsigned char>(a[i])) && std::isdigit(static_cast<unsigned char>(b[j]))) {
+      size_t i_end = i, j_end = j;
+      while (i_end < a.size() && std::isdigit(static_cast<unsigned char>(a[i_end]))) ++i_end;
+      while (j_end < b.size() && std::isdigit(static_cast<unsigned char>(b[j_end]))) ++j_end;
+      const std::string x = a.substr(i, i_end - i), y = b.substr(j, j_end - j);
+      const size_t x0 = std::min(x.find_first_not_of('0'), x.size() - 1);
+      const size_t y0 = std::min(y.find_first_not_of('0'), y.size() - 1);
+      const std::string xs = x.substr(x0), ys = y.substr(y0);
+      if (xs.size() != ys.size()) return xs.size() < ys.size();
+      if (xs != ys) return xs < ys;
+      i = i_end;
+      j = j_end;
+    } else {
+      if (a[i] != b[j]) return a[i] < b[j];
+      ++i;
+      ++j;
+    }
+  }
+  if (a.size() - i != b.size() - j) return a.size() - i < b.size() - j;
+  return a < b;  // equal as numbers ("07" and "7"): still a strict order
+}
+
 struct RowKey {
   std::string kind, workload, backend, design, dtype;  // sorted in this order
   bool operator<(const RowKey& o) const {
-    return std::tie(kind, workload, backend, design, dtype) <
-           std::tie(o.kind, o.workload, o.backend, o.design, o.dtype);
+    if (kind != o.kind) return kind < o.kind;
+    if (workload != o.workload) return natural_less(workload, o.workload);
+    if (backend != o.backend) return backend < o.backend;
+    if (design != o.design) return natural_less(design, o.design);
+    return dtype < o.dtype;
   }
 };
 

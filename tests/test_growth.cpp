@@ -144,6 +144,13 @@ TEST_CASE("growth over a design parameter or an enum blanks it where it is print
   CHECK(display_cell((*row)[5]) == "3e-14");
   CHECK(display_cell((*row)[6]) == "5e-14");
 
+  // Rows come in size order of the other parameters, not text order.
+  std::vector<std::string> workloads;
+  for (const auto& r : q.rows) workloads.push_back(std::get<std::string>(r[4]));
+  CHECK(workloads == std::vector<std::string>{"decode.s1024.h8.f32", "prefill.s512.h8.f32",
+                                              "prefill.s2048.h8.f32", "prefill.s8192.h8.f32",
+                                              "prefill.s32768.h8.f32"});
+
   // Bare enum values print without a key: the header uses the parameter's name.
   q = growth(s, by("mode"));
   CHECK(q.columns[5] == "mode=decode");
