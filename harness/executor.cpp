@@ -60,6 +60,15 @@ const char* backend_name(ab_backend backend) {
   return backend == AB_BACKEND_CPU ? "cpu" : "vulkan";
 }
 
+std::string undeclared(const Problem& problem, ab_backend backend) {
+  const ab_variant& variant = *problem.variant;
+  if (!(variant.backends & AB_BACKEND_BIT(backend)))
+    return std::string(variant.name) + " declares no " + backend_name(backend) + " implementation";
+  if (!(variant.dtypes & AB_DTYPE_BIT(problem.dtype)))
+    return std::string(variant.name) + " declares no " + dtype_name(problem.dtype) + " support";
+  return {};
+}
+
 results::ResultRecord describe_record(const Problem& problem, ab_backend backend) {
   results::ResultRecord record;
   record.canonical = problem.canonical();
@@ -92,10 +101,7 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
     record.reason = std::move(reason);
     return record;
   };
-  if (!(variant.backends & AB_BACKEND_BIT(backend)))
-    return finish("unimplemented", std::string(variant.name) + " declares no " + backend_name(backend) + " implementation");
-  if (!(variant.dtypes & AB_DTYPE_BIT(problem.dtype)))
-    return finish("unimplemented", std::string(variant.name) + " declares no " + dtype_name(problem.dtype) + " support");
+  if (std::string why = undeclared(problem, backend); !why.empty()) return finish("unimplemented", why);
 
   const ab_problem raw = problem.raw();
   ab_problem_info info{};

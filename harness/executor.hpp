@@ -34,4 +34,8 @@ results::ResultRecord describe_record(const Problem& problem, ab_backend backend
 
 const char* backend_name(ab_backend backend);
 
+// Why the variant, by its own declaration, has no implementation for this
+// problem's backend or dtype ("" when it declares both): recorded as unimplemented.
+std::string undeclared(const Problem& problem, ab_backend backend);
+
 }  // namespace archbench

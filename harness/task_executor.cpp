@@ -63,10 +63,9 @@ void write_tensor(TensorSet& tensors, uint32_t index, const std::vector<float>& 
   }
 }
 
-}  // namespace
-
-std::string qkv_form(const Problem& problem, const ab_problem_info& info, tasks::QkvLayout& layout) {
-  QkvTensors at;
+// The layout and where its tensors are, or why the problem has no q/k/v form.
+std::string read_qkv_form(const Problem& problem, const ab_problem_info& info, tasks::QkvLayout& layout,
+                          QkvTensors& at) {
   if (std::string why = find_qkv(info, at); !why.empty()) return why;
   const ab_tensor_desc &q = info.tensors[at.q], &k = info.tensors[at.k], &v = info.tensors[at.v],
                        &out = info.tensors[at.out];
@@ -93,6 +92,8 @@ std::string qkv_form(const Problem& problem, const ab_problem_info& info, tasks:
   return {};
 }
 
+}  // namespace
+
 std::string task_row_string(const Problem& problem, const tasks::TaskSpec& spec) {
   return problem.canonical() + "@" + spec.canonical();
 }
@@ -107,19 +108,15 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
     record.reason = std::move(reason);
     return record;
   };
-  if (!(variant.backends & AB_BACKEND_BIT(backend)))
-    return finish("unimplemented", std::string(variant.name) + " declares no " + backend_name(backend) + " implementation");
-  if (!(variant.dtypes & AB_DTYPE_BIT(problem.dtype)))
-    return finish("unimplemented", std::string(variant.name) + " declares no " + dtype_name(problem.dtype) + " support");
+  if (std::string why = undeclared(problem, backend); !why.empty()) return finish("unimplemented", why);
   const ab_problem raw = problem.raw();
   ab_problem_info info{};
   info.struct_size = sizeof info;
   if (variant.describe(variant.context, &raw, &info) != AB_OK) return finish("failed", "describe() failed");
   tasks::QkvLayout layout;
-  if (std::string why = qkv_form(problem, info, layout); !why.empty())
-    return finish("unimplemented", std::string(tasks::task_kind_name(spec.kind)) + " " + why);
   QkvTensors at;
-  find_qkv(info, at);
+  if (std::string why = read_qkv_form(problem, info, layout, at); !why.empty())
+    return finish("unimplemented", std::string(tasks::task_kind_name(spec.kind)) + " " + why);
 
   TensorSet tensors(info);
   tensors.fill(problem.seed);  // everything the task does not set (sink logits, norms' gains, ...)

@@ -7,7 +7,6 @@
 
 #include "harness/problem.hpp"
 #include "results/store.hpp"
-#include "suites/tasks/haystack.hpp"
 #include "suites/tasks/task_spec.hpp"
 
 #include <archbench/plugin_abi.h>
@@ -15,10 +14,6 @@
 #include <string>
 
 namespace archbench {
-
-// The variant's query/key/value form at this problem (see suites/tasks/haystack.hpp),
-// or why it has none ("" when it has one).
-std::string qkv_form(const Problem& problem, const ab_problem_info& info, tasks::QkvLayout& layout);
 
 // The row's string: the problem's canonical string, '@', the task's.
 std::string task_row_string(const Problem& problem, const tasks::TaskSpec& spec);
