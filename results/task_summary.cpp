@@ -45,12 +45,12 @@ std::string group_key(const TaskSummary& s) {
   return s.design + "|" + s.backend + "|" + s.dtype + "|" + s.task + "|" + s.workload;
 }
 
+}  // namespace
+
 std::string context_label(int64_t context) {
   if (context % 1024 == 0) return std::to_string(context / 1024) + "K";
   return std::to_string(context);
 }
-
-}  // namespace
 
 std::string workload_without_context(const std::string& workload) {
   std::stringstream in(workload);
@@ -87,6 +87,7 @@ std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& f
       s.kv_cache_bytes_per_token = real(row[10]);
     }
     s.run_id = std::max(s.run_id, int64_t(real(row[11])));
+    s.cells[{context, coordinate}] = accuracy;
     auto& r = rows[key][context];
     r.first += accuracy, ++r.second;
     auto& c = columns[key][coordinate];
@@ -111,21 +112,6 @@ std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& f
   std::stable_sort(out.begin(), out.end(), [](const TaskSummary& a, const TaskSummary& b) {
     return a.accuracy > b.accuracy;
   });
-  return out;
-}
-
-std::map<std::pair<int64_t, double>, double> task_cells(const Store& store, const TaskFilter& filter,
-                                                        const TaskSummary& group) {
-  std::map<std::pair<int64_t, double>, double> out;
-  for (const auto& row : matching_cells(store, filter).rows) {
-    TaskSummary probe;
-    probe.design = text(row[0]);
-    probe.backend = text(row[1]);
-    probe.dtype = text(row[2]);
-    probe.task = text(row[3]);
-    probe.workload = workload_without_context(text(row[4]));
-    if (group_key(probe) == group_key(group)) out[{int64_t(real(row[5])), real(row[6])}] = real(row[7]);
-  }
   return out;
 }
 

@@ -21,6 +21,7 @@ struct TaskSummary {
   std::string design, backend, dtype, task, workload;  // workload with "s*" for the context
   std::map<int64_t, double> context_accuracy;          // row averages
   std::map<double, double> coordinate_accuracy;        // depth or hops: averaged over contexts
+  std::map<std::pair<int64_t, double>, double> cells;  // (context, coordinate) -> accuracy, for plots
   double accuracy = 0, chance = 0;
   int64_t effective_context = 0;                       // 0: not even the shortest context
   int64_t trials_per_cell = 0;
@@ -38,12 +39,11 @@ struct TaskFilter {
 // Every matching group, ordered by accuracy (best first) then design.
 std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& filter);
 
-// The cells of one group, for plots: (context, coordinate) -> accuracy.
-std::map<std::pair<int64_t, double>, double> task_cells(const Store& store, const TaskFilter& filter,
-                                                        const TaskSummary& group);
-
 // `archbench leaderboard --task needle|multihop`: one row per group.
 QueryResult task_leaderboard(const Store& store, const TaskFilter& filter);
+
+// "4K" for 4096 tokens; plain digits when not a multiple of 1024.
+std::string context_label(int64_t context);
 
 // The workload with its sequence-length token ("s4096") replaced by "s*".
 std::string workload_without_context(const std::string& workload);

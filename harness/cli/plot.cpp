@@ -10,6 +10,7 @@
 #include "results/task_summary.hpp"
 
 #include <cmath>
+#include <map>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -17,9 +18,7 @@
 namespace archbench::cli {
 namespace {
 
-std::string context_label(int64_t context) {
-  return context % 1024 == 0 ? std::to_string(context / 1024) + "K" : std::to_string(context);
-}
+using results::context_label;
 
 std::string percent(double value) {
   char text[32];
@@ -33,16 +32,22 @@ std::string subtitle(const results::TaskSummary& g) {
          (g.effective_context ? context_label(g.effective_context) : std::string("none")) + " (rows >= 90%)";
 }
 
-std::string needle_svg(const results::Store& store, const results::TaskFilter& filter, const results::TaskSummary& g) {
-  const auto cells = results::task_cells(store, filter, g);
-  std::vector<int64_t> contexts;
-  std::vector<double> depths;
-  for (const auto& [key, _] : cells) {
-    if (std::find(contexts.begin(), contexts.end(), key.first) == contexts.end()) contexts.push_back(key.first);
-    if (std::find(depths.begin(), depths.end(), key.second) == depths.end()) depths.push_back(key.second);
-  }
-  std::sort(contexts.begin(), contexts.end());
-  std::sort(depths.begin(), depths.end());
+// The sorted keys of a summary's per-context or per-coordinate map: a plot's axis.
+template <class Key>
+std::vector<Key> axis(const std::map<Key, double>& by) {
+  std::vector<Key> keys;
+  for (const auto& [key, _] : by) keys.push_back(key);
+  return keys;
+}
+
+double cell(const results::TaskSummary& g, int64_t context, double coordinate) {
+  auto it = g.cells.find({context, coordinate});
+  return it == g.cells.end() ? NAN : it->second;
+}
+
+std::string needle_svg(const results::TaskSummary& g) {
+  const std::vector<int64_t> contexts = axis(g.context_accuracy);
+  const std::vector<double> depths = axis(g.coordinate_accuracy);
   results::Heatmap map;
   map.title = "needle " + g.task.substr(7, g.task.find(".beta") - 7) + ": " + g.design + " [" + g.backend + ", " +
               g.dtype + "]";
@@ -52,24 +57,13 @@ std::string needle_svg(const results::Store& store, const results::TaskFilter& f
   for (int64_t c : contexts) map.x_ticks.push_back(context_label(c));
   for (double d : depths) map.y_ticks.push_back(percent(d / 100.0));
   for (double d : depths)
-    for (int64_t c : contexts) {
-      auto it = cells.find({c, d});
-      map.values.push_back(it == cells.end() ? NAN : it->second);
-    }
+    for (int64_t c : contexts) map.values.push_back(cell(g, c, d));
   return results::heatmap_svg(map);
 }
 
-std::string multihop_svg(const results::Store& store, const results::TaskFilter& filter,
-                         const results::TaskSummary& g) {
-  const auto cells = results::task_cells(store, filter, g);
-  std::vector<int64_t> contexts;
-  std::vector<double> hops;
-  for (const auto& [key, _] : cells) {
-    if (std::find(contexts.begin(), contexts.end(), key.first) == contexts.end()) contexts.push_back(key.first);
-    if (std::find(hops.begin(), hops.end(), key.second) == hops.end()) hops.push_back(key.second);
-  }
-  std::sort(contexts.begin(), contexts.end());
-  std::sort(hops.begin(), hops.end());
+std::string multihop_svg(const results::TaskSummary& g) {
+  const std::vector<int64_t> contexts = axis(g.context_accuracy);
+  const std::vector<double> hops = axis(g.coordinate_accuracy);
   results::LineChart chart;
   chart.title = "multihop: " + g.design + " [" + g.backend + ", " + g.dtype + "]";
   chart.subtitle = subtitle(g);
@@ -82,10 +76,7 @@ std::string multihop_svg(const results::Store& store, const results::TaskFilter&
   for (double h : hops) {
     results::LineSeries series;
     series.name = std::to_string(int64_t(h)) + (h == 1 ? " hop" : " hops");
-    for (int64_t c : contexts) {
-      auto it = cells.find({c, h});
-      series.y.push_back(it == cells.end() ? NAN : it->second);
-    }
+    for (int64_t c : contexts) series.y.push_back(cell(g, c, h));
     chart.series.push_back(std::move(series));
   }
   return results::line_chart_svg(chart);
@@ -130,8 +121,7 @@ int plot_command(const Context& context) {
     throw InputError("archbench plot: " + std::to_string(groups.size()) + " " + filter.kind +
                      " result groups match; narrow it to one:" + list + (groups.size() > 4 ? " | ..." : ""));
   }
-  const std::string svg = filter.kind == "needle" ? needle_svg(store, filter, groups[0])
-                                                  : multihop_svg(store, filter, groups[0]);
+  const std::string svg = filter.kind == "needle" ? needle_svg(groups[0]) : multihop_svg(groups[0]);
   std::ofstream out(output, std::ios::binary | std::ios::trunc);
   if (!out || !(out << svg) || !out.flush()) throw InputError("-o: cannot write '" + output + "'");
   std::cout << "wrote " << output << " (" << groups[0].design << ", " << groups[0].backend << ", "
