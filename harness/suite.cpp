@@ -26,6 +26,18 @@ std::string position(const std::string& path, const toml::source_region& region)
   throw InputError(position(path, node.source()) + ": " + what);
 }
 
+// Calls `item` for a scalar, or for each element of a non-empty list;
+// `what` names the value in the error ("parameter 'tokens'", "'contexts'").
+template <class Item>
+void scalar_or_list(const std::string& path, const toml::node& node, const std::string& what, Item&& item) {
+  if (const toml::array* list = node.as_array()) {
+    if (list->empty()) fail(path, node, what + " has an empty list");
+    for (const toml::node& n : *list) item(n);
+  } else {
+    item(node);
+  }
+}
+
 // A scalar param value, or a list of them (one grid axis).
 std::vector<ParamValue> axis_values(const std::string& path, const std::string& name,
                                     const toml::node& node) {
@@ -37,12 +49,7 @@ std::vector<ParamValue> axis_values(const std::string& path, const std::string& 
     else if (auto b = item.value_exact<bool>()) out.emplace_back(int64_t(*b));
     else fail(path, item, "parameter '" + name + "' expects a number, a string or a list of them");
   };
-  if (const toml::array* list = node.as_array()) {
-    if (list->empty()) fail(path, node, "parameter '" + name + "' has an empty list");
-    for (const toml::node& item : *list) scalar(item);
-  } else {
-    scalar(node);
-  }
+  scalar_or_list(path, node, "parameter '" + name + "'", scalar);
   return out;
 }
 
@@ -117,35 +124,23 @@ struct TaskTable {
 std::vector<int64_t> int_list(const std::string& path, const toml::node& node, const char* key, int64_t low,
                               int64_t high) {
   std::vector<int64_t> out;
-  auto item = [&](const toml::node& n) {
+  scalar_or_list(path, node, std::string("'") + key + "'", [&](const toml::node& n) {
     auto value = n.value_exact<int64_t>();
     if (!value || *value < low || *value > high)
       fail(path, n, std::string("'") + key + "' expects integers in [" + std::to_string(low) + ", " +
                         std::to_string(high) + "]");
     out.push_back(*value);
-  };
-  if (const toml::array* list = node.as_array()) {
-    if (list->empty()) fail(path, node, std::string("'") + key + "' has an empty list");
-    for (const toml::node& n : *list) item(n);
-  } else {
-    item(node);
-  }
+  });
   return out;
 }
 
 std::vector<std::string> text_list(const std::string& path, const toml::node& node, const char* key) {
   std::vector<std::string> out;
-  auto item = [&](const toml::node& n) {
+  scalar_or_list(path, node, std::string("'") + key + "'", [&](const toml::node& n) {
     auto value = n.value_exact<std::string>();
     if (!value) fail(path, n, std::string("'") + key + "' expects a string or a list of strings");
     out.push_back(*value);
-  };
-  if (const toml::array* list = node.as_array()) {
-    if (list->empty()) fail(path, node, std::string("'") + key + "' has an empty list");
-    for (const toml::node& n : *list) item(n);
-  } else {
-    item(node);
-  }
+  });
   return out;
 }
 
