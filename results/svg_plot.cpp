@@ -482,13 +482,18 @@ std::string point_label(const LineChart& ch, double v) {
 std::string line_chart_svg(const LineChart& ch) {
   check_line_chart(ch);
   const size_t n = ch.x_ticks.size();
-  const double plot_w = std::clamp(80.0 * static_cast<double>(n), 360.0, 720.0);
-  const double plot_h = 360;
-  const std::vector<double> rel_x = x_positions(ch, plot_w);
-  const XTicks xt = x_tick_layout(ch.x_ticks, min_spacing(rel_x, plot_w));
   const std::vector<YTick> yt = y_ticks(ch);
   double ytick_w = 0;
   for (const auto& t : yt) ytick_w = std::max(ytick_w, text_width(t.label, kTickSize));
+  double legend_w = 0;
+  for (const auto& s : ch.series) legend_w = std::max(legend_w, 20 + 34 + text_width(s.name, kTickSize));
+  // A long title (variant strings are long) sets the picture's width anyway:
+  // the plot widens to fill it rather than leaving an empty band right of the legend.
+  const double title_room = title_width(ch.title, ch.subtitle) - left_margin(ch.y_label, ytick_w) - legend_w;
+  const double plot_w = std::clamp(std::max(80.0 * static_cast<double>(n), title_room), 360.0, 960.0);
+  const double plot_h = 360;
+  const std::vector<double> rel_x = x_positions(ch, plot_w);
+  const XTicks xt = x_tick_layout(ch.x_ticks, min_spacing(rel_x, plot_w));
 
   std::string body;
   const double py = title_block(body, ch.title, ch.subtitle);
