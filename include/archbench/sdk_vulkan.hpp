@@ -60,9 +60,11 @@ class Device {
   // Throws Unimplemented when one binding of `bytes` exceeds the device's limit.
   void require_bindable(const char* what, uint64_t bytes) const {
     if (bytes > raw_->max_storage_range)
-      throw Unimplemented(std::string(what) + " needs a " + std::to_string(bytes >> 20) +
-                          " MiB storage binding; this device allows " +
-                          std::to_string(raw_->max_storage_range >> 20) + " MiB");
+      // Exact bytes: a binding just over the limit (guard bytes past 128 MiB)
+      // would read "needs 128 MiB, allows 128 MiB" in whole MiB.
+      throw Unimplemented(std::string(what) + " needs a storage binding of " + std::to_string(bytes) +
+                          " bytes; this device allows " + std::to_string(raw_->max_storage_range) +
+                          " (maxStorageBufferRange)");
   }
   bool has(uint32_t feature) const { return (raw_->features & feature) != 0; }
 
