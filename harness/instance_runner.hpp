@@ -22,6 +22,11 @@ class InstanceRunner {
   virtual std::string run_checked() = 0;
   // One measured run in seconds; throws when it fails or leaves an output unwritten.
   virtual double timed_iteration() = 0;
+  // The host rewrote the INPUT tensors in its TensorSet (an accuracy task's next
+  // prefill): make the instance read the new contents. The CPU instance reads
+  // host memory directly; the Vulkan runner uploads them again. WEIGHT and
+  // STATE stay as created (instances may pre-pack weights from them).
+  virtual void reload_inputs() {}
   // Anything the backend itself reported (validation errors), "" when clean.
   virtual std::string backend_problems() const { return {}; }
   // Tensors written outside their bounds (guard regions changed).

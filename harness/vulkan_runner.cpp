@@ -1,5 +1,6 @@
 // The Vulkan backend's runner. Each tensor gets its own device buffer with
-// guard regions on both sides; inputs are uploaded once; the instance records
+// guard regions on both sides; inputs are uploaded once (again only when an
+// accuracy task rewrites them between runs); the instance records
 // its dispatches once into a command buffer that the runner brackets with:
 //
 //   fill canaries (first/last word of each output) | start timestamp |
@@ -99,6 +100,13 @@ class VulkanRunner : public InstanceRunner {
         context_.download(mirrors_[i].allocation.buffer, guard_, t.data, t.bytes);
     }
     return backend_problems();
+  }
+
+  void reload_inputs() override {
+    for (uint32_t i = 0; i < tensors_.count(); ++i) {
+      const ab_tensor& t = tensors_.bound()[i];
+      if (t.desc->role == AB_TENSOR_INPUT) context_.upload(mirrors_[i].allocation.buffer, guard_, t.data, t.bytes);
+    }
   }
 
   double timed_iteration() override {

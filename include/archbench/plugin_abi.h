@@ -82,7 +82,10 @@ typedef struct ab_problem {
 } ab_problem;
 
 typedef enum ab_tensor_role {
-  AB_TENSOR_INPUT = 0,     /* activations, filled by the host from the seed */
+  AB_TENSOR_INPUT = 0,     /* activations, filled by the host from the seed; the
+                              host may rewrite them between executes (accuracy
+                              tasks do), so never cache anything derived from
+                              them in create */
   AB_TENSOR_WEIGHT = 1,    /* parameters, filled by the host; constant across runs */
   AB_TENSOR_OUTPUT = 2,    /* written by execute, checked against the reference */
   AB_TENSOR_STATE = 3      /* e.g. a KV cache: filled by the host, may be updated */
