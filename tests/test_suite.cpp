@@ -52,8 +52,17 @@ TEST_CASE("the shipped suites load and expand into problems for every variant", 
   quick.backends = {AB_BACKEND_CPU};  // no suite and no problem: the default "quick"
   const auto plan = plan_run(quick, test_support::in_tree());
   // 2 norms x 2 residual x 2 dtypes + 3 ffns x 2 dtypes, then attention:
-  // 2 GQA entries x 2 modes x 2 dtypes + MHA x 2 modes + MQA decode.
-  CHECK(plan.size() == 14 + 8 + 2 + 1);
+  // 2 GQA entries x 2 modes x 2 dtypes + MHA x 2 modes + MQA decode, then
+  // needle rows at 2 contexts for GQA causal, GQA window and ALiBi MHA.
+  CHECK(plan.size() == 14 + 8 + 2 + 1 + 3 * 2);
+  size_t needle_rows = 0;
+  for (const auto& p : plan)
+    if (p.task) {
+      ++needle_rows;
+      CHECK(p.task->kind == tasks::TaskKind::needle);
+      CHECK(p.problem.canonical().find(":prefill.") != std::string::npos);
+    }
+  CHECK(needle_rows == 6);
   CHECK(plan[0].suite == "quick");
   CHECK(plan[0].measurement.repetitions == 5);
 }
