@@ -66,7 +66,10 @@ std::string TaskSpec::canonical() const {
     text += ".ds" + std::to_string(depth_step);
   } else {
     text += ".hops";
-    for (size_t i = 0; i < hops.size(); ++i) text += (i ? "-" : "") + std::to_string(hops[i]);
+    for (size_t i = 0; i < hops.size(); ++i) {
+      if (i) text += '-';
+      text += std::to_string(hops[i]);
+    }
   }
   return text;
 }
