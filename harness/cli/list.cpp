@@ -16,7 +16,8 @@ std::string mask_names(uint32_t mask, bool dtypes) {
   for (uint32_t bit = 0; bit < 3; ++bit) {
     if (!(mask & (1u << bit))) continue;
     const char* name = dtypes ? dtype_name(ab_dtype(bit)) : (bit == 0 ? "cpu" : bit == 1 ? "vulkan" : "?");
-    out += (out.empty() ? "" : ",") + std::string(name);
+    if (!out.empty()) out += ',';
+    out += name;
   }
   return out;
 }
