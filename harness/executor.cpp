@@ -79,16 +79,20 @@ results::ResultRecord describe_record(const Problem& problem, ab_backend backend
   record.design = problem.design();
   record.dtype = dtype_name(problem.dtype);
   record.backend = backend_name(backend);
-  ab_problem raw = problem.raw();
-  ab_problem_info info{};
-  info.struct_size = sizeof info;
-  if (problem.variant->describe(problem.variant->context, &raw, &info) == AB_OK) {
+  if (ab_problem_info info; describe_problem(problem, info)) {
     record.flops = info.flops;
     record.bytes = info.bytes;
     record.tokens = info.tokens;
     record.kv_cache_bytes_per_token = info.kv_cache_bytes_per_token;
   }
   return record;
+}
+
+bool describe_problem(const Problem& problem, ab_problem_info& info) {
+  const ab_problem raw = problem.raw();
+  info = ab_problem_info{};
+  info.struct_size = sizeof info;
+  return problem.variant->describe(problem.variant->context, &raw, &info) == AB_OK;
 }
 
 results::ResultRecord execute_problem(const Problem& problem, ab_backend backend,
@@ -103,11 +107,8 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   };
   if (std::string why = undeclared(problem, backend); !why.empty()) return finish("unimplemented", why);
 
-  const ab_problem raw = problem.raw();
-  ab_problem_info info{};
-  info.struct_size = sizeof info;
-  if (variant.describe(variant.context, &raw, &info) != AB_OK)
-    return finish("failed", "describe() failed");
+  ab_problem_info info;
+  if (!describe_problem(problem, info)) return finish("failed", "describe() failed");
   const uint64_t needed = estimated_bytes(info), available = available_memory_bytes();
   if (needed > available * 8 / 10) {
     std::ostringstream reason;
@@ -119,9 +120,8 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   TensorSet tensors(info);
   tensors.fill(problem.seed);
   const uint64_t resident_before = resident_bytes();
-  CreatedRunner created = backend == AB_BACKEND_VULKAN
-                              ? create_vulkan_runner(variant, raw, host, tensors)
-                              : create_cpu_runner(variant, raw, host, tensors);
+  const ab_problem raw = problem.raw();
+  CreatedRunner created = create_runner(backend, variant, raw, host, tensors);
   if (!created.runner) return finish(created.outcome.c_str(), created.reason);
   InstanceRunner& runner = *created.runner;
 
@@ -129,8 +129,7 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   const uint64_t resident_after = resident_bytes();
   record.peak_memory_bytes =
       int64_t(tensors.total_bytes() + resident_after - std::min(resident_after, resident_before));
-  if (auto damaged = runner.damaged_guards(); !damaged.empty())
-    return finish("failed", "wrote outside tensor '" + damaged.front() + "' (guard bytes changed)");
+  if (std::string why = guard_damage(runner); !why.empty()) return finish("failed", why);
 
   // The reference, in double, on exactly the inputs the backend saw.
   std::vector<std::vector<double>> reference;

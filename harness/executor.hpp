@@ -32,6 +32,9 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
 // decided before any execution (crashed, timed-out, skipped).
 results::ResultRecord describe_record(const Problem& problem, ab_backend backend);
 
+// The variant's describe() for this problem into `info`; false when it fails.
+bool describe_problem(const Problem& problem, ab_problem_info& info);
+
 const char* backend_name(ab_backend backend);
 
 // Why the variant, by its own declaration, has no implementation for this

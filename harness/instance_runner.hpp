@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace archbench {
 
@@ -48,5 +49,18 @@ CreatedRunner create_vulkan_runner(const ab_variant& variant, const ab_problem& 
                                    const ab_host& host, TensorSet& tensors);
 
 std::string status_reason(ab_status status, const char* detail);
+
+// The runner for `backend`: timed problems and accuracy-task rows create theirs alike.
+inline CreatedRunner create_runner(ab_backend backend, const ab_variant& variant, const ab_problem& problem,
+                                   const ab_host& host, TensorSet& tensors) {
+  return backend == AB_BACKEND_VULKAN ? create_vulkan_runner(variant, problem, host, tensors)
+                                      : create_cpu_runner(variant, problem, host, tensors);
+}
+
+// Why the last run is refused for writing outside a tensor, "" when every guard is intact.
+inline std::string guard_damage(InstanceRunner& runner) {
+  const std::vector<std::string> damaged = runner.damaged_guards();
+  return damaged.empty() ? "" : "wrote outside tensor '" + damaged.front() + "' (guard bytes changed)";
+}
 
 }  // namespace archbench

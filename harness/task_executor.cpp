@@ -109,15 +109,14 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
     return record;
   };
   if (std::string why = undeclared(problem, backend); !why.empty()) return finish("unimplemented", why);
-  const ab_problem raw = problem.raw();
-  ab_problem_info info{};
-  info.struct_size = sizeof info;
-  if (variant.describe(variant.context, &raw, &info) != AB_OK) return finish("failed", "describe() failed");
+  ab_problem_info info;
+  if (!describe_problem(problem, info)) return finish("failed", "describe() failed");
   tasks::QkvLayout layout;
   QkvTensors at;
   if (std::string why = read_qkv_form(problem, info, layout, at); !why.empty())
     return finish("unimplemented", std::string(tasks::task_kind_name(spec.kind)) + " " + why);
 
+  const ab_problem raw = problem.raw();
   TensorSet tensors(info);
   tensors.fill(problem.seed);  // everything the task does not set (sink logits, norms' gains, ...)
   double variant_seconds = 0;
@@ -133,16 +132,14 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
     if (runner) {
       runner->reload_inputs();
     } else {
-      CreatedRunner created = backend == AB_BACKEND_VULKAN ? create_vulkan_runner(variant, raw, host, tensors)
-                                                           : create_cpu_runner(variant, raw, host, tensors);
+      CreatedRunner created = create_runner(backend, variant, raw, host, tensors);
       if (!created.runner) throw RowStop{created.outcome, created.reason};
       runner = std::move(created.runner);
     }
     const auto start = std::chrono::steady_clock::now();
     if (std::string why = runner->run_checked(); !why.empty()) throw RowStop{"failed", why};
     variant_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (auto damaged = runner->damaged_guards(); !damaged.empty())
-      throw RowStop{"failed", "wrote outside tensor '" + damaged.front() + "' (guard bytes changed)"};
+    if (std::string why = guard_damage(*runner); !why.empty()) throw RowStop{"failed", why};
     if (std::string why = runner->backend_problems(); !why.empty()) throw RowStop{"failed", why};
     const std::vector<double> out = tensors.output_as_doubles(at.out);
     return std::vector<float>(out.begin(), out.end());
