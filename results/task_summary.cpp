@@ -66,9 +66,6 @@ std::string workload_without_context(const std::string& workload) {
 std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& filter) {
   const QueryResult cells = matching_cells(store, filter);
   std::map<std::string, TaskSummary> groups;
-  std::map<std::string, std::map<int64_t, std::pair<double, int>>> rows;  // key -> context -> (sum, n)
-  std::map<std::string, std::map<double, std::pair<double, int>>> columns;
-  std::map<std::string, int64_t> largest;
   for (const auto& row : cells.rows) {
     TaskSummary probe;
     probe.design = text(row[0]);
@@ -76,37 +73,35 @@ std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& f
     probe.dtype = text(row[2]);
     probe.task = text(row[3]);
     probe.workload = workload_without_context(text(row[4]));
-    const std::string key = group_key(probe);
-    TaskSummary& s = groups.emplace(key, probe).first->second;
-    const int64_t context = int64_t(real(row[5]));
-    const double coordinate = real(row[6]), accuracy = real(row[7]);
+    TaskSummary& s = groups.emplace(group_key(probe), probe).first->second;
+    s.cells[{int64_t(real(row[5])), real(row[6])}] = real(row[7]);
     s.chance = real(row[8]);
     s.trials_per_cell = int64_t(real(row[9]));
-    if (context >= largest[key]) {
-      largest[key] = context;
-      s.kv_cache_bytes_per_token = real(row[10]);
-    }
+    s.kv_cache_bytes_per_token = real(row[10]);  // rows come by ascending context: the largest wins
     s.run_id = std::max(s.run_id, int64_t(real(row[11])));
-    s.cells[{context, coordinate}] = accuracy;
-    auto& r = rows[key][context];
-    r.first += accuracy, ++r.second;
-    auto& c = columns[key][coordinate];
-    c.first += accuracy, ++c.second;
   }
+  // Every average is over the cells: a context's row, a coordinate's column, the whole grid.
   std::vector<TaskSummary> out;
   for (auto& [key, s] : groups) {
+    std::map<int64_t, std::pair<double, int>> by_context;
+    std::map<double, std::pair<double, int>> by_coordinate;
     double sum = 0;
-    int n = 0;
+    for (const auto& [at, accuracy] : s.cells) {
+      by_context[at.first].first += accuracy;
+      ++by_context[at.first].second;
+      by_coordinate[at.second].first += accuracy;
+      ++by_coordinate[at.second].second;
+      sum += accuracy;
+    }
     bool holding = true;
-    for (const auto& [context, acc] : rows[key]) {
+    for (const auto& [context, acc] : by_context) {
       const double average = acc.first / acc.second;
       s.context_accuracy[context] = average;
-      sum += acc.first, n += acc.second;
       holding = holding && average >= kEffectiveThreshold - 1e-12;
       if (holding) s.effective_context = context;
     }
-    for (const auto& [coordinate, acc] : columns[key]) s.coordinate_accuracy[coordinate] = acc.first / acc.second;
-    s.accuracy = n ? sum / n : 0;
+    for (const auto& [coordinate, acc] : by_coordinate) s.coordinate_accuracy[coordinate] = acc.first / acc.second;
+    s.accuracy = s.cells.empty() ? 0 : sum / double(s.cells.size());
     out.push_back(s);
   }
   std::stable_sort(out.begin(), out.end(), [](const TaskSummary& a, const TaskSummary& b) {
