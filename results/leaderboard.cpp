@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <utility>
 
 #include "harness/errors.hpp"
 #include "results/task_summary.hpp"
@@ -46,15 +47,15 @@ void add_needle_columns(const Store& store, QueryResult& board) {
   TaskFilter filter;
   filter.kind = "needle";
   filter.task = "needle.single.*";
+  // Low-freq content first, then the grid with more contexts.
+  const auto preference = [](const TaskSummary& s) {
+    return std::pair(s.task.find(".low-freq.") != std::string::npos, s.context_accuracy.size());
+  };
   std::map<std::string, TaskSummary> best;
   for (const TaskSummary& s : summarize_tasks(store, filter)) {
     const std::string key = s.design + "|" + s.backend + "|" + s.dtype;
     auto it = best.find(key);
-    const bool low_freq = s.task.find(".low-freq.") != std::string::npos;
-    if (it == best.end() || (low_freq && it->second.task.find(".low-freq.") == std::string::npos) ||
-        (low_freq == (it->second.task.find(".low-freq.") != std::string::npos) &&
-         s.context_accuracy.size() > it->second.context_accuracy.size()))
-      best[key] = s;
+    if (it == best.end() || preference(s) > preference(it->second)) best[key] = s;
   }
   auto column = [&](const char* name) {
     return size_t(std::find(board.columns.begin(), board.columns.end(), name) - board.columns.begin());
