@@ -74,9 +74,7 @@ void add_needle_columns(const Store& store, QueryResult& board) {
     auto it = best.find(std::get<std::string>(row[design]) + "|" + std::get<std::string>(row[backend]) + "|" + dtype);
     std::vector<Cell> cells = {Cell{}, Cell{}, Cell{}};
     if (it != best.end())
-      cells = {it->second.accuracy, Cell{it->second.effective_context},
-               it->second.task.substr(std::string("needle.").size(),
-                                      it->second.task.find(".beta") - std::string("needle.").size())};
+      cells = {it->second.accuracy, Cell{it->second.effective_context}, needle_form_content(it->second.task)};
     row.insert(row.begin() + long(at), cells.begin(), cells.end());
   }
 }

@@ -52,6 +52,11 @@ std::string context_label(int64_t context) {
   return std::to_string(context);
 }
 
+std::string needle_form_content(const std::string& task) {
+  const size_t start = std::string("needle.").size();
+  return task.substr(start, task.find(".beta") - start);
+}
+
 std::string workload_without_context(const std::string& workload) {
   std::stringstream in(workload);
   std::string out, token;

@@ -45,6 +45,10 @@ QueryResult task_leaderboard(const Store& store, const TaskFilter& filter);
 // "4K" for 4096 tokens; plain digits when not a multiple of 1024.
 std::string context_label(int64_t context);
 
+// A needle task's form and content, its label on plots and the leaderboard:
+// "single.low-freq" for "needle.single.low-freq.beta32.t4.ds10".
+std::string needle_form_content(const std::string& task);
+
 // The workload with its sequence-length token ("s4096") replaced by "s*".
 std::string workload_without_context(const std::string& workload);
 

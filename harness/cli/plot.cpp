@@ -49,7 +49,7 @@ std::string needle_svg(const results::TaskSummary& g) {
   const std::vector<int64_t> contexts = axis(g.context_accuracy);
   const std::vector<double> depths = axis(g.coordinate_accuracy);
   results::Heatmap map;
-  map.title = "needle " + g.task.substr(7, g.task.find(".beta") - 7) + ": " + g.design + " [" + g.backend + ", " +
+  map.title = "needle " + results::needle_form_content(g.task) + ": " + g.design + " [" + g.backend + ", " +
               g.dtype + "]";
   map.subtitle = subtitle(g);
   map.x_label = "context length (tokens)";
