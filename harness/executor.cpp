@@ -1,10 +1,11 @@
 // One problem's life: describe, allocate, create, verify, time, verify again.
 #include "harness/executor.hpp"
 
-#include "harness/fidelity.hpp"
+#include "harness/compare_outputs.hpp"
 #include "harness/gbench_timer.hpp"
 #include "harness/instance_runner.hpp"
 #include "harness/tensors.hpp"
+#include "harness/variant_abi.hpp"
 
 #include <archbench/sdk.hpp>
 
@@ -43,17 +44,6 @@ uint64_t estimated_bytes(const ab_problem_info& info) {
   return total;
 }
 
-// Compares every output against the reference arrays.
-Fidelity compare(const TensorSet& tensors, const std::vector<std::vector<double>>& reference) {
-  FidelityMeter meter;
-  size_t output = 0;
-  for (uint32_t i = 0; i < tensors.count(); ++i) {
-    if (tensors.info().tensors[i].role != AB_TENSOR_OUTPUT) continue;
-    meter.add(tensors.output_as_doubles(i), reference[output++].data());
-  }
-  return meter.result();
-}
-
 }  // namespace
 
 const char* backend_name(ab_backend backend) {
@@ -90,9 +80,7 @@ results::ResultRecord describe_record(const Problem& problem, ab_backend backend
 
 bool describe_problem(const Problem& problem, ab_problem_info& info) {
   const ab_problem raw = problem.raw();
-  info = ab_problem_info{};
-  info.struct_size = sizeof info;
-  return problem.variant->describe(problem.variant->context, &raw, &info) == AB_OK;
+  return describe_variant(*problem.variant, raw, info) == AB_OK;
 }
 
 results::ResultRecord execute_problem(const Problem& problem, ab_backend backend,
@@ -109,6 +97,7 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
 
   ab_problem_info info;
   if (!describe_problem(problem, info)) return finish("failed", "describe() failed");
+  if (std::string why = check_declared_tensors(info); !why.empty()) return finish("failed", why);
   const uint64_t needed = estimated_bytes(info), available = available_memory_bytes();
   if (needed > available * 8 / 10) {
     std::ostringstream reason;
@@ -141,12 +130,11 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   if (variant.reference(variant.context, &raw, tensors.bound(), tensors.count(), reference_arrays.data()) != AB_OK)
     return finish("failed", "reference() failed");
 
-  Fidelity fidelity = compare(tensors, reference);
-  record.nmse = fidelity.nmse;
-  record.max_abs = fidelity.max_abs;
-  record.max_rel = fidelity.max_rel;
-  if (std::string why = judge(fidelity, problem.dtype, backend); !why.empty())
-    return finish("failed", why);
+  const OutputCheck check = check_outputs(tensors, reference, problem.dtype, backend);
+  record.nmse = check.numeric.nmse;
+  record.max_abs = check.numeric.max_abs;
+  record.max_rel = check.numeric.max_rel;
+  if (!check.failure.empty()) return finish("failed", check.failure);
   if (!measurement.perf) return finish("passed", "");
 
   const TimingResult timing =
@@ -155,8 +143,7 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
 
   // Re-check after timing: the last run must still produce the right answer.
   if (std::string why = runner.run_checked(); !why.empty()) return finish("failed", "after timing: " + why);
-  fidelity = compare(tensors, reference);
-  if (std::string why = judge(fidelity, problem.dtype, backend); !why.empty())
+  if (std::string why = check_outputs(tensors, reference, problem.dtype, backend).failure; !why.empty())
     return finish("failed", "after timing: " + why);
 
   record.median_s = timing.median_s;

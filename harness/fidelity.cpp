@@ -43,6 +43,7 @@ double nmse_tolerance(ab_dtype dtype, ab_backend) {
     case AB_DTYPE_F32: return 1e-7;
     case AB_DTYPE_BF16: return 1e-4;
     case AB_DTYPE_F16: return 1e-5;
+    case AB_DTYPE_I32: return 0;  // integers are compared exactly or as index sets
   }
   return 0;
 }

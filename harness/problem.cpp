@@ -120,6 +120,7 @@ const char* dtype_name(ab_dtype dtype) {
     case AB_DTYPE_F32: return "f32";
     case AB_DTYPE_BF16: return "bf16";
     case AB_DTYPE_F16: return "f16";
+    case AB_DTYPE_I32: return "i32";  // a tensor dtype only: no problem computes in it
   }
   return "?";
 }

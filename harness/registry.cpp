@@ -2,6 +2,8 @@
 #define BOOST_DLL_USE_STD_FS
 #include "harness/registry.hpp"
 
+#include "harness/variant_abi.hpp"
+
 #include <boost/dll/shared_library.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 
@@ -166,6 +168,12 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
       return Refusal{path, "variant table " + std::to_string(i) + " is incomplete"};
     const bool has_record = v->struct_size >= offsetof(ab_variant, record) + sizeof v->record &&
                             info.abi_version >= 2 && v->record;
+    // The host reads describe() and the extras by the table's size, so the
+    // size must match the version chosen.
+    if ((info.abi_version >= 3) != has_abi3_fields(*v))
+      return Refusal{path, "variant table " + std::to_string(i) + " has " + std::to_string(v->struct_size) +
+                               " bytes, which does not match the ABI " + std::to_string(info.abi_version) +
+                               " it chose"};
     if ((v->backends & AB_BACKEND_BIT(AB_BACKEND_VULKAN)) && !has_record)
       return Refusal{path, std::string("variant '") + v->name +
                                "' declares the vulkan backend but has no record() (ABI 2)"};

@@ -29,14 +29,57 @@ uint64_t hash_name(const char* name) {
   return h;
 }
 
-void store_element(void* data, ab_dtype dtype, int64_t index, float value) {
-  if (dtype == AB_DTYPE_F32) static_cast<float*>(data)[index] = value;
-  else static_cast<uint16_t*>(data)[index] = sdk::f32_to_bf16(value);
+void store_element(void* data, ab_dtype dtype, int64_t index, double value) {
+  if (dtype == AB_DTYPE_F32) static_cast<float*>(data)[index] = float(value);
+  else if (dtype == AB_DTYPE_I32) static_cast<int32_t*>(data)[index] = int32_t(std::llround(value));
+  else static_cast<uint16_t*>(data)[index] = sdk::f32_to_bf16(float(value));
 }
 
-float load_element(const void* data, ab_dtype dtype, int64_t index) {
-  if (dtype == AB_DTYPE_F32) return static_cast<const float*>(data)[index];
-  return sdk::bf16_to_f32(static_cast<const uint16_t*>(data)[index]);
+// The poison of an element: NaN for floats, kPoisonInteger for integers.
+void poison_element(void* data, ab_dtype dtype, int64_t index) {
+  if (dtype == AB_DTYPE_I32) static_cast<int32_t*>(data)[index] = kPoisonInteger;
+  else store_element(data, dtype, index, std::numeric_limits<double>::quiet_NaN());
+}
+
+bool is_poison(const void* data, ab_dtype dtype, int64_t index) {
+  if (dtype == AB_DTYPE_I32) return static_cast<const int32_t*>(data)[index] == kPoisonInteger;
+  if (dtype == AB_DTYPE_F32) return std::isnan(static_cast<const float*>(data)[index]);
+  return std::isnan(sdk::bf16_to_f32(static_cast<const uint16_t*>(data)[index]));
+}
+
+double unit_uniform(uint64_t& state) { return double(splitmix64(state) >> 11) * 0x1.0p-53; }
+
+// A standard normal from two uniforms (Box-Muller; the first is kept off 0).
+double unit_normal(uint64_t& state) {
+  const double u1 = 1.0 - unit_uniform(state), u2 = unit_uniform(state);
+  return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+}
+
+// One element of an elementwise policy (every policy but PERMUTATION).
+double draw(const ab_tensor_desc& d, uint64_t& state) {
+  const double a = d.init_low, b = d.init_high;
+  switch (d.fill) {
+    case AB_FILL_NORMAL: return a + b * unit_normal(state);
+    case AB_FILL_CONSTANT: return a;
+    case AB_FILL_LOG_UNIFORM: return std::exp(std::log(a) + (std::log(b) - std::log(a)) * unit_uniform(state));
+    case AB_FILL_INTEGERS: return std::floor(a + (b - a + 1) * unit_uniform(state));
+    case AB_FILL_UNIFORM:
+    case AB_FILL_PERMUTATION: break;
+  }
+  return a + (b - a) * unit_uniform(state);
+}
+
+// Each row of the last dimension: `row` distinct integers from [0, range), by a
+// partial Fisher-Yates shuffle of 0..range-1.
+void fill_permutation_row(void* data, ab_dtype dtype, int64_t start, int64_t row, int64_t range,
+                          uint64_t& state) {
+  std::vector<int64_t> pool(static_cast<size_t>(range));
+  for (int64_t i = 0; i < range; ++i) pool[size_t(i)] = i;
+  for (int64_t i = 0; i < row; ++i) {
+    const int64_t j = i + int64_t(unit_uniform(state) * double(range - i));
+    std::swap(pool[size_t(i)], pool[size_t(std::min(j, range - 1))]);
+    store_element(data, dtype, start + i, double(pool[size_t(i)]));
+  }
 }
 
 }  // namespace
@@ -75,40 +118,44 @@ void TensorSet::fill(uint64_t seed) {
     const ab_tensor_desc& d = info_.tensors[i];
     if (d.role == AB_TENSOR_OUTPUT) continue;
     const int64_t n = sdk::element_count(d);
-    const double low = d.init_low, span = d.init_high - d.init_low;
     const uint64_t stream = seed * 0x9E3779B97F4A7C15ull ^ hash_name(d.name);
+    if (d.fill == AB_FILL_PERMUTATION) {
+      const int64_t row = d.rank ? d.dims[d.rank - 1] : 1;
+      const int64_t range = d.init_low > 0 ? int64_t(d.init_low) : row;
+#pragma omp parallel for schedule(static)
+      for (int64_t start = 0; start < n; start += row) {
+        uint64_t state = stream + uint64_t(start / row) * 0xD1B54A32D192ED03ull;
+        fill_permutation_row(bound_[i].data, d.dtype, start, row, range, state);
+      }
+      continue;
+    }
     // Chunks with their own derived state: parallel, yet independent of thread count.
     constexpr int64_t chunk = 1 << 16;
 #pragma omp parallel for schedule(static)
     for (int64_t start = 0; start < n; start += chunk) {
       uint64_t state = stream + uint64_t(start / chunk) * 0xD1B54A32D192ED03ull;
       const int64_t end = std::min(n, start + chunk);
-      for (int64_t e = start; e < end; ++e) {
-        const double unit = double(splitmix64(state) >> 11) * 0x1.0p-53;
-        store_element(bound_[i].data, d.dtype, e, float(low + span * unit));
-      }
+      for (int64_t e = start; e < end; ++e) store_element(bound_[i].data, d.dtype, e, draw(d, state));
     }
   }
 }
 
 void TensorSet::poison_outputs() {
-  const float nan = std::numeric_limits<float>::quiet_NaN();
   for (uint32_t i = 0; i < count(); ++i) {
     const ab_tensor_desc& d = info_.tensors[i];
     if (d.role != AB_TENSOR_OUTPUT) continue;
     const int64_t n = sdk::element_count(d);
 #pragma omp parallel for schedule(static)
-    for (int64_t e = 0; e < n; ++e) store_element(bound_[i].data, d.dtype, e, nan);
+    for (int64_t e = 0; e < n; ++e) poison_element(bound_[i].data, d.dtype, e);
   }
 }
 
 void TensorSet::set_canaries() {
-  const float nan = std::numeric_limits<float>::quiet_NaN();
   for (uint32_t i = 0; i < count(); ++i) {
     const ab_tensor_desc& d = info_.tensors[i];
     if (d.role != AB_TENSOR_OUTPUT) continue;
-    store_element(bound_[i].data, d.dtype, 0, nan);
-    store_element(bound_[i].data, d.dtype, sdk::element_count(d) - 1, nan);
+    poison_element(bound_[i].data, d.dtype, 0);
+    poison_element(bound_[i].data, d.dtype, sdk::element_count(d) - 1);
   }
 }
 
@@ -117,8 +164,7 @@ bool TensorSet::canaries_written() const {
     const ab_tensor_desc& d = info_.tensors[i];
     if (d.role != AB_TENSOR_OUTPUT) continue;
     const int64_t last = sdk::element_count(d) - 1;
-    if (std::isnan(load_element(bound_[i].data, d.dtype, 0)) ||
-        std::isnan(load_element(bound_[i].data, d.dtype, last)))
+    if (is_poison(bound_[i].data, d.dtype, 0) || is_poison(bound_[i].data, d.dtype, last))
       return false;
   }
   return true;

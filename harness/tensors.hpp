@@ -19,11 +19,12 @@ class TensorSet {
   TensorSet& operator=(const TensorSet&) = delete;
   ~TensorSet();
 
-  // Fills INPUT/WEIGHT/STATE tensors from the seed; each tensor gets its own
-  // stream (seed x tensor name), so adding a tensor never changes the others.
+  // Fills INPUT/WEIGHT/STATE tensors from the seed by each tensor's fill policy;
+  // each tensor gets its own stream (seed x tensor name), so adding a tensor
+  // never changes the others.
   void fill(uint64_t seed);
-  // Writes a NaN pattern into every OUTPUT, so an output the plugin never
-  // writes cannot pass as correct.
+  // Writes NaN (integers: kPoisonInteger) into every OUTPUT, so an output the
+  // plugin never writes cannot pass as correct.
   void poison_outputs();
   // Marks the first and last element of each output with NaN; `canaries_written`
   // says whether an execute overwrote all of them (cheap per-iteration check).
@@ -49,5 +50,10 @@ class TensorSet {
 };
 
 uint64_t tensor_bytes(const ab_tensor_desc& desc);
+
+// What an unwritten int32 output holds (floats hold NaN). The bit pattern of two
+// bf16 NaNs and of the Vulkan runner's fill word, so every backend poisons alike;
+// as an integer it is no index any real tensor has.
+inline constexpr int32_t kPoisonInteger = 0x7FC07FC0;
 
 }  // namespace archbench

@@ -23,10 +23,12 @@ namespace {
 
 constexpr uint32_t kGuardWord = 0xA5A5A5A5u;
 constexpr uint32_t kNanWord = 0x7FC07FC0u;  // NaN as one f32 and as two bf16/f16 halves
+static_assert(kNanWord == uint32_t(kPoisonInteger), "int32 outputs are poisoned with the same word");
 
 uint64_t round_up(uint64_t value, uint64_t to) { return (value + to - 1) / to * to; }
 
 bool element_is_nan(uint32_t word, ab_dtype dtype, uint64_t byte_in_word) {
+  if (dtype == AB_DTYPE_I32) return word == kNanWord;  // the integer poison
   if (dtype == AB_DTYPE_F32) {
     float f;
     std::memcpy(&f, &word, 4);

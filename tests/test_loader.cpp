@@ -33,12 +33,12 @@ fs::path copy_plugin(const TempDir& tmp, const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("in-tree plugins load with ABI 2 and register all their variants", "[loader]") {
+TEST_CASE("in-tree plugins load with ABI 3 and register all their variants", "[loader]") {
   std::vector<Refusal> refusals;
   auto registry = load_from({plugins}, &refusals);
   CHECK(refusals.empty());
   REQUIRE(registry.plugins().size() == 3);
-  for (const auto& p : registry.plugins()) CHECK(p.abi_version == 2);
+  for (const auto& p : registry.plugins()) CHECK(p.abi_version == 3);
   for (const char* name : {"norm/rmsnorm", "norm/layernorm", "ffn/swiglu", "ffn/geglu", "ffn/gelu-mlp",
                            "attention/mha", "attention/gqa", "attention/mqa"})
     CHECK(registry.find(name) != nullptr);
@@ -59,9 +59,9 @@ TEST_CASE("a library without the entry symbol is refused", "[loader]") {
 }
 
 TEST_CASE("ABI negotiation: older and newer ranges that do not overlap are refused", "[loader]") {
-  CHECK_THAT(single_refusal({mocks + "/old_abi"}), Catch::Contains("plugin speaks ABI 0..0, host speaks 1..2"));
+  CHECK_THAT(single_refusal({mocks + "/old_abi"}), Catch::Contains("plugin speaks ABI 0..0, host speaks 1..3"));
   unsetenv("MOCK_NEW_ABI_MIN");
-  CHECK_THAT(single_refusal({mocks + "/new_abi"}), Catch::Contains("plugin speaks ABI 3..5, host speaks 1..2"));
+  CHECK_THAT(single_refusal({mocks + "/new_abi"}), Catch::Contains("plugin speaks ABI 4..6, host speaks 1..3"));
 }
 
 TEST_CASE("ABI negotiation: an overlapping newer plugin settles on the host's version", "[loader]") {
@@ -71,7 +71,7 @@ TEST_CASE("ABI negotiation: an overlapping newer plugin settles on the host's ve
   unsetenv("MOCK_NEW_ABI_MIN");
   CHECK(refusals.empty());
   REQUIRE(registry.plugins().size() == 1);
-  CHECK(registry.plugins()[0].abi_version == 2);
+  CHECK(registry.plugins()[0].abi_version == 3);
 }
 
 TEST_CASE("a variant name registered twice refuses the second plugin", "[loader]") {

@@ -24,7 +24,9 @@ extern "C" {
 #endif
 
 #define AB_ABI_VERSION_MIN 1u
-#define AB_ABI_VERSION_MAX 2u  /* 2: Vulkan (ab_vulkan, device buffers, record) */
+#define AB_ABI_VERSION_MAX 3u  /* 2: Vulkan (ab_vulkan, device buffers, record);
+                                  3: int32 tensors, fill and comparison policies,
+                                     64 tensors, contracts, extras by name */
 #define AB_ENTRY_SYMBOL "archbench_plugin_entry"
 #define AB_MAX_RANK 8
 
@@ -38,7 +40,9 @@ typedef enum ab_status {
   AB_ERR_INTERNAL = 6
 } ab_status;
 
-typedef enum ab_dtype { AB_DTYPE_F32 = 0, AB_DTYPE_BF16 = 1, AB_DTYPE_F16 = 2 } ab_dtype;
+/* I32 (ABI >= 3) is a tensor dtype (indices, routing choices, positions),
+ * never a problem's compute dtype. */
+typedef enum ab_dtype { AB_DTYPE_F32 = 0, AB_DTYPE_BF16 = 1, AB_DTYPE_F16 = 2, AB_DTYPE_I32 = 3 } ab_dtype;
 
 typedef enum ab_backend { AB_BACKEND_CPU = 0, AB_BACKEND_VULKAN = 1 } ab_backend;
 #define AB_BACKEND_BIT(b) (1u << (b))
@@ -91,8 +95,33 @@ typedef enum ab_tensor_role {
   AB_TENSOR_STATE = 3      /* e.g. a KV cache: filled by the host, may be updated */
 } ab_tensor_role;
 
-/* What the host must allocate for a problem. The host fills INPUT/WEIGHT/STATE
- * tensors uniformly in [init_low, init_high] from the problem's seed. */
+/* How the host fills an INPUT/WEIGHT/STATE tensor from the problem's seed (ABI >= 3;
+ * ABI 1 and 2 tensors are all UNIFORM). `a` and `b` are the desc's init_low and
+ * init_high. Plugins name a policy; they never fill a tensor themselves. */
+typedef enum ab_fill {
+  AB_FILL_UNIFORM = 0,      /* uniform in [a, b] */
+  AB_FILL_NORMAL = 1,       /* normal with mean a and standard deviation b */
+  AB_FILL_CONSTANT = 2,     /* every element a */
+  AB_FILL_LOG_UNIFORM = 3,  /* exp(uniform in [ln a, ln b]), 0 < a <= b: decays and rates in (0, 1) */
+  AB_FILL_INTEGERS = 4,     /* integers uniform in [a, b] (int32 tensors, or whole numbers in floats) */
+  AB_FILL_PERMUTATION = 5   /* each row (last dimension, n long) holds n distinct integers drawn
+                               from [0, a); a = 0 means [0, n): a permutation */
+} ab_fill;
+
+/* How the host checks an OUTPUT against the reference (ABI >= 3; ABI 1 and 2
+ * outputs are all NUMERIC). The tolerances are the host's: no policy loosens them. */
+typedef enum ab_compare {
+  AB_COMPARE_NUMERIC = 0,    /* NMSE over all numeric outputs at the host's tolerance for the dtype */
+  AB_COMPARE_EXACT = 1,      /* every element equal to the reference (integers, masks) */
+  AB_COMPARE_INDEX_SET = 2,  /* each row (last dimension) is a set of distinct indices compared
+                                order-free with the reference's; with `scores` named, an index
+                                whose score ties the reference's k-th best within the host's
+                                tie tolerance may stand in for another (see README) */
+  AB_COMPARE_UNCHECKED = 3   /* scratch: written by execute, not a result */
+} ab_compare;
+
+/* What the host must allocate for a problem. ABI 1 and 2 plugins see (and
+ * write) only the fields up to init_high; they are the same in every version. */
 typedef struct ab_tensor_desc {
   uint32_t struct_size;
   char name[32];
@@ -100,11 +129,17 @@ typedef struct ab_tensor_desc {
   ab_dtype dtype;
   uint32_t rank;
   int64_t dims[AB_MAX_RANK];   /* row-major, dims[rank-1] contiguous */
-  double init_low;
-  double init_high;
+  double init_low;             /* the fill's a */
+  double init_high;            /* the fill's b */
+  /* ABI >= 3 */
+  ab_fill fill;
+  ab_compare compare;
+  /* INDEX_SET outputs: the tensor whose rows the selection ranks (an INPUT, or an
+   * OUTPUT with a reference); "" compares the sets exactly. */
+  char scores[32];
 } ab_tensor_desc;
 
-#define AB_MAX_TENSORS 16
+#define AB_MAX_TENSORS 64      /* ABI 1 and 2: 16 */
 
 /* Shapes and cost model of a problem, for allocation and roofline figures. */
 typedef struct ab_problem_info {
@@ -221,6 +256,14 @@ typedef struct ab_variant {
    * replay must compute the outputs from the inputs afresh. Vulkan instances'
    * `execute` is not called. */
   ab_status (*record)(ab_instance* instance, void* command_buffer);
+  /* ABI >= 3. The contracts this variant implements, space-separated
+   * "name/version" ("mixer.qkv/1"); NULL or "" for none. For each, the
+   * variant's get_proc_address returns that contract's adapter table
+   * (include/archbench/contracts/). */
+  const char* contracts;
+  /* Optional extras looked up by name (adapters, later additions): NULL when
+   * the variant has none of that name. The table itself never grows again. */
+  const void* (*get_proc_address)(void* context, const char* name);
 } ab_variant;
 
 typedef struct ab_plugin_info {

@@ -23,7 +23,9 @@ namespace archbench::sdk {
 
 // ---- dtype helpers ---------------------------------------------------------
 
-inline size_t dtype_size(ab_dtype dtype) { return dtype == AB_DTYPE_F32 ? 4 : 2; }
+inline size_t dtype_size(ab_dtype dtype) {
+  return dtype == AB_DTYPE_F32 || dtype == AB_DTYPE_I32 ? 4 : 2;
+}
 
 // bf16 is the top half of an f32; round-to-nearest-even on the way down.
 inline uint16_t f32_to_bf16(float value) {
@@ -108,6 +110,12 @@ class Problem {
   int64_t integer(const char* name) const { return int64_t(std::llround(value(name))); }
   double real(const char* name) const { return value(name); }
   int choice(const char* name) const { return int(value(name)); }
+  // The parameter's position in the schema (and in raw().values).
+  size_t index_of(const char* name) const {
+    const int index = schema_.index_of(name);
+    if (index < 0) throw std::logic_error(std::string("no parameter named ") + name);
+    return size_t(index);
+  }
   bool flag(const char* name) const { return value(name) != 0; }
   ab_dtype dtype() const { return raw_.dtype; }
   uint64_t seed() const { return raw_.seed; }
@@ -126,15 +134,57 @@ class Problem {
 
 // ---- problem description ----------------------------------------------------
 
+// A fill policy for a tensor the host fills (see ab_fill in plugin_abi.h).
+struct Fill {
+  ab_fill policy = AB_FILL_UNIFORM;
+  double a = -1.0, b = 1.0;
+  static Fill uniform(double low, double high) { return {AB_FILL_UNIFORM, low, high}; }
+  static Fill normal(double mean, double stddev) { return {AB_FILL_NORMAL, mean, stddev}; }
+  static Fill constant(double value) { return {AB_FILL_CONSTANT, value, value}; }
+  // Decays and rates kept in (0, 1): exp(uniform[ln low, ln high]).
+  static Fill log_uniform(double low, double high) { return {AB_FILL_LOG_UNIFORM, low, high}; }
+  static Fill integers(int64_t low, int64_t high) { return {AB_FILL_INTEGERS, double(low), double(high)}; }
+  // Each row: distinct integers from [0, range) (range 0: a permutation of the row).
+  static Fill permutation(int64_t range = 0) { return {AB_FILL_PERMUTATION, double(range), 0.0}; }
+};
+
+// One declared tensor; chain the policies: info.tensor(...).fill(Fill::normal(0, 1)).
+class TensorDecl {
+ public:
+  explicit TensorDecl(ab_tensor_desc& desc) : desc_(desc) {}
+  TensorDecl& fill(const Fill& f) {
+    desc_.fill = f.policy;
+    desc_.init_low = f.a;
+    desc_.init_high = f.b;
+    return *this;
+  }
+  // Outputs: integers or masks that must equal the reference.
+  TensorDecl& exact() { desc_.compare = AB_COMPARE_EXACT; return *this; }
+  // Outputs: top-k selections, each row a set; `scores` names the tensor the
+  // selection ranks (ties within the host's tolerance may go either way), or
+  // nullptr to require the reference's set exactly.
+  TensorDecl& index_set(const char* scores = nullptr) {
+    desc_.compare = AB_COMPARE_INDEX_SET;
+    if (scores) std::strncpy(desc_.scores, scores, sizeof(desc_.scores) - 1);
+    return *this;
+  }
+  // Outputs that are scratch, not results.
+  TensorDecl& unchecked() { desc_.compare = AB_COMPARE_UNCHECKED; return *this; }
+
+ private:
+  ab_tensor_desc& desc_;
+};
+
 class Info {
  public:
   explicit Info(ab_problem_info& raw) : raw_(raw) {}
-  // Declare a tensor; the host allocates it and (for non-outputs) fills it
-  // uniformly in [low, high] from the problem seed.
-  void tensor(const char* name, ab_tensor_role role, ab_dtype dtype,
-              std::initializer_list<int64_t> dims, double low = -1.0, double high = 1.0) {
+  // Declare a tensor; the host allocates it and (for non-outputs) fills it from
+  // the problem seed: uniformly in [low, high] unless .fill() names another policy.
+  TensorDecl tensor(const char* name, ab_tensor_role role, ab_dtype dtype,
+                    std::initializer_list<int64_t> dims, double low = -1.0, double high = 1.0) {
     if (raw_.tensor_count >= AB_MAX_TENSORS) throw std::logic_error("too many tensors");
     if (dims.size() > AB_MAX_RANK) throw std::logic_error("rank too high");
+    if (std::strlen(name) >= sizeof(ab_tensor_desc::name)) throw std::logic_error("tensor name too long");
     ab_tensor_desc& t = raw_.tensors[raw_.tensor_count++];
     t = ab_tensor_desc{};
     t.struct_size = sizeof(ab_tensor_desc);
@@ -146,11 +196,15 @@ class Info {
     for (int64_t d : dims) t.dims[i++] = d;
     t.init_low = low;
     t.init_high = high;
+    t.fill = AB_FILL_UNIFORM;
+    t.compare = AB_COMPARE_NUMERIC;
+    return TensorDecl(t);
   }
   void flops(double v) { raw_.flops = v; }
   void bytes(double v) { raw_.bytes = v; }
   void tokens(double v) { raw_.tokens = v; }
   void kv_cache_bytes_per_token(double v) { raw_.kv_cache_bytes_per_token = v; }
+  const ab_problem_info& raw() const { return raw_; }
 
  private:
   ab_problem_info& raw_;
@@ -182,6 +236,9 @@ class Tensors {
     } else if (t.desc->dtype == AB_DTYPE_BF16) {
       const uint16_t* p = static_cast<const uint16_t*>(t.data);
       for (size_t i = 0; i < out.size(); ++i) out[i] = bf16_to_f32(p[i]);
+    } else if (t.desc->dtype == AB_DTYPE_I32) {
+      const int32_t* p = static_cast<const int32_t*>(t.data);
+      for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
     } else {
       throw Unimplemented("f16 tensors are not readable by this SDK version");
     }
@@ -240,11 +297,27 @@ class Variant {
   virtual void describe(const Problem& problem, Info& info) const = 0;
   virtual void reference(const Problem& problem, const Tensors& tensors,
                          const Outputs& outputs) const = 0;
-  // Throw Unimplemented for a backend or dtype this variant cannot run.
+  // One hook per backend (throw Unimplemented for a dtype or option a backend
+  // cannot run). create_vulkan is only called where the plugin was built with
+  // its Vulkan sources, so plugins keep no #ifdef of their own.
+  virtual std::unique_ptr<Instance> create_cpu(const Problem&, const ab_host&, const Tensors&) const {
+    throw Unimplemented(std::string(name_) + " has no cpu implementation");
+  }
+  virtual std::unique_ptr<Instance> create_vulkan(const Problem&, const ab_host&, const Tensors&) const {
+    throw Unimplemented(std::string(name_) + " has no vulkan implementation");
+  }
+  // The dispatch to the hooks above; override only to route backends differently.
   virtual std::unique_ptr<Instance> create(const Problem& problem, ab_backend backend,
-                                           const ab_host& host, const Tensors& tensors) const = 0;
+                                           const ab_host& host, const Tensors& tensors) const {
+    if (backend == AB_BACKEND_CPU) return create_cpu(problem, host, tensors);
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+    if (backend == AB_BACKEND_VULKAN) return create_vulkan(problem, host, tensors);
+#endif
+    throw Unimplemented(std::string(name_) + ": this build has no implementation for that backend");
+  }
 
   const char* name() const { return name_; }
+  const Schema& params() const { return schema_; }
 
   const ab_variant* table() {
     table_ = ab_variant{};
@@ -264,6 +337,8 @@ class Variant {
     table_.execute = &execute_thunk;
     table_.destroy = &destroy_thunk;
     table_.record = &record_thunk;
+    table_.contracts = contracts_.c_str();
+    table_.get_proc_address = &get_proc_address_thunk;
     return &table_;
   }
 
@@ -286,6 +361,14 @@ class Variant {
     dtypes_ = 0;
     for (ab_dtype d : list) dtypes_ |= AB_DTYPE_BIT(d);
   }
+  // Declares that this variant implements `contract` ("mixer.qkv/1") through
+  // `adapter` (that contract's C table, which must outlive the variant).
+  void implement(const char* contract, const void* adapter) {
+    contracts_ += (contracts_.empty() ? "" : " ") + std::string(contract);
+    extra(contract, adapter);
+  }
+  // An extra looked up by name through get_proc_address.
+  void extra(const char* name, const void* pointer) { extras_.push_back({name, pointer}); }
 
  private:
   static Variant& self(void* context) { return *static_cast<Variant*>(context); }
@@ -359,6 +442,12 @@ class Variant {
                    [&] { reinterpret_cast<Instance*>(instance)->record(command_buffer); });
   }
   static void destroy_thunk(ab_instance* instance) { delete reinterpret_cast<Instance*>(instance); }
+  static const void* get_proc_address_thunk(void* context, const char* name) {
+    if (!name) return nullptr;
+    for (const auto& [key, pointer] : self(context).extras_)
+      if (key == name) return pointer;
+    return nullptr;
+  }
 
   const char* name_;
   const char* kind_;
@@ -366,6 +455,8 @@ class Variant {
   Schema schema_;
   uint32_t backends_ = AB_BACKEND_BIT(AB_BACKEND_CPU);
   uint32_t dtypes_ = AB_DTYPE_BIT(AB_DTYPE_F32);
+  std::string contracts_;
+  std::vector<std::pair<std::string, const void*>> extras_;
   ab_variant table_{};
 };
 

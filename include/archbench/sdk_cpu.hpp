@@ -37,6 +37,7 @@ inline dnnl::memory::data_type to_dnnl(ab_dtype dtype) {
     case AB_DTYPE_F32: return dnnl::memory::data_type::f32;
     case AB_DTYPE_BF16: return dnnl::memory::data_type::bf16;
     case AB_DTYPE_F16: return dnnl::memory::data_type::f16;
+    case AB_DTYPE_I32: return dnnl::memory::data_type::s32;
   }
   throw Unimplemented("unknown dtype");
 }

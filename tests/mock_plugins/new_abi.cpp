@@ -1,6 +1,6 @@
-// Mock: a plugin from the future. It speaks ABI 3..5 — refused by a host that
-// speaks 1..2 — unless MOCK_NEW_ABI_MIN=1 widens its range to 1..5, in which
-// case negotiation must settle on 2.
+// Mock: a plugin from the future. It speaks ABI 4..6 — refused by a host that
+// speaks 1..3 — unless MOCK_NEW_ABI_MIN=1 widens its range to 1..6, in which
+// case negotiation must settle on 3.
 #include <archbench/plugin_abi.h>
 
 #include <cstdlib>
@@ -8,8 +8,8 @@
 extern "C" __attribute__((visibility("default"))) ab_status archbench_plugin_entry(
     const ab_host* host, ab_plugin_info* info) {
   const char* widened = std::getenv("MOCK_NEW_ABI_MIN");
-  info->abi_min = widened ? uint32_t(std::atoi(widened)) : 3;
-  info->abi_max = 5;
+  info->abi_min = widened ? uint32_t(std::atoi(widened)) : 4;
+  info->abi_max = 6;
   info->name = "new_abi";
   info->version = "9.0.0";
   const uint32_t newest = host->abi_max < info->abi_max ? host->abi_max : info->abi_max;

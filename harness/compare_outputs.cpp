@@ -1,0 +1,109 @@
+// Output checking by comparison policy (see compare_outputs.hpp).
+#include "harness/compare_outputs.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <set>
+
+namespace archbench {
+namespace {
+
+std::string number(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.6g", value);
+  return text;
+}
+
+// Every element equal to the reference.
+std::string check_exact(const std::vector<double>& out, const std::vector<double>& ref) {
+  for (size_t i = 0; i < out.size(); ++i)
+    if (!(out[i] == ref[i]))
+      return "element " + std::to_string(i) + " is " + number(out[i]) + ", expected " + number(ref[i]);
+  return {};
+}
+
+// The values a selection ranks: the scores tensor's data for inputs, its
+// reference for outputs (the host trusts only the reference's scores).
+std::vector<double> scores_of(const TensorSet& tensors, const std::vector<std::vector<double>>& reference,
+                              const char* name) {
+  size_t output = 0;
+  for (uint32_t i = 0; i < tensors.count(); ++i) {
+    const ab_tensor_desc& d = tensors.info().tensors[i];
+    const bool is_output = d.role == AB_TENSOR_OUTPUT;
+    if (std::strncmp(d.name, name, sizeof d.name) == 0)
+      return is_output ? reference[output] : tensors.output_as_doubles(i);
+    if (is_output) ++output;
+  }
+  return {};
+}
+
+// Each row a set of distinct valid indices equal to the reference's, or (with
+// scores) each index scoring within the tie tolerance of the reference's worst.
+std::string check_index_set(const ab_tensor_desc& d, const std::vector<double>& out, const std::vector<double>& ref,
+                            const std::vector<double>* scores, double tie) {
+  const int64_t k = d.dims[d.rank - 1], rows = int64_t(out.size()) / k;
+  const int64_t n = scores ? int64_t(scores->size()) / rows : 0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const std::string where = "row " + std::to_string(r) + ": ";
+    std::set<int64_t> chosen, expected;
+    for (int64_t j = 0; j < k; ++j) {
+      const double value = out[size_t(r * k + j)];
+      if (value != std::floor(value) || value < 0 || (scores && value >= double(n)))
+        return where + "index " + number(value) + " is not a valid choice";
+      if (!chosen.insert(int64_t(value)).second) return where + "index " + number(value) + " is chosen twice";
+      expected.insert(int64_t(std::llround(ref[size_t(r * k + j)])));
+    }
+    if (!scores) {
+      if (chosen != expected) return where + "the selection differs from the reference's";
+      continue;
+    }
+    const double* row = scores->data() + r * n;
+    double worst = INFINITY, largest = 0;
+    for (int64_t e : expected) worst = std::min(worst, row[e]);
+    for (int64_t e = 0; e < n; ++e) largest = std::max(largest, std::fabs(row[e]));
+    const double slack = tie * largest;
+    for (int64_t c : chosen)
+      if (row[c] < worst - slack)
+        return where + "index " + std::to_string(c) + " (score " + number(row[c]) +
+               ") is not in the top " + std::to_string(k) + " (the reference's k-th best scores " + number(worst) +
+               ", tie tolerance " + number(slack) + ")";
+  }
+  return {};
+}
+
+}  // namespace
+
+double tie_tolerance(ab_dtype dtype, ab_backend backend) { return std::sqrt(nmse_tolerance(dtype, backend)); }
+
+OutputCheck check_outputs(const TensorSet& tensors, const std::vector<std::vector<double>>& reference,
+                          ab_dtype dtype, ab_backend backend) {
+  OutputCheck check;
+  FidelityMeter meter;
+  size_t output = 0;
+  for (uint32_t i = 0; i < tensors.count(); ++i) {
+    const ab_tensor_desc& d = tensors.info().tensors[i];
+    if (d.role != AB_TENSOR_OUTPUT) continue;
+    const std::vector<double>& ref = reference[output++];
+    if (d.compare == AB_COMPARE_UNCHECKED) continue;
+    const std::vector<double> out = tensors.output_as_doubles(i);
+    if (d.compare == AB_COMPARE_NUMERIC) {
+      meter.add(out, ref.data());
+      continue;
+    }
+    std::string why;
+    if (d.compare == AB_COMPARE_EXACT) {
+      why = check_exact(out, ref);
+    } else {
+      const std::vector<double> scores = d.scores[0] ? scores_of(tensors, reference, d.scores) : std::vector<double>{};
+      why = check_index_set(d, out, ref, d.scores[0] ? &scores : nullptr, tie_tolerance(dtype, backend));
+    }
+    if (!why.empty() && check.failure.empty()) check.failure = std::string("output '") + d.name + "' " + why;
+  }
+  check.numeric = meter.result();
+  if (check.failure.empty()) check.failure = judge(check.numeric, dtype, backend);
+  return check;
+}
+
+}  // namespace archbench

@@ -1,0 +1,29 @@
+// Reading a variant's table whatever ABI its plugin speaks: describe() through
+// the old 16-tensor layout for ABI 1/2 plugins (their tensors become uniform-
+// filled, numerically compared ABI 3 tensors), contracts and extras (ABI 3
+// only), and the checks on what describe() declared.
+#pragma once
+
+#include <archbench/plugin_abi.h>
+
+#include <string>
+
+namespace archbench {
+
+// True when the table has the ABI 3 fields (contracts, get_proc_address).
+bool has_abi3_fields(const ab_variant& variant);
+
+// describe() into an ABI 3 ab_problem_info, converting an ABI 1/2 answer.
+ab_status describe_variant(const ab_variant& variant, const ab_problem& problem, ab_problem_info& info);
+
+// Why the declared tensors cannot be allocated, filled or checked as declared
+// (an unknown policy, an index set that is not int32, a scores tensor that is
+// missing or of another row count, ...); "" when they can.
+std::string check_declared_tensors(const ab_problem_info& info);
+
+// Whether the variant lists `contract` ("mixer.qkv/1"), and its adapter table
+// (the variant's get_proc_address), or nullptr.
+bool implements(const ab_variant& variant, const std::string& contract);
+const void* contract_adapter(const ab_variant& variant, const std::string& contract);
+
+}  // namespace archbench
