@@ -4,6 +4,7 @@
 #include "harness/errors.hpp"
 #include "harness/isolation.hpp"
 #include "harness/progress.hpp"
+#include "harness/qkv_contract.hpp"
 #include "harness/record_json.hpp"
 #include "harness/registry.hpp"
 #include "harness/suite.hpp"
@@ -130,7 +131,10 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
         throw InputError("--problem '" + text + "': " + e.what());
       }
     }
-    const Problem problem = parse_problem(text.substr(0, at), registry);
+    Problem problem = parse_problem(text.substr(0, at), registry);
+    if (task)  // a row runs the prefill its variant's adapter makes of the string
+      if (ContextProblem prepared = problem_at_context(problem, 0, "--problem '" + text + "'"); prepared.problem)
+        problem = *prepared.problem;
     for (ab_backend backend : request.backends) add(problem, backend, "adhoc", Measurement{}, 1800, task);
   }
 
@@ -162,15 +166,14 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
                     entry.measurement, entry.timeout_s);
                 continue;
               }
-              // Accuracy rows: the task owns the sequence length and runs prefill.
+              // Accuracy rows: the task owns the context; the variant's contract
+              // adapter makes the prefill problem. Without one the row is planned
+              // as is and records why it cannot run.
+              const Problem base = make_problem(*variant, point, dtype, entry.seed, entry.where);
               for (int64_t context : request.quick ? entry.quick_contexts : entry.contexts) {
-                auto at_context = point;
-                at_context["seq"] = context;
-                for (uint32_t i = 0; i < variant->param_count; ++i)
-                  if (std::string(variant->params[i].name) == "mode") at_context["mode"] = std::string("prefill");
-                const Problem problem = make_problem(*variant, at_context, dtype, entry.seed, entry.where);
+                const ContextProblem at = problem_at_context(base, context, entry.where);
                 for (const tasks::TaskSpec& spec : entry.tasks)
-                  add(problem, backend, suite.name, entry.measurement, entry.timeout_s, spec);
+                  add(at.problem ? *at.problem : base, backend, suite.name, entry.measurement, entry.timeout_s, spec);
               }
             }
       }

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <archbench/sdk.hpp>
+#include <archbench/sdk_mixer_qkv.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -88,20 +89,29 @@ class AttentionVariant : public sdk::Variant {
   void describe(const sdk::Problem& problem, sdk::Info& info) const override;
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
-  std::unique_ptr<sdk::Instance> create(const sdk::Problem& problem, ab_backend backend,
-                                        const ab_host& host,
-                                        const sdk::Tensors& tensors) const override;
+  std::unique_ptr<sdk::Instance> create_cpu(const sdk::Problem& problem, const ab_host& host,
+                                            const sdk::Tensors& tensors) const override;
+#ifdef ARCHBENCH_PLUGIN_VULKAN  // defined in vulkan.cpp, which only Vulkan builds compile
+  std::unique_ptr<sdk::Instance> create_vulkan(const sdk::Problem& problem, const ab_host& host,
+                                               const sdk::Tensors& tensors) const override;
+#endif
+
+ Heads heads() const { return heads_; }
 
  private:
   Heads heads_;
+  sdk::QkvTensors qkv_;  // contract mixer.qkv/1: the accuracy tasks' way in
 };
+
+// The problem's shape for a variant of this head layout (kv_heads from the variant).
+Shape shape_of(const sdk::Problem& problem, AttentionVariant::Heads heads);
 
 // The double-precision reference (reference.cpp) and the oneDNN CPU backend (cpu.cpp).
 void reference_attention(const Shape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);
-std::unique_ptr<sdk::Instance> create_cpu(const Shape& shape, const ab_host& host,
-                                          const sdk::Tensors& tensors);
+std::unique_ptr<sdk::Instance> make_cpu_instance(const Shape& shape, const ab_host& host,
+                                                 const sdk::Tensors& tensors);
 // The Vulkan backend (vulkan.cpp, shaders/).
-std::unique_ptr<sdk::Instance> create_vulkan(const Shape& shape, const ab_host& host,
-                                             const sdk::Tensors& tensors);
+std::unique_ptr<sdk::Instance> make_vulkan_instance(const Shape& shape, const ab_host& host,
+                                                    const sdk::Tensors& tensors);
 
 }  // namespace archbench::plugins::attention

@@ -287,8 +287,8 @@ class AttentionCpu : public sdk::Instance {
 
 }  // namespace
 
-std::unique_ptr<sdk::Instance> create_cpu(const Shape& shape, const ab_host& host,
-                                          const sdk::Tensors& tensors) {
+std::unique_ptr<sdk::Instance> make_cpu_instance(const Shape& shape, const ab_host& host,
+                                                 const sdk::Tensors& tensors) {
   return std::make_unique<AttentionCpu>(shape, host, tensors);
 }
 

@@ -9,8 +9,23 @@ namespace archbench::plugins::attention {
 
 constexpr double kDefaultRopeTheta = 10000;  // Llama 2's base
 
+namespace {
+
+// Accuracy tasks run core-level prefills: the task's q, k, v are this
+// variant's own tensors, `seq` carries the context.
+void prefill_at_core_level(const sdk::Problem& problem, std::vector<double>& values) {
+  if (problem.integer("d_model") != 0)
+    throw sdk::Unimplemented("needs the query/key/value form: attention at core level, d_model = 0");
+  values[problem.index_of("mode")] = double(int(Mode::prefill));
+}
+
+}  // namespace
+
 AttentionVariant::AttentionVariant(const char* name, const char* description, Heads heads)
-    : Variant(name, "attention", description), heads_(heads) {
+    : Variant(name, "attention", description),
+      heads_(heads),
+      qkv_(*this, {}, &prefill_at_core_level,
+           [heads](const sdk::Problem& problem) { return shape_of(problem, heads).rotary_dims(); }) {
   auto& s = schema();
   s.add_enum("mode", "mode", "prefill|decode", 0,
              "prefill: seq new tokens; decode: one new token after seq cached ones", true);
@@ -42,6 +57,7 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
                  "qk_norm", "bias"});
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
+  implement(AB_CONTRACT_MIXER_QKV, qkv_.table());
 }
 
 Shape Shape::from(const sdk::Problem& problem) {
@@ -106,16 +122,12 @@ std::vector<double> alibi_slopes(int64_t heads) {
   return slopes;
 }
 
-namespace {
-
 Shape shape_of(const sdk::Problem& problem, AttentionVariant::Heads heads) {
   Shape s = Shape::from(problem);
   if (heads == AttentionVariant::Heads::grouped) s.kv_heads = problem.integer("kv_heads");
   if (heads == AttentionVariant::Heads::single) s.kv_heads = 1;
   return s;
 }
-
-}  // namespace
 
 std::string AttentionVariant::validate(const sdk::Problem& problem) const {
   const Shape s = shape_of(problem, heads_);
@@ -200,14 +212,9 @@ void AttentionVariant::describe(const sdk::Problem& problem, sdk::Info& info) co
                                 double(s.context()));
 }
 
-std::unique_ptr<sdk::Instance> AttentionVariant::create(const sdk::Problem& problem,
-                                                        ab_backend backend, const ab_host& host,
-                                                        const sdk::Tensors& tensors) const {
-  if (backend == AB_BACKEND_CPU) return create_cpu(shape_of(problem, heads_), host, tensors);
-#ifdef ARCHBENCH_PLUGIN_VULKAN
-  if (backend == AB_BACKEND_VULKAN) return create_vulkan(shape_of(problem, heads_), host, tensors);
-#endif
-  throw sdk::Unimplemented("this build of the attention plugin has no implementation for that backend");
+std::unique_ptr<sdk::Instance> AttentionVariant::create_cpu(const sdk::Problem& problem, const ab_host& host,
+                                                            const sdk::Tensors& tensors) const {
+  return make_cpu_instance(shape_of(problem, heads_), host, tensors);
 }
 
 void AttentionVariant::reference(const sdk::Problem& problem, const sdk::Tensors& tensors,

@@ -325,8 +325,14 @@ class AttentionVulkan : public sdk::Instance {
 
 }  // namespace
 
-std::unique_ptr<sdk::Instance> create_vulkan(const Shape& shape, const ab_host& host, const sdk::Tensors& tensors) {
+std::unique_ptr<sdk::Instance> make_vulkan_instance(const Shape& shape, const ab_host& host,
+                                                    const sdk::Tensors& tensors) {
   return std::make_unique<AttentionVulkan>(shape, host, tensors);
+}
+
+std::unique_ptr<sdk::Instance> AttentionVariant::create_vulkan(const sdk::Problem& problem, const ab_host& host,
+                                                               const sdk::Tensors& tensors) const {
+  return make_vulkan_instance(shape_of(problem, heads()), host, tensors);
 }
 
 }  // namespace archbench::plugins::attention

@@ -82,9 +82,9 @@ class FfnCpu : public sdk::Instance {
 
 }  // namespace
 
-std::unique_ptr<sdk::Instance> create_cpu(const FfnVariant& variant, const sdk::Problem& problem,
-                                          const ab_host& host, const sdk::Tensors& tensors) {
-  return std::make_unique<FfnCpu>(variant, problem, host, tensors);
+std::unique_ptr<sdk::Instance> FfnVariant::create_cpu(const sdk::Problem& problem, const ab_host& host,
+                                                  const sdk::Tensors& tensors) const {
+  return std::make_unique<FfnCpu>(*this, problem, host, tensors);
 }
 
 }  // namespace archbench::plugins::ffn

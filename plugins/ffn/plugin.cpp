@@ -42,16 +42,6 @@ void FfnVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   info.tokens(double(tokens));
 }
 
-std::unique_ptr<sdk::Instance> FfnVariant::create(const sdk::Problem& problem, ab_backend backend,
-                                                  const ab_host& host,
-                                                  const sdk::Tensors& tensors) const {
-  if (backend == AB_BACKEND_CPU) return create_cpu(*this, problem, host, tensors);
-#ifdef ARCHBENCH_PLUGIN_VULKAN
-  if (backend == AB_BACKEND_VULKAN) return create_vulkan(*this, problem, host, tensors);
-#endif
-  throw sdk::Unimplemented("this build of the ffn plugin has no implementation for that backend");
-}
-
 struct SwiGlu : FfnVariant {
   SwiGlu() : FfnVariant("ffn/swiglu", "SwiGLU: (silu(x W_gate) * x W_up) W_down (Llama, Qwen, DeepSeek)",
                         Activation::silu, true) {}

@@ -109,9 +109,9 @@ class FfnVulkan : public sdk::Instance {
 
 }  // namespace
 
-std::unique_ptr<sdk::Instance> create_vulkan(const FfnVariant& variant, const sdk::Problem& problem,
-                                             const ab_host& host, const sdk::Tensors& tensors) {
-  return std::make_unique<FfnVulkan>(variant, problem, host, tensors);
+std::unique_ptr<sdk::Instance> FfnVariant::create_vulkan(const sdk::Problem& problem, const ab_host& host,
+                                                  const sdk::Tensors& tensors) const {
+  return std::make_unique<FfnVulkan>(*this, problem, host, tensors);
 }
 
 }  // namespace archbench::plugins::ffn

@@ -130,9 +130,9 @@ class NormCpu : public sdk::Instance {
 
 }  // namespace
 
-std::unique_ptr<sdk::Instance> create_cpu(const NormVariant& variant, const sdk::Problem& problem,
-                                          const ab_host& host, const sdk::Tensors& tensors) {
-  return std::make_unique<NormCpu>(variant, problem, host, tensors);
+std::unique_ptr<sdk::Instance> NormVariant::create_cpu(const sdk::Problem& problem, const ab_host& host,
+                                                   const sdk::Tensors& tensors) const {
+  return std::make_unique<NormCpu>(*this, problem, host, tensors);
 }
 
 }  // namespace archbench::plugins::norm

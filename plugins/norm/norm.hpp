@@ -20,18 +20,16 @@ class NormVariant : public sdk::Variant {
   void describe(const sdk::Problem& problem, sdk::Info& info) const override;
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
-  std::unique_ptr<sdk::Instance> create(const sdk::Problem& problem, ab_backend backend,
-                                        const ab_host& host,
-                                        const sdk::Tensors& tensors) const override;
+  std::unique_ptr<sdk::Instance> create_cpu(const sdk::Problem& problem, const ab_host& host,
+                                            const sdk::Tensors& tensors) const override;
+#ifdef ARCHBENCH_PLUGIN_VULKAN  // defined in vulkan.cpp, which only Vulkan builds compile
+  std::unique_ptr<sdk::Instance> create_vulkan(const sdk::Problem& problem, const ab_host& host,
+                                               const sdk::Tensors& tensors) const override;
+#endif
   NormType type() const { return type_; }
 
  private:
   NormType type_;
 };
-
-std::unique_ptr<sdk::Instance> create_cpu(const NormVariant& variant, const sdk::Problem& problem,
-                                          const ab_host& host, const sdk::Tensors& tensors);
-std::unique_ptr<sdk::Instance> create_vulkan(const NormVariant& variant, const sdk::Problem& problem,
-                                             const ab_host& host, const sdk::Tensors& tensors);
 
 }  // namespace archbench::plugins::norm

@@ -34,16 +34,6 @@ void NormVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   info.tokens(double(tokens));
 }
 
-std::unique_ptr<sdk::Instance> NormVariant::create(const sdk::Problem& problem, ab_backend backend,
-                                                   const ab_host& host,
-                                                   const sdk::Tensors& tensors) const {
-  if (backend == AB_BACKEND_CPU) return create_cpu(*this, problem, host, tensors);
-#ifdef ARCHBENCH_PLUGIN_VULKAN
-  if (backend == AB_BACKEND_VULKAN) return create_vulkan(*this, problem, host, tensors);
-#endif
-  throw sdk::Unimplemented("this build of the norm plugin has no implementation for that backend");
-}
-
 struct RmsNorm : NormVariant {
   RmsNorm() : NormVariant("norm/rmsnorm", "RMSNorm (Llama, Qwen, DeepSeek, Gemma, OLMo 2)",
                           NormType::rms, 1e-5) {}

@@ -75,9 +75,9 @@ class NormVulkan : public sdk::Instance {
 
 }  // namespace
 
-std::unique_ptr<sdk::Instance> create_vulkan(const NormVariant& variant, const sdk::Problem& problem,
-                                             const ab_host& host, const sdk::Tensors& tensors) {
-  return std::make_unique<NormVulkan>(variant, problem, host, tensors);
+std::unique_ptr<sdk::Instance> NormVariant::create_vulkan(const sdk::Problem& problem, const ab_host& host,
+                                                   const sdk::Tensors& tensors) const {
+  return std::make_unique<NormVulkan>(*this, problem, host, tensors);
 }
 
 }  // namespace archbench::plugins::norm
