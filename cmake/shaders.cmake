@@ -5,8 +5,10 @@
 #   archbench_spirv::<name>_bytes  (its size in bytes)
 # so no shader file is read at run time. One source may be compiled several
 # times under different names with different DEFINES (variants from defines).
-# #include "archbench/shaders/..." resolves against the SDK's include folder,
-# and edits to included files rebuild the shader (glslc writes a depfile).
+# #include "archbench/shaders/..." resolves against the SDK's include folder
+# (ARCHBENCH_INCLUDE_DIR: the source tree's include/, or the installed one for
+# out-of-tree plugins), and edits to included files rebuild the shader (glslc
+# writes a depfile).
 function(archbench_add_shader target name source)
   cmake_parse_arguments(ARG "" "" "DEFINES" ${ARGN})
   get_filename_component(source_path ${source} ABSOLUTE)
@@ -21,7 +23,7 @@ function(archbench_add_shader target name source)
     OUTPUT ${words}
     COMMAND ${CMAKE_COMMAND} -E make_directory ${out_dir}
     COMMAND ${GLSLC_PROGRAM} --target-env=vulkan1.2 -O -mfmt=num
-            -I${PROJECT_SOURCE_DIR}/include ${defines}
+            -I${ARCHBENCH_INCLUDE_DIR} ${defines}
             -MD -MF ${words}.d -MT ${words} -o ${words} ${source_path}
     DEPENDS ${source_path}
     DEPFILE ${words}.d

@@ -11,6 +11,9 @@ NormVariant::NormVariant(const char* name, const char* description, NormType typ
   schema().add_int("d_model", "dm", 4096, 1, 1 << 18, "normalized width");
   schema().add_float("eps", "eps", default_eps, 0.0, 1.0, "added to the variance");
   schema().add_int("residual", "res", 0, 0, 1, "1: fuse h = x + residual before the norm");
+  // eps is the design's own constant: other norms (DyT) have none, and the
+  // leaderboard compares norms at equal tokens, width and residual fusion.
+  schema().mark_design({"eps"});
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }
