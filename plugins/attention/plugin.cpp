@@ -49,7 +49,7 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
   s.add_float("softcap", "cap", 0, 0, 1e6, "logit soft-capping cap*tanh(s/cap); 0: off (Gemma 2: 50)");
   s.add_enum("qk_norm", "qkn", "none|head|proj", 0,
              "RMSNorm of q and k: per head (Qwen3, Gemma 3) or over the whole projection (OLMo 2)");
-  s.add_int("bias", "bias", 0, 0, 1, "1: bias on the Q/K/V/O projections (gpt-oss, GLM); layer-level only");
+  s.add_int("bias", "bias", 0, 0, 1, "1: bias on all four Q/K/V/O projections (gpt-oss); layer-level only");
   // What the design chooses; the rest (mode, batch, seq, heads, widths) is the
   // workload that leaderboards compare designs at.
   if (heads == Heads::grouped) s.mark_design({"kv_heads"});
