@@ -10,6 +10,7 @@
 
 #include <archbench/plugin_abi.h>
 
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,11 +51,18 @@ CreatedRunner create_vulkan_runner(const ab_variant& variant, const ab_problem& 
 
 std::string status_reason(ab_status status, const char* detail);
 
-// The runner for `backend`: timed problems and accuracy-task rows create theirs alike.
+// One entry per backend, indexed by ab_backend: timed problems and accuracy-task
+// rows create their runners through it, so a new backend adds a row, not a branch.
+using RunnerFactory = CreatedRunner (*)(const ab_variant&, const ab_problem&, const ab_host&, TensorSet&);
+inline constexpr RunnerFactory kRunnerFactories[] = {
+    /* AB_BACKEND_CPU    = */ &create_cpu_runner,
+    /* AB_BACKEND_VULKAN = */ &create_vulkan_runner,
+};
+
 inline CreatedRunner create_runner(ab_backend backend, const ab_variant& variant, const ab_problem& problem,
                                    const ab_host& host, TensorSet& tensors) {
-  return backend == AB_BACKEND_VULKAN ? create_vulkan_runner(variant, problem, host, tensors)
-                                      : create_cpu_runner(variant, problem, host, tensors);
+  if (size_t(backend) >= std::size(kRunnerFactories)) return {nullptr, "unimplemented", "no runner for this backend"};
+  return kRunnerFactories[backend](variant, problem, host, tensors);
 }
 
 // Why the last run is refused for writing outside a tensor, "" when every guard is intact.
