@@ -29,6 +29,9 @@ class InstanceRunner {
   // host memory directly; the Vulkan runner uploads them again. WEIGHT and
   // STATE stay as created (instances may pre-pack weights from them).
   virtual void reload_inputs() {}
+  // Whether each timed iteration leaves the outputs readable in the host
+  // TensorSet (the CPU), so the executor can sample them against the reference.
+  virtual bool outputs_on_host() const { return false; }
   // Anything the backend itself reported (validation errors), "" when clean.
   virtual std::string backend_problems() const { return {}; }
   // Tensors written outside their bounds (guard regions changed).

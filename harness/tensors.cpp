@@ -30,9 +30,12 @@ uint64_t hash_name(const char* name) {
 }
 
 void store_element(void* data, ab_dtype dtype, int64_t index, double value) {
-  if (dtype == AB_DTYPE_F32) static_cast<float*>(data)[index] = float(value);
-  else if (dtype == AB_DTYPE_I32) static_cast<int32_t*>(data)[index] = int32_t(std::llround(value));
-  else static_cast<uint16_t*>(data)[index] = sdk::f32_to_bf16(float(value));
+  switch (dtype) {
+    case AB_DTYPE_F32: static_cast<float*>(data)[index] = float(value); break;
+    case AB_DTYPE_BF16: static_cast<uint16_t*>(data)[index] = sdk::f32_to_bf16(float(value)); break;
+    case AB_DTYPE_F16: static_cast<uint16_t*>(data)[index] = sdk::f32_to_f16(float(value)); break;
+    case AB_DTYPE_I32: static_cast<int32_t*>(data)[index] = int32_t(std::llround(value)); break;
+  }
 }
 
 // The poison of an element: NaN for floats, kPoisonInteger for integers.
@@ -43,8 +46,7 @@ void poison_element(void* data, ab_dtype dtype, int64_t index) {
 
 bool is_poison(const void* data, ab_dtype dtype, int64_t index) {
   if (dtype == AB_DTYPE_I32) return static_cast<const int32_t*>(data)[index] == kPoisonInteger;
-  if (dtype == AB_DTYPE_F32) return std::isnan(static_cast<const float*>(data)[index]);
-  return std::isnan(sdk::bf16_to_f32(static_cast<const uint16_t*>(data)[index]));
+  return std::isnan(sdk::element_as_double(data, dtype, index));
 }
 
 double unit_uniform(uint64_t& state) { return double(splitmix64(state) >> 11) * 0x1.0p-53; }
@@ -92,13 +94,16 @@ TensorSet::TensorSet(const ab_problem_info& info) : info_(info) {
   for (uint32_t i = 0; i < info_.tensor_count; ++i) {
     Buffer buffer;
     buffer.bytes = tensor_bytes(info_.tensors[i]);
-    buffer.block = static_cast<uint8_t*>(std::aligned_alloc(guard_bytes, buffer.bytes + 2 * guard_bytes));
+    // aligned_alloc wants a size that is a multiple of the alignment (C11): round
+    // the tail guard up; it stays all guard pattern, so it still catches overruns.
+    const uint64_t block_bytes = (buffer.bytes + 2 * guard_bytes + guard_bytes - 1) / guard_bytes * guard_bytes;
+    buffer.block = static_cast<uint8_t*>(std::aligned_alloc(guard_bytes, block_bytes));
     if (!buffer.block) {
       for (auto& b : buffers_) std::free(b.block);
       throw std::bad_alloc();
     }
     std::memset(buffer.block, guard_pattern, guard_bytes);
-    std::memset(buffer.block + guard_bytes + buffer.bytes, guard_pattern, guard_bytes);
+    std::memset(buffer.block + guard_bytes + buffer.bytes, guard_pattern, block_bytes - guard_bytes - buffer.bytes);
     buffers_.push_back(buffer);
     ab_tensor bound{};
     bound.struct_size = sizeof(ab_tensor);
@@ -113,10 +118,30 @@ TensorSet::~TensorSet() {
   for (auto& b : buffers_) std::free(b.block);
 }
 
-void TensorSet::fill(uint64_t seed) {
+void TensorSet::fill(uint64_t seed) { fill_where(seed, false); }
+
+void TensorSet::fill_inputs(uint64_t seed) { fill_where(seed, true); }
+
+TensorSet::InputSnapshot TensorSet::snapshot_inputs() const {
+  InputSnapshot out;
+  for (uint32_t i = 0; i < count(); ++i) {
+    if (info_.tensors[i].role != AB_TENSOR_INPUT) continue;
+    const auto* data = static_cast<const uint8_t*>(bound_[i].data);
+    out.emplace_back(data, data + bound_[i].bytes);
+  }
+  return out;
+}
+
+void TensorSet::restore_inputs(const InputSnapshot& snapshot) {
+  size_t next = 0;
+  for (uint32_t i = 0; i < count(); ++i)
+    if (info_.tensors[i].role == AB_TENSOR_INPUT) std::memcpy(bound_[i].data, snapshot.at(next++).data(), bound_[i].bytes);
+}
+
+void TensorSet::fill_where(uint64_t seed, bool inputs_only) {
   for (uint32_t i = 0; i < count(); ++i) {
     const ab_tensor_desc& d = info_.tensors[i];
-    if (d.role == AB_TENSOR_OUTPUT) continue;
+    if (d.role == AB_TENSOR_OUTPUT || (inputs_only && d.role != AB_TENSOR_INPUT)) continue;
     const int64_t n = sdk::element_count(d);
     const uint64_t stream = seed * 0x9E3779B97F4A7C15ull ^ hash_name(d.name);
     if (d.fill == AB_FILL_PERMUTATION) {

@@ -23,6 +23,13 @@ class TensorSet {
   // each tensor gets its own stream (seed x tensor name), so adding a tensor
   // never changes the others.
   void fill(uint64_t seed);
+  // Refills only the INPUT tensors from another seed (a second input set whose
+  // outputs differ, so replaying a cached answer shows).
+  void fill_inputs(uint64_t seed);
+  // The INPUT tensors' bytes, to switch between input sets without refilling.
+  using InputSnapshot = std::vector<std::vector<uint8_t>>;
+  InputSnapshot snapshot_inputs() const;
+  void restore_inputs(const InputSnapshot& snapshot);
   // Writes NaN (integers: kPoisonInteger) into every OUTPUT, so an output the
   // plugin never writes cannot pass as correct.
   void poison_outputs();
@@ -44,6 +51,7 @@ class TensorSet {
     uint8_t* block = nullptr;  // guard | data | guard
     uint64_t bytes = 0;
   };
+  void fill_where(uint64_t seed, bool inputs_only);
   ab_problem_info info_;
   std::vector<Buffer> buffers_;
   std::vector<ab_tensor> bound_;

@@ -65,6 +65,21 @@ TEST_CASE("a plugin that skips the work after the first call fails its timing", 
   CHECK_THAT(r.reason, Catch::Contains("left its outputs unwritten"));
 }
 
+TEST_CASE("a plugin that computes once and then patches only poisoned outputs fails its timing", "[harness]") {
+  CHECK(run_mock("mock/patcher", false).outcome == "passed");  // the first call is right
+  const auto r = run_mock("mock/patcher", true);
+  CHECK(r.outcome == "failed");
+  CHECK_THAT(r.reason, Catch::Contains("does not follow the inputs it was run on"));
+  CHECK(!r.median_s.has_value());
+}
+
+TEST_CASE("a write past the end on a later call is caught after timing", "[harness]") {
+  CHECK(run_mock("mock/late-overrun", false).outcome == "passed");  // two calls: no overrun yet
+  const auto r = run_mock("mock/late-overrun", true);
+  CHECK(r.outcome == "failed");
+  CHECK_THAT(r.reason, Catch::Contains("while timing: wrote outside tensor 'y'"));
+}
+
 TEST_CASE("Unimplemented from create() is recorded - not failed", "[harness]") {
   const auto r = run_mock("mock/unimplemented");
   CHECK(r.outcome == "unimplemented");
@@ -82,21 +97,25 @@ TEST_CASE("a crashing plugin costs one problem: crashed - and the next one runs"
   Measurement m;
   m.repetitions = 1;
   m.min_time_s = 0.001;
-  for (const char* text : {"mock/crash:n64", "mock/hang:n64", "mock/copy:n64", "mock/wrong:n64"})
+  for (const char* text : {"mock/crash:n64", "mock/hang:n64", "mock/exit0:n64", "mock/close-hang:n64",
+                           "mock/copy:n64", "mock/wrong:n64"})
     plan.push_back({parse_problem(text, mocks()), AB_BACKEND_CPU, "test", m, 2.0});
   const RunSummary summary = execute_plan(plan, store, run, test_support::cpu().host());
-  CHECK(summary.crashed == 1);
-  CHECK(summary.timed_out == 1);
+  CHECK(summary.crashed == 2);
+  CHECK(summary.timed_out == 2);
   CHECK(summary.passed == 1);
   CHECK(summary.failed == 1);
   CHECK(summary.exit_code() == 1);
   const auto rows = store.query("SELECT p.variant, r.outcome, r.reason FROM results r JOIN problems p ON p.id = r.problem_id ORDER BY r.id");
-  REQUIRE(rows.rows.size() == 4);
+  REQUIRE(rows.rows.size() == 6);
   CHECK(std::get<std::string>(rows.rows[0][1]) == "crashed");
   CHECK_THAT(std::get<std::string>(rows.rows[0][2]), Catch::Contains("signal 11"));
   CHECK(std::get<std::string>(rows.rows[1][1]) == "timed-out");
-  CHECK(std::get<std::string>(rows.rows[2][1]) == "passed");
-  CHECK(std::get<std::string>(rows.rows[3][1]) == "failed");
+  CHECK(std::get<std::string>(rows.rows[2][1]) == "crashed");  // exit(0) mid-problem: not a result
+  CHECK_THAT(std::get<std::string>(rows.rows[2][2]), Catch::Contains("before reporting a result"));
+  CHECK(std::get<std::string>(rows.rows[3][1]) == "timed-out");  // closed its pipe, then hung
+  CHECK(std::get<std::string>(rows.rows[4][1]) == "passed");
+  CHECK(std::get<std::string>(rows.rows[5][1]) == "failed");
 }
 
 TEST_CASE("result records survive the trip from child to parent unchanged", "[harness]") {

@@ -42,6 +42,30 @@ inline float bf16_to_f32(uint16_t value) {
   return out;
 }
 
+// IEEE half precision, through the compiler's _Float16 (round to nearest even).
+inline uint16_t f32_to_f16(float value) {
+  const _Float16 half = static_cast<_Float16>(value);
+  uint16_t bits;
+  std::memcpy(&bits, &half, 2);
+  return bits;
+}
+inline float f16_to_f32(uint16_t bits) {
+  _Float16 half;
+  std::memcpy(&half, &bits, 2);
+  return static_cast<float>(half);
+}
+
+// One element of a tensor of any dtype, as the backend sees it.
+inline double element_as_double(const void* data, ab_dtype dtype, int64_t index) {
+  switch (dtype) {
+    case AB_DTYPE_F32: return static_cast<const float*>(data)[index];
+    case AB_DTYPE_BF16: return bf16_to_f32(static_cast<const uint16_t*>(data)[index]);
+    case AB_DTYPE_F16: return f16_to_f32(static_cast<const uint16_t*>(data)[index]);
+    case AB_DTYPE_I32: return static_cast<const int32_t*>(data)[index];
+  }
+  return 0;
+}
+
 // ---- errors a variant may throw ---------------------------------------------
 
 // The problem is valid but this backend/dtype has no implementation: recorded, not failed.
@@ -230,18 +254,7 @@ class Tensors {
   std::vector<double> as_doubles(const char* name) const {
     const ab_tensor& t = (*this)[name];
     std::vector<double> out(size_t(element_count(*t.desc)));
-    if (t.desc->dtype == AB_DTYPE_F32) {
-      const float* p = static_cast<const float*>(t.data);
-      for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
-    } else if (t.desc->dtype == AB_DTYPE_BF16) {
-      const uint16_t* p = static_cast<const uint16_t*>(t.data);
-      for (size_t i = 0; i < out.size(); ++i) out[i] = bf16_to_f32(p[i]);
-    } else if (t.desc->dtype == AB_DTYPE_I32) {
-      const int32_t* p = static_cast<const int32_t*>(t.data);
-      for (size_t i = 0; i < out.size(); ++i) out[i] = p[i];
-    } else {
-      throw Unimplemented("f16 tensors are not readable by this SDK version");
-    }
+    for (size_t i = 0; i < out.size(); ++i) out[i] = element_as_double(t.data, t.desc->dtype, int64_t(i));
     return out;
   }
   uint32_t count() const { return count_; }

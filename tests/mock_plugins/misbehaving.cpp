@@ -2,9 +2,14 @@
 // harness catches each one (and that a correct one passes).
 #include "mock_variant.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <csignal>
 #include <thread>
+#include <vector>
 
 using mock::CopyVariant;
 
@@ -44,6 +49,37 @@ struct Hang : CopyVariant {
     for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 };
+struct Patcher : CopyVariant {  // computes once, then only rewrites what it finds poisoned
+  Patcher() : CopyVariant("mock/patcher") {}
+  void run(Copy& c) const override {
+    if (c.calls++ == 0) {
+      std::memcpy(c.y, c.x, size_t(c.n) * 4);
+      cache_.assign(c.y, c.y + c.n);
+      return;
+    }
+    for (int64_t i = 0; i < c.n; ++i)
+      if (std::isnan(c.y[i])) c.y[i] = cache_[size_t(i)];
+  }
+  mutable std::vector<float> cache_;
+};
+struct LateOverrun : CopyVariant {  // correct, but writes past the end from its third call on
+  LateOverrun() : CopyVariant("mock/late-overrun") {}
+  void run(Copy& c) const override {
+    std::memcpy(c.y, c.x, size_t(c.n) * 4);
+    if (c.calls++ >= 2) c.y[c.n + 1] = 7.0f;
+  }
+};
+struct ExitZero : CopyVariant {  // ends the measuring process as if all went well
+  ExitZero() : CopyVariant("mock/exit0") {}
+  void run(Copy&) const override { std::exit(0); }
+};
+struct CloseAndHang : CopyVariant {  // closes every descriptor (the result pipe too), then hangs
+  CloseAndHang() : CopyVariant("mock/close-hang") {}
+  void run(Copy&) const override {
+    for (int fd = 3; fd < 1024; ++fd) close(fd);
+    for (;;) pause();
+  }
+};
 struct NotHere : CopyVariant {  // valid problem, no implementation on this backend
   NotHere() : CopyVariant("mock/unimplemented") {}
   void prepare(const archbench::sdk::Problem&) const override {
@@ -51,4 +87,5 @@ struct NotHere : CopyVariant {  // valid problem, no implementation on this back
   }
 };
 
-ARCHBENCH_PLUGIN("misbehaving", "0.0.1", Correct, Wrong, Lazy, Overrun, Once, Crash, Hang, NotHere)
+ARCHBENCH_PLUGIN("misbehaving", "0.0.1", Correct, Wrong, Lazy, Overrun, Once, Crash, Hang, NotHere, Patcher,
+                 LateOverrun, ExitZero, CloseAndHang)
