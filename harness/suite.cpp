@@ -1,4 +1,5 @@
-// TOML suite loading with toml++ and grid expansion.
+// TOML suite loading with toml++, grid expansion, and each variant's share of
+// an entry's grid.
 #include "harness/suite.hpp"
 
 #include "harness/errors.hpp"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #ifndef ARCHBENCH_SUITES_DIR
@@ -208,7 +210,8 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
   entry.where = position(path, table.source());
   entry.measurement = suite.measurement;
   entry.timeout_s = suite.timeout_s;
-  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params", "measure", "quick", "task"},
+  only_keys(path, table,
+            {"variant", "dtypes", "backends", "seed", "params", "measure", "quick", "task", "require"},
             "[[problems]]");
   TaskTable task = suite_task;
   if (const toml::node* own = table.get("task")) parse_task_table(path, *own, "[problems.task]", task);
@@ -251,7 +254,24 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
       entry.points = std::move(grown);
     }
   }
+  if (const toml::node* require = table.get("require")) {
+    const toml::array* names = require->as_array();
+    if (!names) fail(path, *require, "'require' expects a list of parameter names");
+    for (const toml::node& item : *names) {
+      auto name = item.value_exact<std::string>();
+      if (!name) fail(path, item, "'require' expects a list of parameter names");
+      if (!entry.points.front().count(*name))
+        fail(path, item, "'require' names '" + *name + "', which [problems.params] does not set");
+      entry.required[*name] = position(path, item.source());
+    }
+  }
   return entry;
+}
+
+bool has_param(const ab_variant& variant, const std::string& name) {
+  for (uint32_t i = 0; i < variant.param_count; ++i)
+    if (name == variant.params[i].name || name == variant.params[i].key) return true;
+  return false;
 }
 
 }  // namespace
@@ -307,6 +327,26 @@ Suite load_suite(const std::string& name_or_path) {
     suite.entries.push_back(parse_entry(path, *table, suite, task));
   }
   return suite;
+}
+
+std::vector<ParamPoint> points_for(const SuiteEntry& entry, const ab_variant& variant,
+                                   std::vector<SkippedParam>& skipped) {
+  std::set<std::string> lacking;
+  for (const auto& [name, value] : entry.points.front()) {  // every point sets the same names
+    if (has_param(variant, name)) continue;
+    if (auto pin = entry.required.find(name); pin != entry.required.end())
+      throw InputError(pin->second + ": " + variant.name + " has no parameter '" + name +
+                       "', which this entry requires");
+    lacking.insert(name);
+    skipped.push_back({entry.where, variant.name, name});
+  }
+  if (lacking.empty()) return entry.points;
+  std::vector<ParamPoint> out;
+  for (ParamPoint point : entry.points) {
+    for (const std::string& name : lacking) point.erase(name);
+    if (std::find(out.begin(), out.end(), point) == out.end()) out.push_back(std::move(point));
+  }
+  return out;
 }
 
 std::vector<Suite> list_suites() {

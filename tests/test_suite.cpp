@@ -1,5 +1,6 @@
 // Suite files: the shipped suites load and expand; malformed ones are refused
-// with file:line:col and what was expected.
+// with file:line:col and what was expected; a parameter a variant lacks is left
+// out unless the entry requires it.
 #include "harness/errors.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
@@ -7,6 +8,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -29,6 +33,35 @@ std::string error_of(const std::string& toml) {
 }
 
 const char* valid_entry = "[[problems]]\nvariant = \"ffn/*\"\n";
+
+bool matches(const std::string& glob, const char* name) { return fnmatch(glob.c_str(), name, 0) == 0; }
+
+bool has_param(const ab_variant& variant, const std::string& name) {
+  for (uint32_t i = 0; i < variant.param_count; ++i)
+    if (name == variant.params[i].name) return true;
+  return false;
+}
+
+std::vector<PlannedProblem> plan_of(const std::vector<std::string>& suites, const Registry& registry,
+                                    std::vector<SkippedParam>* skipped = nullptr) {
+  RunRequest request;
+  request.suites = suites;
+  request.backends = {AB_BACKEND_CPU};
+  return plan_run(request, registry, skipped);
+}
+
+size_t rows_of(const std::vector<PlannedProblem>& plan, const std::string& variant) {
+  return size_t(std::count_if(plan.begin(), plan.end(),
+                              [&](const PlannedProblem& p) { return p.problem.variant->name == variant; }));
+}
+
+// A plugin folder in `tmp` holding a copy of the new_norm mock (norm/dyt).
+std::string new_norm_folder(const test_support::TempDir& tmp) {
+  const auto folder = tmp.path / "new_norm";
+  std::filesystem::create_directories(folder);
+  std::filesystem::copy(std::string(ARCHBENCH_MOCK_DIR) + "/new_norm/libmock_new_norm.so", folder);
+  return folder.string();
+}
 
 }  // namespace
 
@@ -106,7 +139,7 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\ndtypes = [\"f64\"]\n") ==
         ":3:10: dtype 'f64' is not one of f32, bf16, f16");
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\nbackend = [\"cpu\"]\n") ==
-        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params, measure, quick, task)");
+        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params, measure, quick, task, require)");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = []\n") ==
         ":4:10: parameter 'tokens' has an empty list");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = { a = 1 }\n") ==
@@ -126,16 +159,19 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
 TEST_CASE("suite values that the variant's schema rejects name the suite entry", "[suite]") {
   test_support::TempDir tmp;
   const std::string path = tmp.file("bad.toml");
-  std::ofstream(path) << "name = \"bad\"\n\n[[problems]]\nvariant = \"ffn/swiglu\"\n[problems.params]\nwidth = 4\n";
   RunRequest request;
   request.suites = {path};
   request.backends = {AB_BACKEND_CPU};
+  // A required parameter the variant lacks: the error names the `require` item.
+  std::ofstream(path) << "name = \"bad\"\n\n[[problems]]\nvariant = \"ffn/swiglu\"\nrequire = [\"tokens\", \"width\"]\n"
+                         "[problems.params]\ntokens = 8\nwidth = 4\n";
   try {
     plan_run(request, test_support::in_tree());
     FAIL("accepted");
   } catch (const InputError& e) {
-    CHECK(std::string(e.what()) == path + ":3:1: ffn/swiglu has no parameter 'width'");
+    CHECK(std::string(e.what()) == path + ":5:22: ffn/swiglu has no parameter 'width', which this entry requires");
   }
+  // A value out of the variant's range is an error whether or not it is required.
   std::ofstream(path, std::ios::trunc) << "[[problems]]\nvariant = \"ffn/swiglu\"\n[problems.params]\ntokens = 0\n";
   CHECK_THROWS_WITH(plan_run(request, test_support::in_tree()), Catch::Contains(":1:1: tokens = 0 is outside"));
   CHECK_THROWS_WITH(load_suite("no-such-suite"), Catch::Contains("--suite: no suite file 'no-such-suite'"));
@@ -146,4 +182,78 @@ TEST_CASE("unknown keys at the top level or in [measure] are refused - not ignor
         ":2:14: unknown key 'repetition' in [measure] (expected repetitions, min_time, warmup, timeout, timing)");
   CHECK(error_of(std::string("nmae = \"x\"\n") + valid_entry) ==
         ":1:8: unknown key 'nmae' in the suite (expected name, description, measure, task, problems)");
+}
+
+TEST_CASE("a suite parameter a variant lacks is left out for it - not an error - and a list gives it one problem", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("loose.toml");
+  std::ofstream(path) << "[[problems]]\nvariant = \"attention/*\"\n[problems.params]\n"
+                         "mode = \"prefill\"\nseq = 64\nheads = 4\nhead_dim = 16\nkv_heads = [1, 2]\n";
+  std::vector<SkippedParam> skipped;
+  const auto plan = plan_of({path}, test_support::in_tree(), &skipped);
+  std::set<std::string> lacking;
+  size_t expected = 0;
+  for (const ab_variant* v : test_support::in_tree().variants()) {
+    if (!matches("attention/*", v->name)) continue;
+    INFO(v->name);
+    const bool has = has_param(*v, "kv_heads");
+    CHECK(rows_of(plan, v->name) == (has ? 2u : 1u));  // its default stands, once
+    if (!has) lacking.insert(v->name);
+    expected += has ? 2 : 1;
+  }
+  CHECK(plan.size() == expected);
+  REQUIRE(!lacking.empty());  // the test needs an attention variant without kv_heads (MHA, MQA)
+  std::set<std::string> reported;
+  for (const SkippedParam& s : skipped) {
+    CHECK(s.parameter == "kv_heads");
+    CHECK(s.where == path + ":1:1");
+    reported.insert(s.variant);
+  }
+  CHECK(reported == lacking);
+  // --variant narrows the report to the variants it selects.
+  RunRequest only_gqa;
+  only_gqa.suites = {path};
+  only_gqa.backends = {AB_BACKEND_CPU};
+  only_gqa.variant_glob = "attention/gqa";
+  skipped.clear();
+  CHECK(plan_run(only_gqa, test_support::in_tree(), &skipped).size() == 2);
+  CHECK(skipped.empty());
+}
+
+TEST_CASE("require pins parameters: a matched variant without one is an error naming file:line:col", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("pinned.toml");
+  std::ofstream(path) << "[[problems]]\nvariant = \"attention/*\"\nrequire = [\"kv_heads\"]\n[problems.params]\n"
+                         "seq = 64\nheads = 4\nhead_dim = 16\nkv_heads = 2\n";
+  std::string first_without;  // the registry lists variants by name
+  for (const ab_variant* v : test_support::in_tree().variants())
+    if (first_without.empty() && matches("attention/*", v->name) && !has_param(*v, "kv_heads")) first_without = v->name;
+  REQUIRE(!first_without.empty());
+  CHECK_THROWS_WITH(plan_of({path}, test_support::in_tree()),
+                    path + ":3:12: " + first_without + " has no parameter 'kv_heads', which this entry requires");
+  // The same pin on a glob whose variants all have it plans normally.
+  std::ofstream(path, std::ios::trunc) << "[[problems]]\nvariant = \"attention/gqa\"\nrequire = [\"kv_heads\"]\n"
+                                          "[problems.params]\nseq = 64\nheads = 4\nhead_dim = 16\nkv_heads = 2\n";
+  CHECK(plan_of({path}, test_support::in_tree()).size() == 1);
+  // `require` lists names that [problems.params] sets.
+  CHECK(error_of(std::string(valid_entry) + "require = [\"d_ff\"]\n") ==
+        ":3:12: 'require' names 'd_ff', which [problems.params] does not set");
+  CHECK(error_of(std::string(valid_entry) + "require = \"d_ff\"\n[problems.params]\nd_ff = 8\n") ==
+        ":3:11: 'require' expects a list of parameter names");
+}
+
+TEST_CASE("issue 12: a new norm without residual joins the quick plan once per dtype - skipped pair reported", "[suite]") {
+  test_support::TempDir tmp;
+  const auto registry = test_support::load_from({ARCHBENCH_PLUGIN_DIR, new_norm_folder(tmp)});
+  REQUIRE(registry.find("norm/dyt") != nullptr);
+  std::vector<SkippedParam> skipped;
+  const auto plan = plan_of({"quick"}, registry, &skipped);
+  std::set<std::string> dyt;
+  for (const auto& p : plan)
+    if (p.problem.variant->name == std::string("norm/dyt")) dyt.insert(p.problem.canonical());
+  CHECK(dyt == std::set<std::string>{"norm/dyt:n1024.t512.dm4096.f32", "norm/dyt:n1024.t512.dm4096.bf16"});
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].variant == "norm/dyt");
+  CHECK(skipped[0].parameter == "residual");
+  CHECK_THAT(skipped[0].where, Catch::EndsWith("suites/quick.toml:14:1"));
 }
