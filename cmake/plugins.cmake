@@ -1,6 +1,7 @@
 # archbench_add_plugin(<name> SOURCES ... [LIBS ...] [VULKAN_SOURCES ...])
 # Builds plugins/<name> into build/bin/plugins/<name>/libarchbench_<name>.so and
-# copies its plugin.json manifest beside it, so the host finds both together.
+# copies its plugin.json manifest beside it, so the host finds both together,
+# and its suite.toml (optional: entries the `quick` suite takes) the same way.
 # VULKAN_SOURCES join the build where the Vulkan backend is built (then the
 # plugin links the loader and sees ARCHBENCH_PLUGIN_VULKAN, which the SDK's
 # Variant::cpu_and_vulkan_if_built() reads); elsewhere they are left out.
@@ -20,4 +21,12 @@ function(archbench_add_plugin name)
   endif()
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/plugin.json
                  ${ARCHBENCH_PLUGIN_OUT}/${name}/plugin.json COPYONLY)
+  # CONFIGURE_DEPENDS: the build re-checks the glob, so adding or deleting a
+  # suite.toml takes effect at the next build without a manual re-configure.
+  file(GLOB fragment CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/suite.toml)
+  if(fragment)
+    configure_file(${fragment} ${ARCHBENCH_PLUGIN_OUT}/${name}/suite.toml COPYONLY)
+  else()  # a fragment deleted from the source must not linger in the build
+    file(REMOVE ${ARCHBENCH_PLUGIN_OUT}/${name}/suite.toml)
+  endif()
 endfunction()

@@ -139,7 +139,9 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   std::vector<std::string> suites = request.suites;
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
   for (const std::string& name : suites) {
-    const Suite suite = load_suite(name);
+    Suite suite = load_suite(name);
+    if (suite.name == "quick")  // a plugin's own quick entries, so a new variant needs no suites/ edit
+      for (const std::string& fragment : registry.suite_fragments()) append_fragment(suite, fragment);
     for (const SuiteEntry& entry : suite.entries) {
       if (request.quick && !entry.in_quick) continue;
       std::vector<const ab_variant*> variants;

@@ -34,8 +34,9 @@ struct PlannedProblem {
   std::optional<tasks::TaskSpec> task;  // an accuracy-task row instead of a timed problem
 };
 
-// `skipped`, when given, receives the suite parameters left out for variants
-// that lack them (among the variants --variant selects), each once.
+// The `quick` suite also takes the loaded plugins' suite fragments. `skipped`,
+// when given, receives the suite parameters left out for variants that lack them
+// (among the variants --variant selects), each once.
 std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry,
                                      std::vector<SkippedParam>* skipped = nullptr);
 

@@ -1,5 +1,5 @@
-// TOML suite loading with toml++, grid expansion, and each variant's share of
-// an entry's grid.
+// TOML suite loading with toml++, grid expansion, plugin fragments, and each
+// variant's share of an entry's grid.
 #include "harness/suite.hpp"
 
 #include "harness/errors.hpp"
@@ -268,6 +268,29 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
   return entry;
 }
 
+toml::table parse_document(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
+  }
+}
+
+// Appends the document's [[problems]] entries to `suite`; `what` names the file
+// kind in the error for a document without any.
+void append_entries(const std::string& path, const toml::table& document, Suite& suite, const TaskTable& task,
+                    const char* what) {
+  const toml::node* problems = document.get("problems");
+  const toml::array* list = problems ? problems->as_array() : nullptr;
+  if (!list || list->empty())
+    throw InputError(path + ":1:1: " + what + " needs at least one [[problems]] table");
+  for (const toml::node& item : *list) {
+    const toml::table* table = item.as_table();
+    if (!table) fail(path, item, "each entry of 'problems' must be a table ([[problems]])");
+    suite.entries.push_back(parse_entry(path, *table, suite, task));
+  }
+}
+
 bool has_param(const ab_variant& variant, const std::string& name) {
   for (uint32_t i = 0; i < variant.param_count; ++i)
     if (name == variant.params[i].name || name == variant.params[i].key) return true;
@@ -302,12 +325,7 @@ Suite load_suite(const std::string& name_or_path) {
   if (path.empty())
     throw InputError("--suite: no suite file '" + name_or_path + "' and no " + name_or_path +
                      ".toml on the suite path (see `archbench list suites`)");
-  toml::table document;
-  try {
-    document = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
-  }
+  const toml::table document = parse_document(path);
   only_keys(path, document, {"name", "description", "measure", "task", "problems"}, "the suite");
   Suite suite;
   suite.path = path;
@@ -317,16 +335,16 @@ Suite load_suite(const std::string& name_or_path) {
     parse_measure(path, *measure, "[measure]", suite.measurement, suite.timeout_s);
   TaskTable task;
   if (const toml::node* table = document.get("task")) parse_task_table(path, *table, "[task]", task);
-  const toml::node* problems = document.get("problems");
-  const toml::array* list = problems ? problems->as_array() : nullptr;
-  if (!list || list->empty())
-    throw InputError(path + ":1:1: a suite needs at least one [[problems]] table");
-  for (const toml::node& item : *list) {
-    const toml::table* table = item.as_table();
-    if (!table) fail(path, item, "each entry of 'problems' must be a table ([[problems]])");
-    suite.entries.push_back(parse_entry(path, *table, suite, task));
-  }
+  append_entries(path, document, suite, task, "a suite");
   return suite;
+}
+
+void append_fragment(Suite& suite, const std::string& path) {
+  const toml::table document = parse_document(path);
+  // The suite's name, [measure] and [task] are the suite's own to set.
+  only_keys(path, document, {"problems"}, "a suite fragment");
+  const TaskTable no_task;
+  append_entries(path, document, suite, no_task, "a suite fragment");
 }
 
 std::vector<ParamPoint> points_for(const SuiteEntry& entry, const ab_variant& variant,

@@ -45,6 +45,11 @@
 // a problem two entries produce once). A value the variant has but rejects (out of
 // range, not a choice) is always an error.
 //
+// Plugin fragments: a plugin may ship `suite.toml` beside its library (copied
+// there from plugins/<name>/ by archbench_add_plugin). It holds only [[problems]]
+// entries, in this format, and they are appended to the `quick` suite, taking its
+// [measure] unless they carry their own; its errors name the fragment's file.
+//
 // Errors name file:line:col and what was expected.
 #pragma once
 
@@ -91,6 +96,8 @@ std::vector<std::string> suite_search_path();
 Suite load_suite(const std::string& name_or_path);
 // Every suite on the search path: (name, path, description).
 std::vector<Suite> list_suites();
+// Appends a plugin's suite fragment (only [[problems]] entries) to `suite`.
+void append_fragment(Suite& suite, const std::string& path);
 
 // A suite parameter left out for a variant whose schema lacks it.
 struct SkippedParam {

@@ -1,7 +1,7 @@
 // Suite files: the shipped suites load and expand; malformed ones are refused
 // with file:line:col and what was expected; a parameter a variant lacks is left
-// out unless the entry requires it. Expectations come from the registry, so a
-// new plugin does not break them.
+// out unless the entry requires it; plugins' fragments join the quick suite.
+// Expectations come from the registry, so a new plugin does not break them.
 #include "harness/errors.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
@@ -56,11 +56,13 @@ size_t rows_of(const std::vector<PlannedProblem>& plan, const std::string& varia
                               [&](const PlannedProblem& p) { return p.problem.variant->name == variant; }));
 }
 
-// A plugin folder in `tmp` holding a copy of the new_norm mock (norm/dyt).
-std::string new_norm_folder(const test_support::TempDir& tmp) {
+// A plugin folder in `tmp` holding a copy of the new_norm mock (norm/dyt) and,
+// when given, a suite fragment.
+std::string new_norm_folder(const test_support::TempDir& tmp, const std::string& fragment = "") {
   const auto folder = tmp.path / "new_norm";
   std::filesystem::create_directories(folder);
   std::filesystem::copy(std::string(ARCHBENCH_MOCK_DIR) + "/new_norm/libmock_new_norm.so", folder);
+  if (!fragment.empty()) std::ofstream(folder / "suite.toml") << fragment;
   return folder.string();
 }
 
@@ -69,8 +71,10 @@ std::string new_norm_folder(const test_support::TempDir& tmp) {
 TEST_CASE("the shipped suites load and expand into problems for every variant they match", "[suite]") {
   for (const char* name : {"quick", "micro", "attention"}) {
     INFO(name);
-    // The variants the suite's globs match.
-    const Suite suite = load_suite(name);
+    // The variants the suite's globs match (quick: with the plugins' fragments).
+    Suite suite = load_suite(name);
+    if (suite.name == "quick")
+      for (const std::string& fragment : test_support::in_tree().suite_fragments()) append_fragment(suite, fragment);
     std::set<std::string> matched;
     for (const ab_variant* v : test_support::in_tree().variants())
       for (const SuiteEntry& entry : suite.entries)
@@ -272,4 +276,60 @@ TEST_CASE("issue 12: a new norm without residual joins the quick plan once per d
   CHECK(skipped[0].variant == "norm/dyt");
   CHECK(skipped[0].parameter == "residual");
   CHECK_THAT(skipped[0].where, Catch::EndsWith("suites/quick.toml:14:1"));
+}
+
+TEST_CASE("a plugin's suite fragment joins the quick suite - and only quick", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string folder = new_norm_folder(tmp, "[[problems]]\nvariant = \"norm/dyt\"\n[problems.params]\ntokens = 8\nd_model = 16\n"
+                                                  "[problems.measure]\nrepetitions = 2\n");
+  const auto registry = test_support::load_from({ARCHBENCH_PLUGIN_DIR, folder});
+  REQUIRE(registry.suite_fragments().size() == test_support::in_tree().suite_fragments().size() + 1);
+  CHECK(registry.suite_fragments().back() == folder + "/suite.toml");
+  const auto plan = plan_of({"quick"}, registry);
+  const auto row = std::find_if(plan.begin(), plan.end(), [](const PlannedProblem& p) {
+    return p.problem.canonical() == "norm/dyt:n1024.t8.dm16.f32";
+  });
+  REQUIRE(row != plan.end());
+  CHECK(row->suite == "quick");
+  CHECK(row->measurement.repetitions == 2);      // its own [problems.measure]
+  CHECK(row->measurement.min_time_s == 0.05);    // quick's [measure] otherwise
+  for (const auto& p : plan_of({"micro"}, registry)) CHECK(p.problem.canonical().find(".t8.dm16.") == std::string::npos);
+}
+
+TEST_CASE("the in-tree plugins' fragments are built beside them and all their problems are in the quick plan", "[suite]") {
+  const auto plugin_sources = std::filesystem::path(ARCHBENCH_TEST_DATA).parent_path().parent_path() / "plugins";
+  std::set<std::string> expected, found;
+  for (const auto& plugin : test_support::in_tree().plugins()) {
+    const auto folder = std::filesystem::path(plugin.path).parent_path();
+    if (std::filesystem::exists(plugin_sources / folder.filename() / "suite.toml"))
+      expected.insert((folder / "suite.toml").string());
+  }
+  for (const std::string& fragment : test_support::in_tree().suite_fragments()) found.insert(fragment);
+  CHECK(found == expected);  // copied by archbench_add_plugin, and nothing stale
+  std::set<std::string> quick;
+  for (const auto& p : plan_of({"quick"}, test_support::in_tree())) quick.insert(p.problem.canonical());
+  for (const std::string& fragment : found) {
+    INFO(fragment);
+    const auto own = plan_of({fragment}, test_support::in_tree());  // a fragment is also a suite file
+    CHECK(!own.empty());
+    for (const auto& p : own) CHECK(quick.count(p.problem.canonical()) == 1);
+  }
+}
+
+TEST_CASE("a bad fragment is an error naming the fragment's file:line:col", "[suite]") {
+  test_support::TempDir tmp;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[[problems]]\nvariant = \"norm/dyt\"\ndtypes = \"f32\"\n", ":3:10: 'dtypes' expects a list of strings"},
+      {"[measure]\nrepetitions = 2\n[[problems]]\nvariant = \"norm/dyt\"\n",
+       ":1:1: unknown key 'measure' in a suite fragment (expected problems)"},
+      {"# nothing here\n", ":1:1: a suite fragment needs at least one [[problems]] table"},
+      {"[[problems]]\nvariant = \"norm/dyt\"\n[problems.params]\ntokens = 0\n", ":1:1: tokens = 0 is outside"},
+  };
+  for (const auto& [text, expected] : cases) {
+    INFO(text);
+    test_support::TempDir plugin;
+    const std::string folder = new_norm_folder(plugin, text);
+    const auto registry = test_support::load_from({folder});
+    CHECK_THROWS_WITH(plan_of({"quick"}, registry), Catch::StartsWith(folder + "/suite.toml" + expected));
+  }
 }
