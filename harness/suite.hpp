@@ -38,7 +38,7 @@
 //
 // A parameter applies to each matched variant whose schema has it (by name or
 // key); a variant without it is planned without it (its default stands), so a new
-// plugin matching a glob cannot break a suite; the planner reports the
+// plugin matching a glob cannot break a suite, and `run --dry-run` lists the
 // (variant, parameter) pairs left out. An entry pins parameters with `require`:
 // then a matched variant that lacks one is an error naming the `require` item. To
 // pin for a narrower glob, write that glob as an entry of its own (the planner runs

@@ -3,6 +3,7 @@
 // out unless the entry requires it; plugins' fragments join the quick suite.
 // Expectations come from the registry, so a new plugin does not break them.
 #include "harness/errors.hpp"
+#include "harness/estimate.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
 #include "test_support.hpp"
@@ -332,4 +333,28 @@ TEST_CASE("a bad fragment is an error naming the fragment's file:line:col", "[su
     const auto registry = test_support::load_from({folder});
     CHECK_THROWS_WITH(plan_of({"quick"}, registry), Catch::StartsWith(folder + "/suite.toml" + expected));
   }
+}
+
+TEST_CASE("the dry-run estimate: repetitions x (min time + warm-up) + a check growing with FLOPs - capped by the timeout", "[suite]") {
+  PlannedProblem timed{parse_problem("attention/gqa:prefill.s2048.h8.kvh2.hd64", test_support::in_tree()),
+                       AB_BACKEND_CPU, "s", Measurement{}, 600, std::nullopt};
+  timed.measurement.repetitions = 5;
+  timed.measurement.min_time_s = 0.05;
+  timed.measurement.warmup_s = 0.02;
+  const double flops = describe_record(timed.problem, AB_BACKEND_CPU).flops;
+  REQUIRE(flops > 1e9);  // so the work term is visible next to the fixed ones
+  const double check = kCheckSeconds + flops / kCheckFlopsPerSecond;
+  CHECK(estimated_seconds(timed) == Approx(5 * 0.07 + check));
+  PlannedProblem checked = timed;
+  checked.measurement.perf = false;
+  CHECK(estimated_seconds(checked) == Approx(check));
+  PlannedProblem capped = timed;
+  capped.timeout_s = 0.1;  // never longer than its timeout
+  CHECK(estimated_seconds(capped) == Approx(0.1));
+  PlannedProblem task = timed;
+  task.task = tasks::parse_task("needle");
+  CHECK(estimated_seconds(task) == Approx(kTaskRowSeconds + flops / kTaskFlopsPerSecond));
+  CHECK(format_duration(44.2) == "45 s");
+  CHECK(format_duration(200) == "3 min 20 s");
+  CHECK(format_duration(3900) == "1 h 05 min");
 }
