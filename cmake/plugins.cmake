@@ -32,8 +32,12 @@ function(archbench_add_plugin name)
   endif()
   configure_file(${CMAKE_CURRENT_SOURCE_DIR}/plugin.json
                  ${ARCHBENCH_PLUGIN_OUT}/${name}/plugin.json COPYONLY)
-  if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/suite.toml)
-    configure_file(${CMAKE_CURRENT_SOURCE_DIR}/suite.toml
-                   ${ARCHBENCH_PLUGIN_OUT}/${name}/suite.toml COPYONLY)
+  # CONFIGURE_DEPENDS: the build re-checks the glob, so adding or deleting a
+  # suite.toml takes effect at the next build without a manual re-configure.
+  file(GLOB fragment CONFIGURE_DEPENDS ${CMAKE_CURRENT_SOURCE_DIR}/suite.toml)
+  if(fragment)
+    configure_file(${fragment} ${ARCHBENCH_PLUGIN_OUT}/${name}/suite.toml COPYONLY)
+  else()  # a fragment deleted from the source must not linger in the build
+    file(REMOVE ${ARCHBENCH_PLUGIN_OUT}/${name}/suite.toml)
   endif()
 endfunction()

@@ -214,6 +214,16 @@ std::vector<const ab_variant*> Registry::variants() const {
   return out;
 }
 
+std::vector<std::string> Registry::suite_fragments() const {
+  std::vector<std::string> out;
+  for (const auto& p : plugins_) {
+    const std::string fragment = (fs::path(p.path).parent_path() / "suite.toml").string();
+    if (fs::is_regular_file(fragment) && std::find(out.begin(), out.end(), fragment) == out.end())
+      out.push_back(fragment);
+  }
+  return out;
+}
+
 std::string Registry::plugins_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : plugins_)

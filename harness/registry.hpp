@@ -52,6 +52,9 @@ class Registry {
   const LoadedPlugin* plugin_of(const ab_variant* variant) const;
   std::vector<const ab_variant*> variants() const;  // sorted by name
   const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
+  // The suite fragments (`suite.toml`) in the folders of the loaded plugins'
+  // libraries, in load order, each once (see harness/suite.hpp).
+  std::vector<std::string> suite_fragments() const;
   std::string plugins_json() const;
 
  private:

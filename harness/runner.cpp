@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <set>
 
 namespace archbench {
@@ -106,9 +107,10 @@ std::string RunSummary::line() const {
   return text;
 }
 
-std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry) {
+std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry,
+                                     std::vector<SkippedParam>* skipped) {
   std::vector<PlannedProblem> plan;
-  std::set<std::string> seen;
+  std::set<std::string> seen, seen_skips;
   auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
                  const Measurement& measurement, double timeout_s,
                  std::optional<tasks::TaskSpec> task = std::nullopt) {
@@ -141,7 +143,9 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   std::vector<std::string> suites = request.suites;
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
   for (const std::string& name : suites) {
-    const Suite suite = load_suite(name);
+    Suite suite = load_suite(name);
+    if (suite.name == "quick")  // a plugin's own quick entries, so a new variant needs no suites/ edit
+      for (const std::string& fragment : registry.suite_fragments()) append_fragment(suite, fragment);
     for (const SuiteEntry& entry : suite.entries) {
       if (request.quick && !entry.in_quick) continue;
       std::vector<const ab_variant*> variants;
@@ -152,6 +156,23 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
                      entry.where.c_str(), entry.variant_glob.c_str());
         continue;
       }
+      // Each variant takes the parameters its schema has (see points_for).
+      std::map<const ab_variant*, std::vector<ParamPoint>> points_of;
+      std::map<std::string, size_t> lacking;  // parameter -> matched variants without it
+      for (const ab_variant* variant : variants) {
+        std::vector<SkippedParam> left_out;
+        points_of[variant] = points_for(entry, *variant, left_out);
+        for (const SkippedParam& s : left_out) {
+          ++lacking[s.parameter];
+          if (skipped && matches(request.variant_glob, variant->name) &&
+              seen_skips.insert(s.where + "|" + s.variant + "|" + s.parameter).second)
+            skipped->push_back(s);
+        }
+      }
+      for (const auto& [parameter, count] : lacking)  // most likely a misspelt name
+        if (count == variants.size())
+          std::fprintf(stderr, "note: %s: no variant matching '%s' has parameter '%s'; it is ignored\n",
+                       entry.where.c_str(), entry.variant_glob.c_str(), parameter.c_str());
       for (ab_backend backend : request.backends) {
         if (!entry.backends.empty()) {
           bool listed = false;
@@ -159,7 +180,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
           if (!listed) continue;
         }
         for (const ab_variant* variant : variants)
-          for (const auto& point : entry.points)
+          for (const auto& point : points_of.at(variant))
             for (ab_dtype dtype : entry.dtypes) {
               if (entry.tasks.empty()) {
                 add(make_problem(*variant, point, dtype, entry.seed, entry.where), backend, suite.name,

@@ -4,6 +4,7 @@
 
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
+#include "harness/suite.hpp"
 #include "results/store.hpp"
 #include "suites/tasks/task_spec.hpp"
 
@@ -33,7 +34,11 @@ struct PlannedProblem {
   std::optional<tasks::TaskSpec> task;  // an accuracy-task row instead of a timed problem
 };
 
-std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry);
+// The `quick` suite also takes the loaded plugins' suite fragments. `skipped`,
+// when given, receives the suite parameters left out for variants that lack them
+// (among the variants --variant selects), each once.
+std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry,
+                                     std::vector<SkippedParam>* skipped = nullptr);
 
 struct RunSummary {
   size_t passed = 0, failed = 0, unimplemented = 0, skipped = 0, crashed = 0, timed_out = 0;

@@ -1,4 +1,5 @@
-// TOML suite loading with toml++ and grid expansion.
+// TOML suite loading with toml++, grid expansion, plugin fragments, and each
+// variant's share of an entry's grid.
 #include "harness/suite.hpp"
 
 #include "harness/errors.hpp"
@@ -8,6 +9,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #ifndef ARCHBENCH_SUITES_DIR
@@ -208,7 +210,8 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
   entry.where = position(path, table.source());
   entry.measurement = suite.measurement;
   entry.timeout_s = suite.timeout_s;
-  only_keys(path, table, {"variant", "dtypes", "backends", "seed", "params", "measure", "quick", "task"},
+  only_keys(path, table,
+            {"variant", "dtypes", "backends", "seed", "params", "measure", "quick", "task", "require"},
             "[[problems]]");
   TaskTable task = suite_task;
   if (const toml::node* own = table.get("task")) parse_task_table(path, *own, "[problems.task]", task);
@@ -251,7 +254,47 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
       entry.points = std::move(grown);
     }
   }
+  if (const toml::node* require = table.get("require")) {
+    const toml::array* names = require->as_array();
+    if (!names) fail(path, *require, "'require' expects a list of parameter names");
+    for (const toml::node& item : *names) {
+      auto name = item.value_exact<std::string>();
+      if (!name) fail(path, item, "'require' expects a list of parameter names");
+      if (!entry.points.front().count(*name))
+        fail(path, item, "'require' names '" + *name + "', which [problems.params] does not set");
+      entry.required[*name] = position(path, item.source());
+    }
+  }
   return entry;
+}
+
+toml::table parse_document(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
+  }
+}
+
+// Appends the document's [[problems]] entries to `suite`; `what` names the file
+// kind in the error for a document without any.
+void append_entries(const std::string& path, const toml::table& document, Suite& suite, const TaskTable& task,
+                    const char* what) {
+  const toml::node* problems = document.get("problems");
+  const toml::array* list = problems ? problems->as_array() : nullptr;
+  if (!list || list->empty())
+    throw InputError(path + ":1:1: " + what + " needs at least one [[problems]] table");
+  for (const toml::node& item : *list) {
+    const toml::table* table = item.as_table();
+    if (!table) fail(path, item, "each entry of 'problems' must be a table ([[problems]])");
+    suite.entries.push_back(parse_entry(path, *table, suite, task));
+  }
+}
+
+bool has_param(const ab_variant& variant, const std::string& name) {
+  for (uint32_t i = 0; i < variant.param_count; ++i)
+    if (name == variant.params[i].name || name == variant.params[i].key) return true;
+  return false;
 }
 
 }  // namespace
@@ -282,12 +325,7 @@ Suite load_suite(const std::string& name_or_path) {
   if (path.empty())
     throw InputError("--suite: no suite file '" + name_or_path + "' and no " + name_or_path +
                      ".toml on the suite path (see `archbench list suites`)");
-  toml::table document;
-  try {
-    document = toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
-  }
+  const toml::table document = parse_document(path);
   only_keys(path, document, {"name", "description", "measure", "task", "problems"}, "the suite");
   Suite suite;
   suite.path = path;
@@ -297,16 +335,36 @@ Suite load_suite(const std::string& name_or_path) {
     parse_measure(path, *measure, "[measure]", suite.measurement, suite.timeout_s);
   TaskTable task;
   if (const toml::node* table = document.get("task")) parse_task_table(path, *table, "[task]", task);
-  const toml::node* problems = document.get("problems");
-  const toml::array* list = problems ? problems->as_array() : nullptr;
-  if (!list || list->empty())
-    throw InputError(path + ":1:1: a suite needs at least one [[problems]] table");
-  for (const toml::node& item : *list) {
-    const toml::table* table = item.as_table();
-    if (!table) fail(path, item, "each entry of 'problems' must be a table ([[problems]])");
-    suite.entries.push_back(parse_entry(path, *table, suite, task));
-  }
+  append_entries(path, document, suite, task, "a suite");
   return suite;
+}
+
+void append_fragment(Suite& suite, const std::string& path) {
+  const toml::table document = parse_document(path);
+  // The suite's name, [measure] and [task] are the suite's own to set.
+  only_keys(path, document, {"problems"}, "a suite fragment");
+  const TaskTable no_task;
+  append_entries(path, document, suite, no_task, "a suite fragment");
+}
+
+std::vector<ParamPoint> points_for(const SuiteEntry& entry, const ab_variant& variant,
+                                   std::vector<SkippedParam>& skipped) {
+  std::set<std::string> lacking;
+  for (const auto& [name, value] : entry.points.front()) {  // every point sets the same names
+    if (has_param(variant, name)) continue;
+    if (auto pin = entry.required.find(name); pin != entry.required.end())
+      throw InputError(pin->second + ": " + variant.name + " has no parameter '" + name +
+                       "', which this entry requires");
+    lacking.insert(name);
+    skipped.push_back({entry.where, variant.name, name});
+  }
+  if (lacking.empty()) return entry.points;
+  std::vector<ParamPoint> out;
+  for (ParamPoint point : entry.points) {
+    for (const std::string& name : lacking) point.erase(name);
+    if (std::find(out.begin(), out.end(), point) == out.end()) out.push_back(std::move(point));
+  }
+  return out;
 }
 
 std::vector<Suite> list_suites() {

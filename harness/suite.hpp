@@ -13,10 +13,11 @@
 //   dtypes = ["f32", "bf16"]   # default ["f32"]
 //   backends = ["cpu"]         # default: every backend the run uses
 //   seed = 1                   # optional
+//   quick = false              # optional: leave this entry out of `run --quick`
+//   require = ["d_model"]      # optional: params every matched variant must have
 //   [problems.params]          # each value a scalar or a list; lists form a grid
 //   tokens = [64, 512]
 //   d_model = 4096
-//   quick = false              # optional: leave this entry out of `run --quick`
 //   [problems.measure]         # optional: this entry's own [measure] keys (e.g. fewer
 //   repetitions = 2            # repetitions and a longer timeout for 32K-token problems)
 //
@@ -35,6 +36,20 @@
 //   depth_step = 10                     # needle depths 0..100 % in this step
 //   hops = [1, 2, 4, 8]                 # multihop
 //
+// A parameter applies to each matched variant whose schema has it (by name or
+// key); a variant without it is planned without it (its default stands), so a new
+// plugin matching a glob cannot break a suite, and `run --dry-run` lists the
+// (variant, parameter) pairs left out. An entry pins parameters with `require`:
+// then a matched variant that lacks one is an error naming the `require` item. To
+// pin for a narrower glob, write that glob as an entry of its own (the planner runs
+// a problem two entries produce once). A value the variant has but rejects (out of
+// range, not a choice) is always an error.
+//
+// Plugin fragments: a plugin may ship `suite.toml` beside its library (copied
+// there from plugins/<name>/ by archbench_add_plugin). It holds only [[problems]]
+// entries, in this format, and they are appended to the `quick` suite, taking its
+// [measure] unless they carry their own; its errors name the fragment's file.
+//
 // Errors name file:line:col and what was expected.
 #pragma once
 
@@ -48,9 +63,13 @@
 
 namespace archbench {
 
+// One grid point: parameter name (or key) -> value.
+using ParamPoint = std::map<std::string, ParamValue>;
+
 struct SuiteEntry {
   std::string variant_glob;
-  std::vector<std::map<std::string, ParamValue>> points;  // the expanded grid
+  std::vector<ParamPoint> points;                         // the expanded grid
+  std::map<std::string, std::string> required;            // `require`: name -> its "file:line:col"
   std::vector<ab_dtype> dtypes;
   std::vector<std::string> backends;                      // empty: all in use
   uint64_t seed = 1;
@@ -77,5 +96,19 @@ std::vector<std::string> suite_search_path();
 Suite load_suite(const std::string& name_or_path);
 // Every suite on the search path: (name, path, description).
 std::vector<Suite> list_suites();
+// Appends a plugin's suite fragment (only [[problems]] entries) to `suite`.
+void append_fragment(Suite& suite, const std::string& path);
+
+// A suite parameter left out for a variant whose schema lacks it.
+struct SkippedParam {
+  std::string where;  // the entry, "file:line:col"
+  std::string variant, parameter;
+};
+// The entry's grid for one variant it matched: parameters the variant lacks are
+// left out (and appended to `skipped`), and points that become equal are kept once
+// (residual = [0, 1] gives a variant without `residual` one point, not two). A
+// required parameter the variant lacks is an InputError.
+std::vector<ParamPoint> points_for(const SuiteEntry& entry, const ab_variant& variant,
+                                   std::vector<SkippedParam>& skipped);
 
 }  // namespace archbench

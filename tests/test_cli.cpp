@@ -1,6 +1,7 @@
 // The archbench binary end to end: run + store + leaderboard, reproducing a
 // stored problem, refusals, bad input (exit 2, database unchanged), read-only
-// query, and crash safety of the database when a run is killed.
+// query, crash safety of the database when a run is killed, and run --dry-run.
+#include "harness/runner.hpp"
 #include "results/format.hpp"
 #include "results/store.hpp"
 #include "test_support.hpp"
@@ -10,6 +11,8 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <regex>
+#include <sstream>
 #include <thread>
 
 using test_support::run_cli;
@@ -112,6 +115,9 @@ TEST_CASE("bad input: one line naming the flag or value - exit 2 - database unto
       {"run --suite " + bad_suite, bad_suite + ":3:10: 'dtypes' expects a list of strings"},
       {"run --frobnicate", "unrecognised option '--frobnicate'"},
       {"run --threads -3", "--threads: expected a positive count"},
+      {"run --dry-run --backend tpu", "--backend: 'tpu' is not one of cpu, vulkan, all"},
+      {"run --dry-run --suite " + bad_suite, bad_suite + ":3:10: 'dtypes' expects a list of strings"},
+      {"run --dry-run=yes", "option '--dry-run' does not take any arguments"},
       {"leaderboard --metric speed", "speed"},
       {"leaderboard --format xml", "--format: 'xml' is not one of table, csv, json, md"},
       {"list things", "'things' is not one of plugins, variants, suites, backends"},
@@ -173,4 +179,115 @@ TEST_CASE("killing a run mid-way keeps every finished problem in a database that
   auto store = archbench::results::Store::open_readwrite(db);  // opens after the kill
   CHECK(scalar(db, "SELECT count(*) FROM results WHERE outcome = 'passed'") == "2");
   CHECK(scalar(db, "SELECT status FROM runs") == "running");  // never finished, visibly
+}
+
+namespace {
+
+// The planned lines of a --dry-run ("<row>  <backend>  <suite>") and the count
+// its summary line states.
+struct DryRun {
+  std::vector<std::string> rows, skipped;
+  long stated = -1;
+};
+
+DryRun parse_dry_run(const std::string& output) {
+  DryRun out;
+  const std::regex row("(\\S+)  (cpu|vulkan)  (\\S+)");
+  const std::regex summary("dry run: (\\d+) planned \\(\\d+ problems, \\d+ task rows\\), estimated .+; nothing was run");
+  std::istringstream lines(output);
+  std::smatch m;
+  for (std::string line; std::getline(lines, line);) {
+    if (std::regex_match(line, m, row)) out.rows.push_back(m[1].str() + " " + m[2].str() + " " + m[3].str());
+    else if (line.rfind("skipped: ", 0) == 0) out.skipped.push_back(line);
+    else if (std::regex_match(line, m, summary)) out.stated = std::stol(m[1].str());
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("run --dry-run lists the plan with its count and estimate - runs nothing - writes no database", "[cli]") {
+  TempDir tmp;
+  const std::string db = tmp.file("dry.db");
+  const auto r = run_cli("run --dry-run --backend cpu --db " + db);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK(!std::filesystem::exists(db));
+  const DryRun dry = parse_dry_run(r.output);
+  CHECK(dry.stated == long(dry.rows.size()));
+  // The same plan the planner makes from the registry: the default suite, quick.
+  archbench::RunRequest request;
+  request.backends = {AB_BACKEND_CPU};
+  const auto plan = archbench::plan_run(request, test_support::in_tree());
+  REQUIRE(dry.rows.size() == plan.size());
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const std::string text = plan[i].problem.canonical() + (plan[i].task ? "@" + plan[i].task->canonical() : "");
+    CHECK(dry.rows[i] == text + " cpu quick");
+  }
+  CHECK(r.output.find("passed") == std::string::npos);
+
+  // An existing database is left exactly as it was: no run row, no WAL, same bytes.
+  REQUIRE(run_cli("run --quick --backend cpu --problem " + quoted(small_ffn) + " --db " + db).exit_code == 0);
+  auto listing = [&] {
+    std::string files;
+    for (const auto& entry : std::filesystem::directory_iterator(tmp.path))
+      files += entry.path().filename().string() + ":" + std::to_string(entry.file_size()) + " ";
+    return files;
+  };
+  auto bytes = [&] {
+    std::ifstream in(db, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), {});
+  };
+  const std::string files_before = listing(), bytes_before = bytes();
+  const auto mtime_before = std::filesystem::last_write_time(db);
+  const auto again = run_cli("run --dry-run --backend cpu --problem " + quoted(small_ffn) + " --db " + db);
+  CHECK(again.exit_code == 0);
+  CHECK(parse_dry_run(again.output).rows == std::vector<std::string>{small_ffn + " cpu adhoc"});
+  CHECK(listing() == files_before);
+  CHECK(bytes() == bytes_before);
+  CHECK(std::filesystem::last_write_time(db) == mtime_before);
+  CHECK(scalar(db, "SELECT count(*) FROM runs") == "1");
+  CHECK_THAT(run_cli("run --help").output, Catch::Contains("--dry-run"));
+}
+
+TEST_CASE("issue 12: a new norm without residual does not break the default run - dry-run reports the skipped pair", "[cli]") {
+  TempDir tmp;
+  const std::string new_norm = std::string(ARCHBENCH_MOCK_DIR) + "/new_norm";
+  const auto dry = run_cli("run --dry-run --backend cpu --plugin-dir " + new_norm + " --db " + tmp.file("x.db"));
+  INFO(dry.output);
+  REQUIRE(dry.exit_code == 0);
+  const DryRun parsed = parse_dry_run(dry.output);
+  CHECK(parsed.stated == long(parsed.rows.size()));
+  size_t dyt_rows = 0;
+  for (const std::string& row : parsed.rows) dyt_rows += row.rfind("norm/dyt:", 0) == 0;
+  CHECK(dyt_rows == 2);  // f32 and bf16; residual = [0, 1] does not double them
+  REQUIRE(parsed.skipped.size() == 1);
+  CHECK_THAT(parsed.skipped[0], Catch::Matches("skipped: norm/dyt has no parameter 'residual' \\(.*suites/quick\\.toml:14:1\\); planned without it"));
+  CHECK(!std::filesystem::exists(tmp.file("x.db")));
+  // And for real: its f32 row passes, bf16 (which it does not declare) is unimplemented.
+  const auto run = run_cli("run --quick --backend cpu --variant 'norm/dyt' --plugin-dir " + new_norm + " --db " + tmp.file("y.db"));
+  INFO(run.output);
+  CHECK(run.exit_code == 0);
+  CHECK_THAT(run.output, Catch::Contains("1 passed, 0 failed, 1 unimplemented"));
+}
+
+TEST_CASE("a plugin's suite.toml joins the default run - a bad one is exit 2 naming its file", "[cli]") {
+  TempDir tmp;
+  const auto folder = tmp.path / "new_norm";
+  std::filesystem::create_directories(folder);
+  std::filesystem::copy(std::string(ARCHBENCH_MOCK_DIR) + "/new_norm/libmock_new_norm.so", folder);
+  std::ofstream(folder / "suite.toml") << "[[problems]]\nvariant = \"norm/dyt\"\n[problems.params]\ntokens = 8\nd_model = 16\n";
+  const std::string args = " --backend cpu --variant 'norm/dyt' --plugin-dir " + tmp.path.string() + " --db " + tmp.file("z.db");
+  const auto dry = run_cli("run --dry-run" + args);
+  INFO(dry.output);
+  CHECK(dry.exit_code == 0);
+  const DryRun parsed = parse_dry_run(dry.output);
+  CHECK(std::count(parsed.rows.begin(), parsed.rows.end(), "norm/dyt:n1024.t8.dm16.f32 cpu quick") == 1);
+  std::ofstream(folder / "suite.toml", std::ios::trunc) << "[[problems]]\nvariant = \"norm/dyt\"\nrepetitions = 2\n";
+  const auto bad = run_cli("run --dry-run" + args);
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.output == "archbench: " + (folder / "suite.toml").string() +
+                          ":3:15: unknown key 'repetitions' in [[problems]] (expected variant, dtypes, backends, seed, "
+                          "params, measure, quick, task, require)\n");
+  CHECK(!std::filesystem::exists(tmp.file("z.db")));
 }

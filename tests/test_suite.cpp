@@ -1,12 +1,18 @@
 // Suite files: the shipped suites load and expand; malformed ones are refused
-// with file:line:col and what was expected.
+// with file:line:col and what was expected; a parameter a variant lacks is left
+// out unless the entry requires it; plugins' fragments join the quick suite.
+// Expectations come from the registry, so a new plugin does not break them.
 #include "harness/errors.hpp"
+#include "harness/estimate.hpp"
 #include "harness/runner.hpp"
 #include "harness/suite.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <fstream>
 #include <set>
 
@@ -30,31 +36,79 @@ std::string error_of(const std::string& toml) {
 
 const char* valid_entry = "[[problems]]\nvariant = \"ffn/*\"\n";
 
+bool matches(const std::string& glob, const char* name) { return fnmatch(glob.c_str(), name, 0) == 0; }
+
+bool has_param(const ab_variant& variant, const std::string& name) {
+  for (uint32_t i = 0; i < variant.param_count; ++i)
+    if (name == variant.params[i].name) return true;
+  return false;
+}
+
+std::vector<PlannedProblem> plan_of(const std::vector<std::string>& suites, const Registry& registry,
+                                    std::vector<SkippedParam>* skipped = nullptr) {
+  RunRequest request;
+  request.suites = suites;
+  request.backends = {AB_BACKEND_CPU};
+  return plan_run(request, registry, skipped);
+}
+
+size_t rows_of(const std::vector<PlannedProblem>& plan, const std::string& variant) {
+  return size_t(std::count_if(plan.begin(), plan.end(),
+                              [&](const PlannedProblem& p) { return p.problem.variant->name == variant; }));
+}
+
+// A plugin folder in `tmp` holding a copy of the new_norm mock (norm/dyt) and,
+// when given, a suite fragment.
+std::string new_norm_folder(const test_support::TempDir& tmp, const std::string& fragment = "") {
+  const auto folder = tmp.path / "new_norm";
+  std::filesystem::create_directories(folder);
+  std::filesystem::copy(std::string(ARCHBENCH_MOCK_DIR) + "/new_norm/libmock_new_norm.so", folder);
+  if (!fragment.empty()) std::ofstream(folder / "suite.toml") << fragment;
+  return folder.string();
+}
+
 }  // namespace
 
-TEST_CASE("the shipped suites load and expand into problems for every variant", "[suite]") {
-  const std::pair<const char*, size_t> expected_variants[] = {{"quick", 8}, {"micro", 5}, {"attention", 3}};
-  for (const auto& [name, variant_count] : expected_variants) {
+TEST_CASE("the shipped suites load and expand into problems for every variant they match", "[suite]") {
+  for (const char* name : {"quick", "micro", "attention"}) {
     INFO(name);
-    RunRequest request;
-    request.suites = {name};
-    request.backends = {AB_BACKEND_CPU};
-    const auto plan = plan_run(request, test_support::in_tree());
+    // The variants the suite's globs match (quick: with the plugins' fragments).
+    Suite suite = load_suite(name);
+    if (suite.name == "quick")
+      for (const std::string& fragment : test_support::in_tree().suite_fragments()) append_fragment(suite, fragment);
+    std::set<std::string> matched;
+    for (const ab_variant* v : test_support::in_tree().variants())
+      for (const SuiteEntry& entry : suite.entries)
+        if (matches(entry.variant_glob, v->name)) matched.insert(v->name);
     std::set<std::string> variants, dtypes;
-    for (const auto& p : plan) {
+    for (const auto& p : plan_of({name}, test_support::in_tree())) {
       variants.insert(p.problem.variant->name);
       dtypes.insert(dtype_name(p.problem.dtype));
     }
-    CHECK(variants.size() == variant_count);
+    CHECK(!matched.empty());
+    CHECK(variants == matched);
     CHECK(dtypes == std::set<std::string>{"bf16", "f32"});
   }
   RunRequest quick;
   quick.backends = {AB_BACKEND_CPU};  // no suite and no problem: the default "quick"
   const auto plan = plan_run(quick, test_support::in_tree());
-  // 2 norms x 2 residual x 2 dtypes + 3 ffns x 2 dtypes, then attention:
-  // 2 GQA entries x 2 modes x 2 dtypes + MHA x 2 modes + MQA decode, then
-  // needle rows at 2 contexts for GQA causal, GQA window and ALiBi MHA.
-  CHECK(plan.size() == 14 + 8 + 2 + 1 + 3 * 2);
+  // quick.toml's glob entries, per variant the registry has: every norm in f32
+  // and bf16, with residual 0 and 1 where the norm has `residual`; every FFN in
+  // f32 and bf16 at 128 tokens.
+  for (const ab_variant* v : test_support::in_tree().variants()) {
+    INFO(v->name);
+    const std::string name = v->name;
+    if (matches("norm/*", v->name)) CHECK(rows_of(plan, name) == 2u * (has_param(*v, "residual") ? 2 : 1));
+    size_t at_128 = 0;
+    for (const auto& p : plan) at_128 += p.problem.variant == v && p.problem.canonical().find(":t128.") != std::string::npos;
+    if (matches("ffn/*", v->name)) CHECK(at_128 == 2);
+  }
+  // Its attention entries name their variants: GQA causal and window x 2 modes
+  // x 2 dtypes, ALiBi MHA x 2 modes, MQA decode, and needle rows at 2 contexts
+  // for GQA causal, GQA window and ALiBi MHA.
+  CHECK(rows_of(plan, "attention/gqa") == 8 + 4);
+  CHECK(rows_of(plan, "attention/mha") == 2 + 2);
+  CHECK(rows_of(plan, "attention/mqa") == 1);
   size_t needle_rows = 0;
   for (const auto& p : plan)
     if (p.task) {
@@ -106,7 +160,7 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\ndtypes = [\"f64\"]\n") ==
         ":3:10: dtype 'f64' is not one of f32, bf16, f16");
   CHECK(error_of("[[problems]]\nvariant = \"ffn/*\"\nbackend = [\"cpu\"]\n") ==
-        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params, measure, quick, task)");
+        ":3:11: unknown key 'backend' in [[problems]] (expected variant, dtypes, backends, seed, params, measure, quick, task, require)");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = []\n") ==
         ":4:10: parameter 'tokens' has an empty list");
   CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = { a = 1 }\n") ==
@@ -126,16 +180,19 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
 TEST_CASE("suite values that the variant's schema rejects name the suite entry", "[suite]") {
   test_support::TempDir tmp;
   const std::string path = tmp.file("bad.toml");
-  std::ofstream(path) << "name = \"bad\"\n\n[[problems]]\nvariant = \"ffn/swiglu\"\n[problems.params]\nwidth = 4\n";
   RunRequest request;
   request.suites = {path};
   request.backends = {AB_BACKEND_CPU};
+  // A required parameter the variant lacks: the error names the `require` item.
+  std::ofstream(path) << "name = \"bad\"\n\n[[problems]]\nvariant = \"ffn/swiglu\"\nrequire = [\"tokens\", \"width\"]\n"
+                         "[problems.params]\ntokens = 8\nwidth = 4\n";
   try {
     plan_run(request, test_support::in_tree());
     FAIL("accepted");
   } catch (const InputError& e) {
-    CHECK(std::string(e.what()) == path + ":3:1: ffn/swiglu has no parameter 'width'");
+    CHECK(std::string(e.what()) == path + ":5:22: ffn/swiglu has no parameter 'width', which this entry requires");
   }
+  // A value out of the variant's range is an error whether or not it is required.
   std::ofstream(path, std::ios::trunc) << "[[problems]]\nvariant = \"ffn/swiglu\"\n[problems.params]\ntokens = 0\n";
   CHECK_THROWS_WITH(plan_run(request, test_support::in_tree()), Catch::Contains(":1:1: tokens = 0 is outside"));
   CHECK_THROWS_WITH(load_suite("no-such-suite"), Catch::Contains("--suite: no suite file 'no-such-suite'"));
@@ -146,4 +203,158 @@ TEST_CASE("unknown keys at the top level or in [measure] are refused - not ignor
         ":2:14: unknown key 'repetition' in [measure] (expected repetitions, min_time, warmup, timeout, timing)");
   CHECK(error_of(std::string("nmae = \"x\"\n") + valid_entry) ==
         ":1:8: unknown key 'nmae' in the suite (expected name, description, measure, task, problems)");
+}
+
+TEST_CASE("a suite parameter a variant lacks is left out for it - not an error - and a list gives it one problem", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("loose.toml");
+  std::ofstream(path) << "[[problems]]\nvariant = \"attention/*\"\n[problems.params]\n"
+                         "mode = \"prefill\"\nseq = 64\nheads = 4\nhead_dim = 16\nkv_heads = [1, 2]\n";
+  std::vector<SkippedParam> skipped;
+  const auto plan = plan_of({path}, test_support::in_tree(), &skipped);
+  std::set<std::string> lacking;
+  size_t expected = 0;
+  for (const ab_variant* v : test_support::in_tree().variants()) {
+    if (!matches("attention/*", v->name)) continue;
+    INFO(v->name);
+    const bool has = has_param(*v, "kv_heads");
+    CHECK(rows_of(plan, v->name) == (has ? 2u : 1u));  // its default stands, once
+    if (!has) lacking.insert(v->name);
+    expected += has ? 2 : 1;
+  }
+  CHECK(plan.size() == expected);
+  REQUIRE(!lacking.empty());  // the test needs an attention variant without kv_heads (MHA, MQA)
+  std::set<std::string> reported;
+  for (const SkippedParam& s : skipped) {
+    CHECK(s.parameter == "kv_heads");
+    CHECK(s.where == path + ":1:1");
+    reported.insert(s.variant);
+  }
+  CHECK(reported == lacking);
+  // --variant narrows the report to the variants it selects.
+  RunRequest only_gqa;
+  only_gqa.suites = {path};
+  only_gqa.backends = {AB_BACKEND_CPU};
+  only_gqa.variant_glob = "attention/gqa";
+  skipped.clear();
+  CHECK(plan_run(only_gqa, test_support::in_tree(), &skipped).size() == 2);
+  CHECK(skipped.empty());
+}
+
+TEST_CASE("require pins parameters: a matched variant without one is an error naming file:line:col", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("pinned.toml");
+  std::ofstream(path) << "[[problems]]\nvariant = \"attention/*\"\nrequire = [\"kv_heads\"]\n[problems.params]\n"
+                         "seq = 64\nheads = 4\nhead_dim = 16\nkv_heads = 2\n";
+  std::string first_without;  // the registry lists variants by name
+  for (const ab_variant* v : test_support::in_tree().variants())
+    if (first_without.empty() && matches("attention/*", v->name) && !has_param(*v, "kv_heads")) first_without = v->name;
+  REQUIRE(!first_without.empty());
+  CHECK_THROWS_WITH(plan_of({path}, test_support::in_tree()),
+                    path + ":3:12: " + first_without + " has no parameter 'kv_heads', which this entry requires");
+  // The same pin on a glob whose variants all have it plans normally.
+  std::ofstream(path, std::ios::trunc) << "[[problems]]\nvariant = \"attention/gqa\"\nrequire = [\"kv_heads\"]\n"
+                                          "[problems.params]\nseq = 64\nheads = 4\nhead_dim = 16\nkv_heads = 2\n";
+  CHECK(plan_of({path}, test_support::in_tree()).size() == 1);
+  // `require` lists names that [problems.params] sets.
+  CHECK(error_of(std::string(valid_entry) + "require = [\"d_ff\"]\n") ==
+        ":3:12: 'require' names 'd_ff', which [problems.params] does not set");
+  CHECK(error_of(std::string(valid_entry) + "require = \"d_ff\"\n[problems.params]\nd_ff = 8\n") ==
+        ":3:11: 'require' expects a list of parameter names");
+}
+
+TEST_CASE("issue 12: a new norm without residual joins the quick plan once per dtype - skipped pair reported", "[suite]") {
+  test_support::TempDir tmp;
+  const auto registry = test_support::load_from({ARCHBENCH_PLUGIN_DIR, new_norm_folder(tmp)});
+  REQUIRE(registry.find("norm/dyt") != nullptr);
+  std::vector<SkippedParam> skipped;
+  const auto plan = plan_of({"quick"}, registry, &skipped);
+  std::set<std::string> dyt;
+  for (const auto& p : plan)
+    if (p.problem.variant->name == std::string("norm/dyt")) dyt.insert(p.problem.canonical());
+  CHECK(dyt == std::set<std::string>{"norm/dyt:n1024.t512.dm4096.f32", "norm/dyt:n1024.t512.dm4096.bf16"});
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].variant == "norm/dyt");
+  CHECK(skipped[0].parameter == "residual");
+  CHECK_THAT(skipped[0].where, Catch::EndsWith("suites/quick.toml:14:1"));
+}
+
+TEST_CASE("a plugin's suite fragment joins the quick suite - and only quick", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string folder = new_norm_folder(tmp, "[[problems]]\nvariant = \"norm/dyt\"\n[problems.params]\ntokens = 8\nd_model = 16\n"
+                                                  "[problems.measure]\nrepetitions = 2\n");
+  const auto registry = test_support::load_from({ARCHBENCH_PLUGIN_DIR, folder});
+  REQUIRE(registry.suite_fragments().size() == test_support::in_tree().suite_fragments().size() + 1);
+  CHECK(registry.suite_fragments().back() == folder + "/suite.toml");
+  const auto plan = plan_of({"quick"}, registry);
+  const auto row = std::find_if(plan.begin(), plan.end(), [](const PlannedProblem& p) {
+    return p.problem.canonical() == "norm/dyt:n1024.t8.dm16.f32";
+  });
+  REQUIRE(row != plan.end());
+  CHECK(row->suite == "quick");
+  CHECK(row->measurement.repetitions == 2);      // its own [problems.measure]
+  CHECK(row->measurement.min_time_s == 0.05);    // quick's [measure] otherwise
+  for (const auto& p : plan_of({"micro"}, registry)) CHECK(p.problem.canonical().find(".t8.dm16.") == std::string::npos);
+}
+
+TEST_CASE("the in-tree plugins' fragments are built beside them and all their problems are in the quick plan", "[suite]") {
+  const auto plugin_sources = std::filesystem::path(ARCHBENCH_TEST_DATA).parent_path().parent_path() / "plugins";
+  std::set<std::string> expected, found;
+  for (const auto& plugin : test_support::in_tree().plugins()) {
+    const auto folder = std::filesystem::path(plugin.path).parent_path();
+    if (std::filesystem::exists(plugin_sources / folder.filename() / "suite.toml"))
+      expected.insert((folder / "suite.toml").string());
+  }
+  for (const std::string& fragment : test_support::in_tree().suite_fragments()) found.insert(fragment);
+  CHECK(found == expected);  // copied by archbench_add_plugin, and nothing stale
+  std::set<std::string> quick;
+  for (const auto& p : plan_of({"quick"}, test_support::in_tree())) quick.insert(p.problem.canonical());
+  for (const std::string& fragment : found) {
+    INFO(fragment);
+    const auto own = plan_of({fragment}, test_support::in_tree());  // a fragment is also a suite file
+    CHECK(!own.empty());
+    for (const auto& p : own) CHECK(quick.count(p.problem.canonical()) == 1);
+  }
+}
+
+TEST_CASE("a bad fragment is an error naming the fragment's file:line:col", "[suite]") {
+  test_support::TempDir tmp;
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[[problems]]\nvariant = \"norm/dyt\"\ndtypes = \"f32\"\n", ":3:10: 'dtypes' expects a list of strings"},
+      {"[measure]\nrepetitions = 2\n[[problems]]\nvariant = \"norm/dyt\"\n",
+       ":1:1: unknown key 'measure' in a suite fragment (expected problems)"},
+      {"# nothing here\n", ":1:1: a suite fragment needs at least one [[problems]] table"},
+      {"[[problems]]\nvariant = \"norm/dyt\"\n[problems.params]\ntokens = 0\n", ":1:1: tokens = 0 is outside"},
+  };
+  for (const auto& [text, expected] : cases) {
+    INFO(text);
+    test_support::TempDir plugin;
+    const std::string folder = new_norm_folder(plugin, text);
+    const auto registry = test_support::load_from({folder});
+    CHECK_THROWS_WITH(plan_of({"quick"}, registry), Catch::StartsWith(folder + "/suite.toml" + expected));
+  }
+}
+
+TEST_CASE("the dry-run estimate: repetitions x (min time + warm-up) + a check growing with FLOPs - capped by the timeout", "[suite]") {
+  PlannedProblem timed{parse_problem("attention/gqa:prefill.s2048.h8.kvh2.hd64", test_support::in_tree()),
+                       AB_BACKEND_CPU, "s", Measurement{}, 600, std::nullopt};
+  timed.measurement.repetitions = 5;
+  timed.measurement.min_time_s = 0.05;
+  timed.measurement.warmup_s = 0.02;
+  const double flops = describe_record(timed.problem, AB_BACKEND_CPU).flops;
+  REQUIRE(flops > 1e9);  // so the work term is visible next to the fixed ones
+  const double check = kCheckSeconds + flops / kCheckFlopsPerSecond;
+  CHECK(estimated_seconds(timed) == Approx(5 * 0.07 + check));
+  PlannedProblem checked = timed;
+  checked.measurement.perf = false;
+  CHECK(estimated_seconds(checked) == Approx(check));
+  PlannedProblem capped = timed;
+  capped.timeout_s = 0.1;  // never longer than its timeout
+  CHECK(estimated_seconds(capped) == Approx(0.1));
+  PlannedProblem task = timed;
+  task.task = tasks::parse_task("needle");
+  CHECK(estimated_seconds(task) == Approx(kTaskRowSeconds + flops / kTaskFlopsPerSecond));
+  CHECK(format_duration(44.2) == "45 s");
+  CHECK(format_duration(200) == "3 min 20 s");
+  CHECK(format_duration(3900) == "1 h 05 min");
 }

@@ -1,10 +1,13 @@
-// `archbench run`: plan, measure, store, then print this run's leaderboard.
+// `archbench run`: plan, measure, store, then print this run's leaderboard
+// (or, with --dry-run, print the plan and its estimate and stop).
 #include "backends/cpu/cpu_backend.hpp"
 #include "harness/cli/common.hpp"
 #include "harness/cli/vulkan_devices.hpp"
 #include "harness/errors.hpp"
+#include "harness/estimate.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
+#include "harness/task_executor.hpp"
 #include "results/format.hpp"
 #include "results/leaderboard.hpp"
 
@@ -58,6 +61,26 @@ std::string joined(const std::vector<std::string>& items) {
   return out;
 }
 
+// --dry-run: one line per planned row (canonical string, with @task for an
+// accuracy row; backend; suite), the suite parameters left out, then the count
+// and the estimate. Nothing runs and the database is never opened.
+void print_plan(const std::vector<PlannedProblem>& plan, const std::vector<SkippedParam>& skipped) {
+  double seconds = 0;
+  size_t task_rows = 0;
+  for (const PlannedProblem& planned : plan) {
+    const std::string text =
+        planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical();
+    std::printf("%s  %s  %s\n", text.c_str(), backend_name(planned.backend), planned.suite.c_str());
+    seconds += estimated_seconds(planned);
+    task_rows += planned.task.has_value();
+  }
+  for (const SkippedParam& s : skipped)
+    std::printf("skipped: %s has no parameter '%s' (%s); planned without it\n", s.variant.c_str(),
+                s.parameter.c_str(), s.where.c_str());
+  std::printf("dry run: %zu planned (%zu problems, %zu task rows), estimated %s; nothing was run\n", plan.size(),
+              plan.size() - task_rows, task_rows, format_duration(seconds).c_str());
+}
+
 }  // namespace
 
 int run_command(const Context& context) {
@@ -66,6 +89,7 @@ int run_command(const Context& context) {
   std::string backend = "all";
   int device = -1;
   bool fidelity_only = false;
+  bool dry_run = false;
   po::options_description options("archbench run");
   options.add_options()
       ("suite", po::value(&request.suites)->composing(), "suite name (suites/<name>.toml) or file; repeatable (default: quick)")
@@ -74,10 +98,11 @@ int run_command(const Context& context) {
       ("backend", po::value(&backend), "cpu | vulkan | all (default: all available)")
       ("device", po::value(&device), "Vulkan device index (see `archbench devices`; default: best score)")
       ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions, and only the entries (and accuracy grids) a suite marks quick (smoke runs, CI)")
-      ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time");
+      ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time")
+      ("dry-run", po::bool_switch(&dry_run), "print the planned problems, the suite parameters left out and an estimated duration; run nothing, leave the database alone");
   add_globals(options, globals, true);
   po::variables_map values;
-  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--threads N] [--plugin-dir DIR]... [--db PATH]",
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--dry-run] [--threads N] [--plugin-dir DIR]... [--db PATH]",
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
@@ -90,8 +115,15 @@ int run_command(const Context& context) {
   Registry registry;
   load_plugins(registry, globals, cpu_backend.host());
   // Everything that can be wrong with the input is found here, before the DB is touched.
-  const std::vector<PlannedProblem> plan = plan_run(request, registry);
+  std::vector<SkippedParam> skipped;
+  const std::vector<PlannedProblem> plan = plan_run(request, registry, &skipped);
   if (plan.empty()) throw InputError("archbench run: nothing to run (no problem matches the given suites/variants)");
+  if (dry_run) {
+    if (!backends.vulkan_device.empty()) std::printf("%s\n", backends.vulkan_device.c_str());
+    if (!backends.note.empty()) std::printf("%s\n", backends.note.c_str());
+    print_plan(plan, skipped);
+    return 0;
+  }
 
   const std::string db_path = database_path(globals);
   results::Store store = results::Store::open_readwrite(db_path);
