@@ -110,7 +110,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   std::set<std::string> seen;
   auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
                  const Measurement& measurement, double timeout_s,
-                 std::optional<tasks::TaskSpec> task = std::nullopt) {
+                 tasks::TaskPtr task = nullptr) {
     if (!matches(request.variant_glob, problem.variant->name)) return;
     const std::string key = (task ? task_row_string(problem, *task) : problem.canonical()) + "|" + backend_name(backend);
     if (!seen.insert(key).second) return;
@@ -122,7 +122,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   for (const std::string& text : request.problems) {
     // "problem@task" (a task row or one of its cells) replays the whole row.
     const size_t at = text.find('@');
-    std::optional<tasks::TaskSpec> task;
+    tasks::TaskPtr task;
     if (at != std::string::npos) {
       try {
         task = tasks::parse_task(text.substr(at + 1));
@@ -169,8 +169,8 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
                 for (uint32_t i = 0; i < variant->param_count; ++i)
                   if (std::string(variant->params[i].name) == "mode") at_context["mode"] = std::string("prefill");
                 const Problem problem = make_problem(*variant, at_context, dtype, entry.seed, entry.where);
-                for (const tasks::TaskSpec& spec : entry.tasks)
-                  add(problem, backend, suite.name, entry.measurement, entry.timeout_s, spec);
+                for (const tasks::TaskPtr& task : entry.tasks)
+                  add(problem, backend, suite.name, entry.measurement, entry.timeout_s, task);
               }
             }
       }

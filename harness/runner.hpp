@@ -5,7 +5,7 @@
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
 #include "results/store.hpp"
-#include "suites/tasks/task_spec.hpp"
+#include "tasks/task.hpp"
 
 #include <optional>
 #include <string>
@@ -30,7 +30,7 @@ struct PlannedProblem {
   std::string suite;
   Measurement measurement;
   double timeout_s;
-  std::optional<tasks::TaskSpec> task;  // an accuracy-task row instead of a timed problem
+  tasks::TaskPtr task;  // an accuracy-task row instead of a timed problem (null: timed)
 };
 
 std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry);

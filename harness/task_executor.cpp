@@ -4,7 +4,6 @@
 #include "harness/executor.hpp"
 #include "harness/instance_runner.hpp"
 #include "harness/tensors.hpp"
-#include "suites/tasks/retrieval_tasks.hpp"
 
 #include <archbench/sdk.hpp>
 
@@ -82,7 +81,7 @@ std::string read_qkv_form(const Problem& problem, const ab_problem_info& info, t
                           layout.heads % layout.kv_heads == 0;
   if (!consistent) return "q, k, v and out do not have the [batch, tokens, heads, dim] shapes of the query/key/value form";
   // RoPE, if the variant names it: `position` = rope, `rope_fraction` of dk rotated
-  // (the SDK's half-split convention; see suites/tasks/haystack.hpp).
+  // (the SDK's half-split convention; see tasks/haystack.hpp).
   double position = 0, fraction = 1;
   const ab_param_spec* scheme = param(problem, "position", position);
   if (scheme && enum_choices(*scheme).at(size_t(position)) == "rope") {
@@ -94,15 +93,15 @@ std::string read_qkv_form(const Problem& problem, const ab_problem_info& info, t
 
 }  // namespace
 
-std::string task_row_string(const Problem& problem, const tasks::TaskSpec& spec) {
-  return problem.canonical() + "@" + spec.canonical();
+std::string task_row_string(const Problem& problem, const tasks::Task& task) {
+  return problem.canonical() + "@" + task.canonical();
 }
 
-results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec& spec,
+results::ResultRecord execute_task(const Problem& problem, const tasks::Task& task,
                                    ab_backend backend, const ab_host& host) {
   const ab_variant& variant = *problem.variant;
   results::ResultRecord record = describe_record(problem, backend);
-  record.task = spec.canonical();
+  record.task = task.canonical();
   auto finish = [&](const std::string& outcome, std::string reason) {
     record.outcome = outcome;
     record.reason = std::move(reason);
@@ -114,7 +113,7 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
   tasks::QkvLayout layout;
   QkvTensors at;
   if (std::string why = read_qkv_form(problem, info, layout, at); !why.empty())
-    return finish("unimplemented", std::string(tasks::task_kind_name(spec.kind)) + " " + why);
+    return finish("unimplemented", task.entry().name + " " + why);
 
   const ab_problem raw = problem.raw();
   TensorSet tensors(info);
@@ -147,13 +146,13 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
 
   tasks::TaskOutcome measured;
   try {
-    measured = tasks::run_task(spec, layout, problem.seed, run);
+    measured = task.run(layout, problem.seed, run);
   } catch (const RowStop& stop) {
     return finish(stop.outcome, stop.reason);
   } catch (const std::invalid_argument& e) {
     return finish("unimplemented", e.what());
   }
-  const std::string row = task_row_string(problem, spec);
+  const std::string row = task_row_string(problem, task);
   for (const tasks::Cell& c : measured.cells) {
     results::TaskCell cell;
     cell.context = layout.tokens;
@@ -161,8 +160,7 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
     cell.trials = c.trials;
     cell.successes = c.successes;
     cell.chance = c.chance;
-    cell.canonical = row + (spec.kind == tasks::TaskKind::needle ? tasks::needle_cell_token(c.coordinate)
-                                                                : tasks::multihop_cell_token(int64_t(c.coordinate)));
+    cell.canonical = row + task.cell_token(c.coordinate);
     record.cells.push_back(std::move(cell));
   }
   // The time the variant's runs took (total, over `prefills` runs), so a row's

@@ -8,6 +8,7 @@
 #include "harness/errors.hpp"
 #include "results/svg_plot.hpp"
 #include "results/task_summary.hpp"
+#include "tasks/task.hpp"
 
 #include <cmath>
 #include <map>
@@ -91,7 +92,7 @@ int plot_command(const Context& context) {
   int64_t run = 0;
   po::options_description options("archbench plot");
   options.add_options()
-      ("task", po::value(&filter.kind)->required(), "needle | multihop")
+      ("task", po::value(&filter.kind)->required(), tasks::task_names().c_str())
       ("variant", po::value(&filter.variant), "variant or design (a glob, e.g. 'attention/gqa*' or 'attention/mha:alibi*')")
       ("backend", po::value(&filter.backend), "cpu | vulkan")
       ("dtype", po::value(&filter.dtype), "f32 | bf16")
@@ -102,11 +103,11 @@ int plot_command(const Context& context) {
   po::positional_options_description positional;
   positional.add("task", 1);
   po::variables_map values;
-  if (!parse("plot", "archbench plot needle|multihop [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID] -o FILE.svg [--db PATH]",
+  if (!parse("plot", "archbench plot TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID] -o FILE.svg [--db PATH]",
              context, options, values, &positional))
     return 0;
-  if (filter.kind != "needle" && filter.kind != "multihop")
-    throw InputError("archbench plot: '" + filter.kind + "' is not one of needle, multihop");
+  const tasks::TaskEntry* entry = tasks::find_task(filter.kind);
+  if (!entry) throw InputError("archbench plot: '" + filter.kind + "' is not one of " + tasks::task_names());
   if (values.count("run")) filter.run_id = run;
   const results::Store store = results::Store::open_readonly(database_path(globals));
   const std::vector<results::TaskSummary> groups = results::summarize_tasks(store, filter);
@@ -121,7 +122,9 @@ int plot_command(const Context& context) {
     throw InputError("archbench plot: " + std::to_string(groups.size()) + " " + filter.kind +
                      " result groups match; narrow it to one:" + list + (groups.size() > 4 ? " | ..." : ""));
   }
-  const std::string svg = filter.kind == "needle" ? needle_svg(groups[0]) : multihop_svg(groups[0]);
+  // The registry says which picture a task gets; the two drawings become generic
+  // once the store keeps each row's label (schema v5).
+  const std::string svg = entry->plot == tasks::PlotKind::heatmap ? needle_svg(groups[0]) : multihop_svg(groups[0]);
   std::ofstream out(output, std::ios::binary | std::ios::trunc);
   if (!out || !(out << svg) || !out.flush()) throw InputError("-o: cannot write '" + output + "'");
   std::cout << "wrote " << output << " (" << groups[0].design << ", " << groups[0].backend << ", "
