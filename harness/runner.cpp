@@ -8,6 +8,7 @@
 #include "harness/registry.hpp"
 #include "harness/suite.hpp"
 #include "harness/task_executor.hpp"
+#include "harness/task_record.hpp"
 
 #include <fnmatch.h>
 #include <signal.h>
@@ -207,7 +208,7 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
       record = record_from_json(child.output);
     } else {
       record = describe_record(planned.problem, planned.backend);
-      if (planned.task) record.task = planned.task->canonical();
+      if (planned.task) describe_task_row(record, planned.problem, *planned.task, task_context_param(planned.problem));
       record.outcome = child.kind == ChildOutcome::Kind::crashed ? "crashed" : "timed-out";
       record.reason = child.reason;
     }

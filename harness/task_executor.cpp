@@ -3,6 +3,7 @@
 
 #include "harness/executor.hpp"
 #include "harness/instance_runner.hpp"
+#include "harness/task_record.hpp"
 #include "harness/tensors.hpp"
 
 #include <archbench/sdk.hpp>
@@ -101,7 +102,7 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::Task& ta
                                    ab_backend backend, const ab_host& host) {
   const ab_variant& variant = *problem.variant;
   results::ResultRecord record = describe_record(problem, backend);
-  record.task = task.canonical();
+  describe_task_row(record, problem, task, task_context_param(problem));
   auto finish = [&](const std::string& outcome, std::string reason) {
     record.outcome = outcome;
     record.reason = std::move(reason);
