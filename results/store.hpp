@@ -90,11 +90,15 @@ struct QueryResult {
   std::vector<std::vector<Cell>> rows;
 };
 
+class Describer;  // backfill.hpp
+
 class Store {
  public:
   // Creates the file if missing, applies missing migrations, WAL, foreign keys,
   // busy timeout. Unopenable path / not a database / newer schema -> InputError.
-  static Store open_readwrite(const std::string& path);
+  // With a describer (the harness's), rows written before schema v5 get the
+  // structure they lack (see backfill.hpp).
+  static Store open_readwrite(const std::string& path, const Describer* describer = nullptr);
   // SQLITE_OPEN_READONLY. Missing file, not an archbench database, or a schema
   // version other than this build's -> InputError naming the path.
   static Store open_readonly(const std::string& path);
@@ -107,9 +111,17 @@ class Store {
 
   // Inserts a runs row with started_at = now (UTC ISO-8601) and status 'running'.
   int64_t begin_run(const RunInfo& info);
-  // Upserts the problem, inserts the result and its samples; one transaction,
-  // committed before returning. Returns the results row id.
+  // Upserts the problem (and its problem_params when r.params is given), inserts
+  // the result, its samples and its task cells (creating the kind's view with
+  // its first row); one transaction, committed before returning. Returns the
+  // results row id. A task kind or axis that is not an identifier, or that
+  // clashes with what is stored -> std::invalid_argument (a harness bug).
   int64_t record(int64_t run_id, const ResultRecord& r);
+  // Makes sure a task kind has its view (with `axis` as its coordinate column),
+  // so a query on it answers, empty, before its first row is recorded. The
+  // harness declares its registered tasks; writes only what is missing.
+  // Names as in record() -> std::invalid_argument.
+  void declare_task(const std::string& kind, const std::string& axis);
   // Sets finished_at = now and status ('completed', 'interrupted', ...).
   void finish_run(int64_t run_id, const std::string& status);
 

@@ -64,6 +64,7 @@ int leaderboard_command(const Context& context) {
     print(results::growth(store, growth), format);
     return 0;
   }
+  board.headline_task = tasks::headline_kind();
   print(results::leaderboard(store, board), format);
   return 0;
 }

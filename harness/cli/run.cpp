@@ -5,8 +5,10 @@
 #include "harness/errors.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
+#include "harness/store_describer.hpp"
 #include "results/format.hpp"
 #include "results/leaderboard.hpp"
+#include "tasks/task.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -94,7 +96,10 @@ int run_command(const Context& context) {
   if (plan.empty()) throw InputError("archbench run: nothing to run (no problem matches the given suites/variants)");
 
   const std::string db_path = database_path(globals);
-  results::Store store = results::Store::open_readwrite(db_path);
+  // The describer gives rows from before schema v5 the structure they lack.
+  const StoreDescriber describer(registry);
+  results::Store store = results::Store::open_readwrite(db_path, &describer);
+  for (const tasks::TaskEntry* task : tasks::task_entries()) store.declare_task(task->name, task->axis);
   std::vector<std::string> suites = request.suites;
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
   results::RunInfo provenance =
@@ -112,6 +117,7 @@ int run_command(const Context& context) {
 
   results::LeaderboardOptions board;
   board.run_id = run_id;
+  board.headline_task = tasks::headline_kind();
   const results::QueryResult ranking = results::leaderboard(store, board);
   if (!ranking.rows.empty()) {
     std::printf("\nleaderboard (run %lld, ranked by tokens/s per kind, backend and shape):\n", (long long)run_id);
