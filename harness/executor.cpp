@@ -116,6 +116,8 @@ results::ResultRecord describe_record(const Problem& problem, ab_backend backend
   record.params_json = problem.params_json();
   record.workload = problem.workload();
   record.design = problem.design();
+  record.shape = problem.shape();
+  record.params = problem.structured_params();
   record.dtype = dtype_name(problem.dtype);
   record.backend = backend_name(backend);
   if (ab_problem_info info; describe_problem(problem, info)) {

@@ -19,7 +19,7 @@ const Subcommand subcommands[] = {
     {"list", "list plugins | variants | suites | backends", archbench::cli::list_command},
     {"run", "run suites or problems, store results, print the leaderboard", archbench::cli::run_command},
     {"leaderboard", "rank designs of a kind by a metric per backend and workload", archbench::cli::leaderboard_command},
-    {"plot", "draw the accuracy tasks' pictures (needle heatmap, multihop lines) as SVG", archbench::cli::plot_command},
+    {"plot", "draw an accuracy task's picture (a heatmap or lines, as the task asks) as SVG", archbench::cli::plot_command},
     {"query", "run a read-only SQL query on the results database", archbench::cli::query_command},
     {"runs", "list stored runs", archbench::cli::runs_command},
     {"compare", "compare two runs problem by problem", archbench::cli::compare_command},

@@ -149,13 +149,17 @@ ab_problem Problem::raw() const {
   return out;
 }
 
-// The canonical tokens ("dm4096.") of the parameters in `part`, in schema order.
-std::string Problem::tokens(Part part) const {
+// The canonical tokens ("dm4096.") of the parameters in `part`, in schema order;
+// parameter `wildcard` printed with '*' for its value.
+std::string Problem::tokens(Part part, int wildcard) const {
   std::string out;
   for (uint32_t i = 0; i < variant->param_count; ++i) {
-    const bool design = variant->params[i].flags & AB_PARAM_FLAG_DESIGN;
-    if (part == Part::all || design == (part == Part::design))
-      out += format_value(variant->params[i], values[i]) + ".";
+    const ab_param_spec& spec = variant->params[i];
+    const bool design = spec.flags & AB_PARAM_FLAG_DESIGN;
+    if (part != Part::all && design != (part == Part::design)) continue;
+    if (int(i) != wildcard) out += format_value(spec, values[i]) + ".";
+    else if (spec.type == AB_PARAM_ENUM) out += (spec.flags & AB_PARAM_FLAG_BARE) ? "*." : std::string(spec.key) + "-*.";
+    else out += std::string(spec.key) + "*.";
   }
   return out;
 }
@@ -169,6 +173,43 @@ std::string Problem::shape() const { return tokens(Part::all) + dtype_and_seed()
 std::string Problem::canonical() const { return std::string(variant->name) + ":" + shape(); }
 
 std::string Problem::workload() const { return tokens(Part::workload) + dtype_and_seed(); }
+
+std::string Problem::workload_with_wildcard(uint32_t index) const {
+  return tokens(Part::workload, int(index)) + dtype_and_seed();
+}
+
+std::vector<results::ProblemParam> Problem::structured_params() const {
+  std::vector<results::ProblemParam> out;
+  for (uint32_t i = 0; i < variant->param_count; ++i) {
+    const ab_param_spec& spec = variant->params[i];
+    results::ProblemParam p;
+    p.name = spec.name;
+    p.token = format_value(spec, values[i]);
+    p.design = spec.flags & AB_PARAM_FLAG_DESIGN;
+    if (spec.type == AB_PARAM_ENUM) {
+      p.type = "enum";
+      p.key = (spec.flags & AB_PARAM_FLAG_BARE) ? "" : spec.key;
+      p.text = enum_choices(spec).at(size_t(values[i]));
+    } else {
+      p.type = spec.type == AB_PARAM_INT ? "int" : "real";
+      p.key = spec.key;
+      p.value = values[i];
+    }
+    out.push_back(std::move(p));
+  }
+  results::ProblemParam dtype_param;
+  dtype_param.name = "dtype";
+  dtype_param.type = "enum";
+  dtype_param.text = dtype_param.token = dtype_name(dtype);
+  out.push_back(dtype_param);
+  results::ProblemParam seed_param;
+  seed_param.name = seed_param.key = "seed";
+  seed_param.type = "int";
+  seed_param.value = double(seed);
+  seed_param.token = seed != default_seed ? "seed" + std::to_string(seed) : "";
+  out.push_back(seed_param);
+  return out;
+}
 
 std::string Problem::design() const {
   std::string design_tokens = tokens(Part::design);

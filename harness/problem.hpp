@@ -9,6 +9,8 @@
 // seed is printed only when it is not the default 1.
 #pragma once
 
+#include "results/store.hpp"
+
 #include <archbench/plugin_abi.h>
 
 #include <cstdint>
@@ -36,10 +38,16 @@ struct Problem {
   std::string design() const;
   std::string shape() const;        // the canonical string without "variant:"
   std::string params_json() const;  // {"d_model": 4096, ..., "dtype": "f32"}
+  // Every parameter with its key, value and printed token, then dtype and seed:
+  // what the store keeps so that no reader parses the canonical string.
+  std::vector<results::ProblemParam> structured_params() const;
+  // The workload with parameter `index` printed as its key and '*' ("s*"), so
+  // problems differing only in it share the string (a task row's group key).
+  std::string workload_with_wildcard(uint32_t index) const;
 
  private:
   enum class Part { all, workload, design };
-  std::string tokens(Part part) const;
+  std::string tokens(Part part, int wildcard = -1) const;
   std::string dtype_and_seed() const;
 };
 

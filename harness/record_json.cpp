@@ -47,7 +47,18 @@ std::string record_to_json(const results::ResultRecord& r) {
               {"kv_cache_bytes_per_token", r.kv_cache_bytes_per_token},
               {"peak_memory_bytes", r.peak_memory_bytes}, {"samples", r.samples}};
   visit_fields([&](const char* key, auto member) { put(out, key, r.*member); });
+  out["shape"] = r.shape;
+  json params = json::array();
+  for (const auto& p : r.params)
+    params.push_back({{"name", p.name}, {"key", p.key}, {"type", p.type}, {"value", p.value}, {"text", p.text},
+                      {"token", p.token}, {"design", p.design}});
+  out["params"] = params;
   out["task"] = r.task;
+  out["task_kind"] = r.task_kind;
+  out["task_axis"] = r.task_axis;
+  out["task_label"] = r.task_label;
+  out["task_headline"] = r.task_headline;
+  out["task_workload"] = r.task_workload;
   json cells = json::array();
   for (const auto& c : r.cells)
     cells.push_back({{"context", c.context}, {"coordinate", c.coordinate}, {"trials", c.trials},
@@ -79,7 +90,17 @@ results::ResultRecord record_from_json(const std::string& text) {
   r.peak_memory_bytes = in.at("peak_memory_bytes");
   r.samples = in.at("samples").get<std::vector<double>>();
   visit_fields([&](const char* key, auto member) { take(in, key, r.*member); });
+  r.shape = in.value("shape", "");
+  if (in.contains("params"))
+    for (const json& p : in.at("params"))
+      r.params.push_back({p.at("name"), p.at("key"), p.at("type"), p.at("value"), p.at("text"), p.at("token"),
+                          p.at("design")});
   r.task = in.value("task", "");
+  r.task_kind = in.value("task_kind", "");
+  r.task_axis = in.value("task_axis", "");
+  r.task_label = in.value("task_label", "");
+  r.task_headline = in.value("task_headline", 0);
+  r.task_workload = in.value("task_workload", "");
   if (in.contains("cells"))
     for (const json& c : in.at("cells"))
       r.cells.push_back({c.at("context"), c.at("coordinate"), c.at("trials"), c.at("successes"),

@@ -9,6 +9,7 @@
 #include "harness/registry.hpp"
 #include "harness/suite.hpp"
 #include "harness/task_executor.hpp"
+#include "harness/task_record.hpp"
 
 #include <fnmatch.h>
 #include <signal.h>
@@ -113,7 +114,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   std::set<std::string> seen, seen_skips;
   auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
                  const Measurement& measurement, double timeout_s,
-                 std::optional<tasks::TaskSpec> task = std::nullopt) {
+                 tasks::TaskPtr task = nullptr) {
     if (!matches(request.variant_glob, problem.variant->name)) return;
     const std::string key = (task ? task_row_string(problem, *task) : problem.canonical()) + "|" + backend_name(backend);
     if (!seen.insert(key).second) return;
@@ -125,7 +126,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   for (const std::string& text : request.problems) {
     // "problem@task" (a task row or one of its cells) replays the whole row.
     const size_t at = text.find('@');
-    std::optional<tasks::TaskSpec> task;
+    tasks::TaskPtr task;
     if (at != std::string::npos) {
       try {
         task = tasks::parse_task(text.substr(at + 1));
@@ -193,8 +194,8 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
               const Problem base = make_problem(*variant, point, dtype, entry.seed, entry.where);
               for (int64_t context : request.quick ? entry.quick_contexts : entry.contexts) {
                 const ContextProblem at = problem_at_context(base, context, entry.where);
-                for (const tasks::TaskSpec& spec : entry.tasks)
-                  add(at.problem ? *at.problem : base, backend, suite.name, entry.measurement, entry.timeout_s, spec);
+                for (const tasks::TaskPtr& task : entry.tasks)
+                  add(at.problem ? *at.problem : base, backend, suite.name, entry.measurement, entry.timeout_s, task);
               }
             }
       }
@@ -231,7 +232,7 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
       record = record_from_json(child.output);
     } else {
       record = describe_record(planned.problem, planned.backend);
-      if (planned.task) record.task = planned.task->canonical();
+      if (planned.task) describe_task_row(record, planned.problem, *planned.task, task_context_param(planned.problem));
       record.outcome = child.kind == ChildOutcome::Kind::crashed ? "crashed" : "timed-out";
       record.reason = child.reason;
     }

@@ -6,7 +6,7 @@
 #include "harness/problem.hpp"
 #include "harness/suite.hpp"
 #include "results/store.hpp"
-#include "suites/tasks/task_spec.hpp"
+#include "tasks/task.hpp"
 
 #include <optional>
 #include <string>
@@ -31,7 +31,7 @@ struct PlannedProblem {
   std::string suite;
   Measurement measurement;
   double timeout_s;
-  std::optional<tasks::TaskSpec> task;  // an accuracy-task row instead of a timed problem
+  tasks::TaskPtr task;  // an accuracy-task row instead of a timed problem (null: timed)
 };
 
 // The `quick` suite also takes the loaded plugins' suite fragments. `skipped`,

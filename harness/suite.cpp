@@ -115,11 +115,15 @@ void parse_measure(const std::string& path, const toml::node& node, const char* 
   timeout_s = positive_number(path, *measure, "timeout", timeout_s);
 }
 
-// The [task] table's settings before they expand into TaskSpecs.
+// The [task] table's settings before they expand into tasks: the kind and the
+// contexts are the harness's; every other key belongs to the task (its registry
+// entry reads them), kept with its node so an error can point at it.
 struct TaskTable {
   bool present = false;
-  tasks::TaskSpec base;
-  std::vector<std::string> forms = {"single"}, contents = {"spread"};
+  std::string kind;
+  const toml::node* kind_node = nullptr;
+  tasks::TaskOptions options;
+  std::map<std::string, const toml::node*> option_nodes;
   std::vector<int64_t> contexts, quick_contexts;
 };
 
@@ -136,12 +140,14 @@ std::vector<int64_t> int_list(const std::string& path, const toml::node& node, c
   return out;
 }
 
-std::vector<std::string> text_list(const std::string& path, const toml::node& node, const char* key) {
-  std::vector<std::string> out;
-  scalar_or_list(path, node, std::string("'") + key + "'", [&](const toml::node& n) {
-    auto value = n.value_exact<std::string>();
-    if (!value) fail(path, n, std::string("'") + key + "' expects a string or a list of strings");
-    out.push_back(*value);
+// A task option's values as written: numbers and strings (a list is several).
+std::vector<tasks::OptionValue> option_values(const std::string& path, const std::string& key, const toml::node& node) {
+  std::vector<tasks::OptionValue> out;
+  scalar_or_list(path, node, "'" + key + "'", [&](const toml::node& n) {
+    if (auto i = n.value_exact<int64_t>()) out.emplace_back(*i);
+    else if (auto d = n.value_exact<double>()) out.emplace_back(*d);
+    else if (auto s = n.value_exact<std::string>()) out.emplace_back(*s);
+    else fail(path, n, "'" + key + "' expects a number, a string or a list of them");
   });
   return out;
 }
@@ -150,58 +156,54 @@ std::vector<std::string> text_list(const std::string& path, const toml::node& no
 void parse_task_table(const std::string& path, const toml::node& node, const char* where, TaskTable& task) {
   const toml::table* table = node.as_table();
   if (!table) fail(path, node, std::string(where) + " expects a table");
-  only_keys(path, *table,
-            {"kind", "contexts", "quick_contexts", "form", "content", "trials", "beta", "count", "depth_step", "hops"},
-            where);
+  // Every registered task's keys are allowed here; which apply is checked when
+  // the table expands, once the kind is known (an entry may override it).
+  std::vector<std::string> allowed = {"kind", "contexts", "quick_contexts"};
+  for (const tasks::TaskEntry* entry : tasks::task_entries())
+    for (const std::string& key : entry->options)
+      if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) allowed.push_back(key);
+  for (const auto& [key, value] : *table)
+    if (std::find(allowed.begin(), allowed.end(), std::string(key.str())) == allowed.end()) {
+      std::string list;
+      for (const std::string& k : allowed) list += (list.empty() ? "" : ", ") + k;
+      fail(path, value, "unknown key '" + std::string(key.str()) + "' in " + where + " (expected " + list + ")");
+    }
   task.present = true;
-  if (const toml::node* kind = table->get("kind")) {
-    auto text = kind->value_exact<std::string>();
-    if (!text || (*text != "needle" && *text != "multihop")) fail(path, *kind, "'kind' expects \"needle\" or \"multihop\"");
-    task.base.kind = *text == "needle" ? tasks::TaskKind::needle : tasks::TaskKind::multihop;
-  }
-  if (const toml::node* n = table->get("contexts")) task.contexts = int_list(path, *n, "contexts", 16, 1 << 21);
-  if (const toml::node* n = table->get("quick_contexts"))
-    task.quick_contexts = int_list(path, *n, "quick_contexts", 16, 1 << 21);
-  if (const toml::node* n = table->get("form")) {
-    task.forms = text_list(path, *n, "form");
-    for (const std::string& f : task.forms)
-      if (f != "single" && f != "multi-key" && f != "multi-value" && f != "multi-query")
-        fail(path, *n, "'form' expects single, multi-key, multi-value or multi-query, not '" + f + "'");
-  }
-  if (const toml::node* n = table->get("content")) {
-    task.contents = text_list(path, *n, "content");
-    for (const std::string& c : task.contents)
-      if (c != "spread" && c != "low-freq") fail(path, *n, "'content' expects spread or low-freq, not '" + c + "'");
-  }
-  if (const toml::node* n = table->get("trials")) task.base.trials = int_list(path, *n, "trials", 1, 100000).at(0);
-  if (const toml::node* n = table->get("count")) task.base.count = int_list(path, *n, "count", 1, 64).at(0);
-  if (const toml::node* n = table->get("depth_step"))
-    task.base.depth_step = int_list(path, *n, "depth_step", 1, 100).at(0);
-  if (const toml::node* n = table->get("hops")) task.base.hops = int_list(path, *n, "hops", 1, 64);
-  if (const toml::node* n = table->get("beta")) {
-    auto value = n->value<double>();
-    if (!value || *value <= 0 || *value > 1000) fail(path, *n, "'beta' expects a number in (0, 1000]");
-    task.base.beta = *value;
+  for (const auto& [key_name, value] : *table) {
+    const std::string key(key_name.str());
+    if (key == "kind") {
+      auto text = value.value_exact<std::string>();
+      if (!text || !tasks::find_task(*text)) fail(path, value, "'kind' expects " + tasks::task_names());
+      task.kind = *text;
+      task.kind_node = &value;
+    } else if (key == "contexts") {
+      task.contexts = int_list(path, value, "contexts", 16, 1 << 21);
+    } else if (key == "quick_contexts") {
+      task.quick_contexts = int_list(path, value, "quick_contexts", 16, 1 << 21);
+    } else {
+      task.options[key] = option_values(path, key, value);
+      task.option_nodes[key] = &value;
+    }
   }
 }
 
-// The task grid of an entry: one TaskSpec per form x content.
-void expand_tasks(const std::string& where, const TaskTable& task, SuiteEntry& entry) {
+// The tasks of an entry, through the kind's registry entry.
+void expand_tasks(const std::string& path, const std::string& where, const TaskTable& task, SuiteEntry& entry) {
+  if (task.kind.empty()) throw InputError(where + ": an accuracy task needs kind = " + tasks::task_names() + " in [task]");
   if (task.contexts.empty()) throw InputError(where + ": an accuracy task needs contexts = [...] in [task]");
+  const tasks::TaskEntry& kind = *tasks::find_task(task.kind);
+  for (const auto& [key, node] : task.option_nodes)
+    if (std::find(kind.options.begin(), kind.options.end(), key) == kind.options.end())
+      fail(path, *node, "'" + key + "' is not an option of " + kind.name);
   entry.contexts = task.contexts;
   entry.quick_contexts = task.quick_contexts.empty() ? task.contexts : task.quick_contexts;
-  for (const std::string& form : task.forms)
-    for (const std::string& content : task.contents) {
-      std::string text = std::string(tasks::task_kind_name(task.base.kind)) + "." +
-                         (task.base.kind == tasks::TaskKind::needle ? form + "." : "") + content;
-      tasks::TaskSpec spec = tasks::parse_task(text);
-      spec.beta = task.base.beta;
-      spec.trials = task.base.trials;
-      spec.count = task.base.count;
-      spec.depth_step = task.base.depth_step;
-      spec.hops = task.base.hops;
-      entry.tasks.push_back(spec);
-    }
+  try {
+    entry.tasks = kind.expand(task.options);
+  } catch (const tasks::OptionError& e) {
+    auto node = task.option_nodes.find(e.key);
+    if (node == task.option_nodes.end()) throw InputError(where + ": " + e.what());
+    fail(path, *node->second, e.what());
+  }
 }
 
 SuiteEntry parse_entry(const std::string& path, const toml::table& table, const Suite& suite,
@@ -215,7 +217,7 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
             "[[problems]]");
   TaskTable task = suite_task;
   if (const toml::node* own = table.get("task")) parse_task_table(path, *own, "[problems.task]", task);
-  if (task.present) expand_tasks(entry.where, task, entry);
+  if (task.present) expand_tasks(path, entry.where, task, entry);
   if (const toml::node* quick = table.get("quick")) {
     auto value = quick->value_exact<bool>();
     if (!value) fail(path, *quick, "'quick' expects true or false");

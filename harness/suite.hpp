@@ -21,9 +21,11 @@
 //   [problems.measure]         # optional: this entry's own [measure] keys (e.g. fewer
 //   repetitions = 2            # repetitions and a longer timeout for 32K-token problems)
 //
-// Accuracy suites add a [task] table (each entry may override it in
+// Accuracy suites add a [task] table (each entry may override it key by key in
 // [problems.task]); every entry then runs the task at each context length
-// instead of timing (the task sets `seq` and mode = prefill):
+// instead of timing (the task sets `seq` and mode = prefill). `kind` names a
+// registered task (tasks/task.hpp); the keys after the contexts are that task's
+// own options, read by its registry entry:
 //   [task]
 //   kind = "needle"                     # needle | multihop
 //   contexts = [1024, 2048, 4096]       # tokens; a list
@@ -55,7 +57,7 @@
 
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
-#include "suites/tasks/task_spec.hpp"
+#include "tasks/task.hpp"
 
 #include <map>
 #include <string>
@@ -78,7 +80,7 @@ struct SuiteEntry {
   double timeout_s = 600;
   bool in_quick = true;                                   // false: skipped by `run --quick`
   // Accuracy entries: the tasks (one per form x content) and the context lengths.
-  std::vector<tasks::TaskSpec> tasks;
+  std::vector<tasks::TaskPtr> tasks;
   std::vector<int64_t> contexts, quick_contexts;
 };
 

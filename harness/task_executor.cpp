@@ -4,9 +4,9 @@
 #include "harness/executor.hpp"
 #include "harness/instance_runner.hpp"
 #include "harness/qkv_contract.hpp"
+#include "harness/task_record.hpp"
 #include "harness/tensors.hpp"
 #include "harness/variant_abi.hpp"
-#include "suites/tasks/retrieval_tasks.hpp"
 
 #include <archbench/sdk.hpp>
 
@@ -45,22 +45,22 @@ std::string check_layout(const ab_qkv_layout& l) {
 
 }  // namespace
 
-std::string task_row_string(const Problem& problem, const tasks::TaskSpec& spec) {
-  return problem.canonical() + "@" + spec.canonical();
+std::string task_row_string(const Problem& problem, const tasks::Task& task) {
+  return problem.canonical() + "@" + task.canonical();
 }
 
-results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec& spec,
+results::ResultRecord execute_task(const Problem& problem, const tasks::Task& task,
                                    ab_backend backend, const ab_host& host) {
   const ab_variant& variant = *problem.variant;
   results::ResultRecord record = describe_record(problem, backend);
-  record.task = spec.canonical();
+  describe_task_row(record, problem, task, task_context_param(problem));
   auto finish = [&](const std::string& outcome, std::string reason) {
     record.outcome = outcome;
     record.reason = std::move(reason);
     return record;
   };
   if (std::string why = undeclared(problem, backend); !why.empty()) return finish("unimplemented", why);
-  const std::string kind = tasks::task_kind_name(spec.kind);
+  const std::string kind = task.entry().name;
   // The variant is reached only through its mixer.qkv/1 adapter; the row runs
   // the problem as planned (the adapter made it), which a replay must match.
   ContextProblem prepared;
@@ -118,13 +118,13 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
 
   tasks::TaskOutcome measured;
   try {
-    measured = tasks::run_task(spec, layout, problem.seed, run);
+    measured = task.run(layout, problem.seed, run);
   } catch (const RowStop& stop) {
     return finish(stop.outcome, stop.reason);
   } catch (const std::invalid_argument& e) {
     return finish("unimplemented", e.what());
   }
-  const std::string row = task_row_string(problem, spec);
+  const std::string row = task_row_string(problem, task);
   for (const tasks::Cell& c : measured.cells) {
     results::TaskCell cell;
     cell.context = layout.tokens;
@@ -132,8 +132,7 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::TaskSpec
     cell.trials = c.trials;
     cell.successes = c.successes;
     cell.chance = c.chance;
-    cell.canonical = row + (spec.kind == tasks::TaskKind::needle ? tasks::needle_cell_token(c.coordinate)
-                                                                : tasks::multihop_cell_token(int64_t(c.coordinate)));
+    cell.canonical = row + task.cell_token(c.coordinate);
     record.cells.push_back(std::move(cell));
   }
   // The time the variant's runs took (total, over `prefills` runs), so a row's

@@ -18,7 +18,7 @@ std::string format(const QueryResult& result, Format fmt);
 
 // How table and md print one cell: integers plain, reals with ~4 significant
 // digits (large ones without a fraction), NULL as "". Exposed for tests and for
-// callers printing single values the same way.
+// callers printing one value the same way.
 std::string display_cell(const Cell& cell);
 
 }  // namespace archbench::results

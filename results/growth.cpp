@@ -1,5 +1,5 @@
 // The growth pivot (see growth.hpp): SQL picks the latest result per problem
-// and backend, C++ reads the parameter from params_json and pivots.
+// and backend, C++ reads the parameter from problem_params and pivots.
 #include "results/growth.hpp"
 
 #include <algorithm>
@@ -51,64 +51,45 @@ std::string value_text(const ColumnValue& v) {
   return display_cell(Cell{v.number});
 }
 
-// Splits "kind/variant:tok.tok" or "tok.tok" at ':' and '.', keeping separators.
-std::vector<std::string> pieces(const std::string& text) {
-  std::vector<std::string> out(1);
-  for (char c : text) {
-    if (c == '.' || c == ':') {
-      out.emplace_back(1, c);
-      out.emplace_back();
-    } else {
-      out.back() += c;
-    }
+// A problem's parameters as stored (problem_params), in position order.
+struct StoredParam {
+  std::string name, key, type, text, token;
+  double value = 0;
+  bool design = false;
+};
+using StoredParams = std::map<int64_t, std::vector<StoredParam>>;
+
+// The stored parameters of every problem that has `param`.
+StoredParams stored_params(const Store& store, const std::string& param) {
+  StoredParams out;
+  const QueryResult rows = store.query(
+      "SELECT problem_id, name, key, type, value, text, token, design FROM problem_params"
+      " WHERE problem_id IN (SELECT problem_id FROM problem_params WHERE name = ?1)"
+      " ORDER BY problem_id, position",
+      {Cell{param}});
+  for (const auto& row : rows.rows) {
+    auto text = [&](size_t i) {
+      const auto* s = std::get_if<std::string>(&row.at(i));
+      return s ? *s : std::string();
+    };
+    StoredParam p{text(1), text(2), text(3), text(5), text(6), 0, false};
+    if (const auto* d = std::get_if<double>(&row.at(4))) p.value = *d;
+    else if (const auto* i = std::get_if<int64_t>(&row.at(4))) p.value = double(*i);
+    p.design = std::get<int64_t>(row.at(7)) != 0;
+    out[std::get<int64_t>(row.at(0))].push_back(std::move(p));
   }
   return out;
 }
 
-std::string blank_token(const std::string& text, const std::string& token) {
-  if (token.empty()) return text;
+// The printed tokens of the design (or the workload) part, joined by '.', with
+// `param`'s token printed as '*': Problem::design() / workload() rebuilt.
+std::string joined_tokens(const std::vector<StoredParam>& params, bool design, const std::string& param) {
   std::string out;
-  for (auto& piece : pieces(text)) out += piece == token ? "*" : piece;
-  return out;
-}
-
-// The canonical token that prints `param`, found by position (see growth.hpp).
-// Stores written by older builds or by hand may not line up; then the one
-// token that is letters followed by the value's text ("s512") is taken, and
-// with none or several, nothing is blanked (each value then gets its own row).
-std::string token_of(const std::string& canonical, const nlohmann::ordered_json& params,
-                     const std::string& param, const ColumnValue& value) {
-  const size_t colon = canonical.find(':');
-  std::vector<std::string> tokens;
-  for (auto& piece : pieces(colon == std::string::npos ? canonical : canonical.substr(colon + 1)))
-    if (piece != "." && piece != ":") tokens.push_back(piece);
-  size_t index = 0;
-  for (auto it = params.begin(); it != params.end() && it.key() != param; ++it) ++index;
-  // The seed is printed only when it is not the default, so one token may be missing.
-  const bool lines_up = tokens.size() == params.size() || tokens.size() + 1 == params.size();
-  if (lines_up && index < tokens.size()) return tokens[index];
-
-  const std::string text = value_text(value);
-  std::string found;
-  for (const auto& t : tokens) {
-    if (t.size() < text.size() || t.compare(t.size() - text.size(), text.size(), text) != 0) continue;
-    const std::string prefix = t.substr(0, t.size() - text.size());
-    const bool letters = std::all_of(prefix.begin(), prefix.end(), [](unsigned char c) {
-      return std::isalpha(c) || c == '-' || c == '_';
-    });
-    if (!letters) continue;
-    if (!found.empty()) return "";
-    found = t;
+  for (const StoredParam& p : params) {
+    if (p.design != design || p.token.empty()) continue;
+    out += (out.empty() ? "" : ".") + (p.name == param ? std::string("*") : p.token);
   }
-  return found;
-}
-
-// The key a token prints the parameter with: "s" for "s512", "qkn" for
-// "qkn-head"; "" for a bare enum value ("decode") or a token not found.
-std::string key_of(const std::string& token) {
-  size_t n = 0;
-  while (n < token.size() && std::isalpha(static_cast<unsigned char>(token[n]))) ++n;
-  return n == token.size() ? "" : token.substr(0, n);
+  return out;
 }
 
 // Every parameter name of every stored problem, for the error message.
@@ -187,21 +168,20 @@ QueryResult growth(const Store& store, const GrowthOptions& o) {
   // Newest first, so of two results landing in one cell the newer one wins.
   const std::string sql =
       "WITH latest AS ("
-      " SELECT r.run_id, r.outcome, r." + metric + " AS value, p.kind, p.dtype, p.canonical,"
-      "  p.params_json,"
+      " SELECT r.run_id, r.outcome, r." + metric + " AS value, p.kind, p.dtype, p.id AS problem_id,"
+      "  p.params_json, p.variant,"
       "  CASE WHEN p.design <> '' THEN p.design ELSE p.variant END AS design,"
-      "  CASE WHEN p.workload <> '' THEN p.workload"
-      "   ELSE substr(p.canonical, instr(p.canonical, ':') + 1) END AS shape,"
+      "  CASE WHEN p.workload <> '' THEN p.workload ELSE p.shape END AS shape,"
       "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend"
       "                     ORDER BY r.run_id DESC, r.id DESC) AS recency,"
       "  r.backend, r.id"
       " FROM results r JOIN problems p ON p.id = r.problem_id"
       " WHERE (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
       "  AND (?3 IS NULL OR r.run_id = ?3)"
-      // Accuracy-task rows (needle, multihop) are not checks against a reference.
+      // Accuracy-task rows are not checks against a reference.
       "  AND r.task = ''"
       ")"
-      " SELECT kind, backend, dtype, design, shape, canonical, params_json, outcome, value"
+      " SELECT kind, backend, dtype, design, shape, problem_id, params_json, outcome, value, variant"
       " FROM latest WHERE recency = 1 AND outcome IN ('passed', 'failed')"
       "  AND (?4 IS NULL OR shape GLOB ?4)"
       " ORDER BY run_id DESC, id DESC";
@@ -209,22 +189,37 @@ QueryResult growth(const Store& store, const GrowthOptions& o) {
   const QueryResult latest = store.query(
       sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{}, opt(o.shape)});
 
+  const StoredParams stored = stored_params(store, o.param);
   std::map<RowKey, Series> series;
   std::set<ColumnValue> columns;
-  std::set<std::string> keys;  // canonical keys seen for the parameter ("s")
+  std::set<std::string> keys;  // canonical keys seen for the parameter ("s"; "" where printed bare)
   for (const auto& row : latest.rows) {
     auto text = [&](size_t i) {
       const auto* s = std::get_if<std::string>(&row.at(i));
       return s ? *s : std::string();
     };
-    const auto params = nlohmann::ordered_json::parse(text(6), nullptr, false);
-    if (!params.is_object() || !params.contains(o.param)) continue;
-    const auto value = column_value(params[o.param]);
-    if (!value) continue;
-    const std::string token = token_of(text(5), params, o.param, *value);
-    keys.insert(key_of(token));
-    RowKey key{text(0), blank_token(text(4), token), text(1), blank_token(text(3), token),
-               o.param == "dtype" ? "*" : text(2)};
+    std::optional<ColumnValue> value;
+    std::string workload = text(4), design = text(3);
+    auto found = stored.find(std::get<int64_t>(row.at(5)));
+    if (found != stored.end()) {
+      const std::vector<StoredParam>& params = found->second;
+      const StoredParam& p = *std::find_if(params.begin(), params.end(),
+                                           [&](const StoredParam& q) { return q.name == o.param; });
+      value = p.type == "enum" ? ColumnValue{true, 0, p.text} : ColumnValue{false, p.value, ""};
+      keys.insert(p.key);
+      if (!p.token.empty()) {
+        workload = joined_tokens(params, false, o.param);
+        const std::string design_tokens = joined_tokens(params, true, o.param);
+        design = text(9) + (design_tokens.empty() ? "" : ":" + design_tokens);
+      }
+    } else {  // not described yet (see growth.hpp): the value from params_json, nothing blanked
+      const auto params = nlohmann::ordered_json::parse(text(6), nullptr, false);
+      if (!params.is_object() || !params.contains(o.param)) continue;
+      value = column_value(params[o.param]);
+      if (!value) continue;
+      keys.insert("");
+    }
+    RowKey key{text(0), workload, text(1), design, o.param == "dtype" ? "*" : text(2)};
     Series& s = series[key];
     if (!s.cells.emplace(*value, row.at(8)).second) continue;  // an older duplicate
     if (text(7) == "failed") s.failed.insert(*value);

@@ -13,7 +13,7 @@
 namespace archbench::results {
 
 struct GrowthOptions {
-  std::string param;          // a parameter's full name as in problems.params_json: "seq", "tokens"
+  std::string param;          // a parameter's full name (problem_params.name): "seq", "tokens"
   std::string kind, backend;  // empty = all
   std::string shape;          // GLOB over the (unblanked) workload; empty = all
   std::string metric = "nmse";
@@ -26,16 +26,16 @@ struct GrowthOptions {
 // Problems without `param` are left out.
 //
 // Rows: kind, backend, dtype, design, workload, then one column per value of
-// the parameter, then failed_at. The parameter's canonical token ("s512") is
-// replaced by '*' in the workload (and in the design, for a design
-// parameter), so the problems that differ only in it share a row. The token
-// is found by position: the canonical string prints every parameter in schema
-// order, then the dtype and the seed, and params_json lists them in the same
-// order. Columns are sorted numerically (strings after numbers) and headed
-// "<canonical key>=<value>" ("s=512"; the parameter's name where its value is
-// printed bare, "mode=decode"). A cell is the metric of that problem, empty
-// where none was stored; failed_at lists the headers of the cells whose
-// latest check failed.
+// the parameter, then failed_at. The workload (and the design, for a design
+// parameter) is rebuilt from the problem's stored parameters (problem_params)
+// with the parameter's token printed as '*', so the problems that differ only
+// in it share a row. Columns are sorted numerically (strings after numbers)
+// and headed "<canonical key>=<value>" ("s=512"; the parameter's name where
+// its value is printed bare, "mode=decode"). A cell is the metric of that
+// problem, empty where none was stored; failed_at lists the headers of the
+// cells whose latest check failed. A problem written before schema v5 and not
+// yet described by the harness (backfill.hpp) has no stored parameters: its
+// value is read from params_json and its workload is kept whole (a row per value).
 //
 // A name no stored problem has -> InputError naming --by and the known names;
 // an unknown metric -> InputError listing growth_metrics().

@@ -2,7 +2,6 @@
 #include "results/leaderboard.hpp"
 
 #include <algorithm>
-#include <cstring>
 #include <map>
 #include <utility>
 
@@ -39,18 +38,23 @@ void require_run(const Store& store, int64_t id, const std::string& what) {
                      " does not exist (see `archbench runs`)");
 }
 
-// What each design can still retrieve, beside its speed: the single-needle
-// accuracy over the grid and the effective context, from the latest needle rows
-// of the same design, backend and dtype (low-freq content preferred where both
-// were measured: it is what a trained RoPE model can use; `needle_task` labels it).
-void add_needle_columns(const Store& store, QueryResult& board) {
-  TaskFilter filter;
-  filter.kind = "needle";
-  filter.task = "needle.single.*";
-  // Low-freq content first, then the grid with more contexts.
-  const auto preference = [](const TaskSummary& s) {
-    return std::pair(s.task.find(".low-freq.") != std::string::npos, s.context_accuracy.size());
+// What each design can still do, beside its speed: the accuracy over the grid
+// and the effective context of the best headline row of `kind` with the same
+// design, backend and dtype. The task ranks its rows (ResultRecord::
+// task_headline), so which rows qualify and which is preferred is its call;
+// here only the higher rank, then the grid with more contexts, wins. The
+// board's hidden last column is each row's dtype; it is dropped here.
+void add_headline_columns(const Store& store, const std::string& kind, QueryResult& board) {
+  const size_t dtype = board.columns.size() - 1;
+  auto drop_dtype = [&] {
+    board.columns.pop_back();
+    for (auto& row : board.rows) row.pop_back();
   };
+  if (kind.empty()) return drop_dtype();
+  TaskFilter filter;
+  filter.kind = kind;
+  filter.headline_only = true;
+  const auto preference = [](const TaskSummary& s) { return std::pair(s.headline, s.context_accuracy.size()); };
   std::map<std::string, TaskSummary> best;
   for (const TaskSummary& s : summarize_tasks(store, filter)) {
     const std::string key = s.design + "|" + s.backend + "|" + s.dtype;
@@ -60,23 +64,16 @@ void add_needle_columns(const Store& store, QueryResult& board) {
   auto column = [&](const char* name) {
     return size_t(std::find(board.columns.begin(), board.columns.end(), name) - board.columns.begin());
   };
-  const size_t design = column("design"), backend = column("backend"), shape = column("shape");
-  const size_t at = column("run_id");
-  board.columns.insert(board.columns.begin() + long(at), {"needle_acc", "eff_context", "needle_task"});
+  const size_t design = column("design"), backend = column("backend"), at = column("run_id");
+  auto text = [](const Cell& c) { return std::holds_alternative<std::string>(c) ? std::get<std::string>(c) : ""; };
   for (auto& row : board.rows) {
-    std::string dtype;  // the workload's dtype token
-    for (const char* d : {".f32", ".bf16", ".f16"}) {
-      const std::string& workload = std::get<std::string>(row[shape]);
-      const size_t found = workload.find(d);
-      if (found != std::string::npos && (found + std::strlen(d) == workload.size() || workload[found + std::strlen(d)] == '.'))
-        dtype = d + 1;
-    }
-    auto it = best.find(std::get<std::string>(row[design]) + "|" + std::get<std::string>(row[backend]) + "|" + dtype);
+    auto it = best.find(text(row[design]) + "|" + text(row[backend]) + "|" + text(row[dtype]));
     std::vector<Cell> cells = {Cell{}, Cell{}, Cell{}};
-    if (it != best.end())
-      cells = {it->second.accuracy, Cell{it->second.effective_context}, needle_form_content(it->second.task)};
+    if (it != best.end()) cells = {it->second.accuracy, Cell{it->second.effective_context}, it->second.label};
     row.insert(row.begin() + long(at), cells.begin(), cells.end());
   }
+  board.columns.insert(board.columns.begin() + long(at), {kind + "_acc", "eff_context", kind + "_task"});
+  drop_dtype();
 }
 
 }  // namespace
@@ -102,8 +99,7 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       "WITH latest AS ("
       " SELECT r.*, p.kind,"
       "  CASE WHEN p.design <> '' THEN p.design ELSE p.variant END AS design,"
-      "  CASE WHEN p.workload <> '' THEN p.workload"
-      "   ELSE substr(p.canonical, instr(p.canonical, ':') + 1) END AS shape,"
+      "  CASE WHEN p.workload <> '' THEN p.workload ELSE p.shape END AS shape, p.dtype,"
       "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend"
       "                     ORDER BY r.run_id DESC, r.id DESC) AS recency"
       " FROM results r JOIN problems p ON p.id = r.problem_id"
@@ -124,13 +120,13 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       " SELECT kind, backend, shape, rank, design, " + col +
       ", median_s * 1000.0 AS median_ms,"
       "  (SELECT c.median_s FROM ranked c WHERE c.problem_id = ranked.problem_id"
-      "    AND c.backend = 'cpu') / median_s AS speed_vs_cpu" + extra + ", run_id"
+      "    AND c.backend = 'cpu') / median_s AS speed_vs_cpu" + extra + ", run_id, dtype"
       " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design";
 
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
   QueryResult board = store.query(sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{},
                                         opt(o.shape)});
-  add_needle_columns(store, board);
+  add_headline_columns(store, o.headline_task, board);
   return board;
 }
 

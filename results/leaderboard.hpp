@@ -16,6 +16,10 @@ struct LeaderboardOptions {
   std::string shape;          // GLOB over the workload, e.g. "prefill.b1.s4096*"; empty = all
   std::string metric = "tokens_per_s";
   std::optional<int64_t> run_id;  // only this run's results; default: latest per problem
+  // The task kind whose headline rows show beside speed, as the columns
+  // "<kind>_acc", "eff_context", "<kind>_task"; "" = none. The harness names it
+  // from its task registry (results/ knows no task).
+  std::string headline_task;
 };
 
 // For each (problem, backend): the latest result (highest run id, or from run_id
@@ -23,7 +27,11 @@ struct LeaderboardOptions {
 // rather than leaving an older number standing. Designs are ranked within a
 // group of the same kind, backend and workload (the canonical tokens that are
 // not design parameters; the whole shape for variants without any) by the
-// metric, best first; the `design` column names the variant and its choices. Rows with no value for the metric are listed last with an empty rank.
+// metric, best first; the `design` column names the variant and its choices.
+// Rows with no value for the metric are listed last with an empty rank. With
+// opts.headline_task, each row also shows the best headline row of that task
+// for its design, backend and dtype: the highest headline rank, then the grid
+// with more contexts (its accuracy, effective context and label).
 // Unknown metric -> InputError listing known_metrics().
 QueryResult leaderboard(const Store& store, const LeaderboardOptions& opts);
 

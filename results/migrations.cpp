@@ -2,9 +2,12 @@
 #include "results/migrations.hpp"
 
 #include <array>
+#include <set>
+#include <vector>
 
 #include "harness/errors.hpp"
 #include "results/sqlite_util.hpp"
+#include "results/task_views.hpp"
 
 namespace archbench::results {
 namespace {
@@ -111,51 +114,130 @@ ALTER TABLE runs ADD COLUMN vulkan_device TEXT NOT NULL DEFAULT '';
 
 // v4: the accuracy tasks (issue 5). A task row is one result (the variant's
 // problem at one context length, run through a task) whose `task` names the
-// task string; its cells hold the per-depth / per-hop accuracy. The views join
-// cells with their result and problem so `archbench query` can ask e.g. which
-// designs keep >= 90% needle accuracy at 64K with the smallest KV cache.
+// task string. As released, v4 also made one `<kind>_cells` table and one view
+// per task of that time; v5 moves any such tables into task_cells (see
+// move_cell_tables below) and the store makes a kind's view when it needs it,
+// so a database created now goes without them: the tables v4 made are found in
+// the file, never named here. (Editing a released migration is safe only
+// because v5 accepts both shapes: a database is never left at v4 by this build.)
 constexpr std::string_view kV4 = R"sql(
 ALTER TABLE results ADD COLUMN task TEXT NOT NULL DEFAULT '';
-CREATE TABLE needle_cells (
+)sql";
+
+// v5: results/ stops knowing tasks and parsing canonical strings (issue 12).
+// - task_cells: every task's cells in one table, the kind and its axis named in
+//   each row; task_kinds lists the kinds and their axes, and each kind has a
+//   view of its own name with the columns v4's per-task views had.
+// - results: what the harness's task registry says of a task row (kind, label,
+//   headline rank, and its group key: the workload with the context as '*').
+// - problems.shape and problem_params: a problem's parameters as the harness
+//   knows them from the schema (key, type, value, printed token, design flag).
+// The step below moves v4's cells over; rows older than v5 get their structure
+// and task facts from the harness when it next opens the file for writing (see
+// backfill.hpp): only it can read a canonical or task string.
+constexpr std::string_view kV5 = R"sql(
+ALTER TABLE problems ADD COLUMN shape TEXT NOT NULL DEFAULT '';
+CREATE TABLE problem_params (
+  problem_id INTEGER NOT NULL REFERENCES problems(id) ON DELETE CASCADE,
+  position   INTEGER NOT NULL,       -- schema order, then dtype and seed
+  name       TEXT NOT NULL,          -- "seq", ..., "dtype", "seed"
+  key        TEXT NOT NULL,          -- canonical key ("s"); '' where the value is printed bare
+  type       TEXT NOT NULL,          -- int | real | enum
+  value      REAL,                   -- int and real parameters
+  text       TEXT,                   -- enums (and the dtype): the choice
+  token      TEXT NOT NULL,          -- as printed in the canonical string; '' when not printed
+  design     INTEGER NOT NULL,       -- 1: a design parameter (part of problems.design)
+  PRIMARY KEY (problem_id, position)
+) WITHOUT ROWID;
+CREATE INDEX problem_params_by_name ON problem_params(name, problem_id);
+ALTER TABLE results ADD COLUMN task_kind TEXT NOT NULL DEFAULT '';
+ALTER TABLE results ADD COLUMN task_label TEXT NOT NULL DEFAULT '';
+ALTER TABLE results ADD COLUMN task_headline INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE results ADD COLUMN task_workload TEXT NOT NULL DEFAULT '';
+CREATE TABLE task_kinds (
+  kind TEXT PRIMARY KEY,             -- also the name of its view
+  axis TEXT NOT NULL                 -- its cells' coordinate, a column of that view
+) WITHOUT ROWID;
+CREATE TABLE task_cells (
   result_id  INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+  kind       TEXT NOT NULL REFERENCES task_kinds(kind),
   context    INTEGER NOT NULL,
-  depth      REAL NOT NULL,          -- percent of the haystack, 0 = its first token
+  axis       TEXT NOT NULL,
+  coordinate REAL NOT NULL,          -- the cell's point on its kind's axis
   trials     INTEGER NOT NULL,
   successes  INTEGER NOT NULL,
   accuracy   REAL NOT NULL,
   chance     REAL NOT NULL,
   canonical  TEXT NOT NULL,          -- the cell: `archbench run --problem` replays its row
-  PRIMARY KEY (result_id, depth)
+  PRIMARY KEY (result_id, coordinate)
 ) WITHOUT ROWID;
-CREATE TABLE multihop_cells (
-  result_id  INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
-  context    INTEGER NOT NULL,
-  hops       INTEGER NOT NULL,
-  trials     INTEGER NOT NULL,
-  successes  INTEGER NOT NULL,
-  accuracy   REAL NOT NULL,
-  chance     REAL NOT NULL,
-  canonical  TEXT NOT NULL,
-  PRIMARY KEY (result_id, hops)
-) WITHOUT ROWID;
-CREATE VIEW needle AS
-  SELECT r.run_id, r.id AS result_id, r.backend, p.variant, p.design, p.dtype, r.task,
-         c.context, c.depth, c.trials, c.successes, c.accuracy, c.chance,
-         r.kv_cache_bytes_per_token, c.canonical
-  FROM needle_cells c JOIN results r ON r.id = c.result_id JOIN problems p ON p.id = r.problem_id;
-CREATE VIEW multihop AS
-  SELECT r.run_id, r.id AS result_id, r.backend, p.variant, p.design, p.dtype, r.task,
-         c.context, c.hops, c.trials, c.successes, c.accuracy, c.chance,
-         r.kv_cache_bytes_per_token, c.canonical
-  FROM multihop_cells c JOIN results r ON r.id = c.result_id JOIN problems p ON p.id = r.problem_id;
+CREATE INDEX task_cells_by_kind ON task_cells(kind, result_id);
+CREATE INDEX results_by_task_kind ON results(task_kind) WHERE task_kind <> '';
 )sql";
 
-// Append v5, ... here.
-constexpr std::array<std::string_view, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// The columns every v4 cell table has; the one column left is its axis.
+const std::set<std::string> kCellColumns = {"result_id", "context", "trials", "successes",
+                                            "accuracy", "chance", "canonical"};
+
+// v5's step: every `<kind>_cells` table moves into task_cells with its prefix as
+// the kind and its remaining column as the axis; its view is dropped with it and
+// made again over task_cells. Tables found by name and shape, so this code
+// names no task; a `*_cells` table of another shape is left alone.
+void move_cell_tables(sqlite3* db) {
+  std::vector<std::string> tables;
+  {
+    sql::Stmt list(db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE '%\\_cells' ESCAPE '\\'"
+                       " AND name <> 'task_cells' ORDER BY name");
+    while (list.step()) tables.push_back(std::get<std::string>(list.column(0)));
+  }
+  for (const std::string& table : tables) {
+    const std::string kind = table.substr(0, table.size() - std::string("_cells").size());
+    if (!task_identifier(kind)) continue;
+    std::set<std::string> common;
+    std::vector<std::string> others;
+    {
+      sql::Stmt columns(db, "SELECT name FROM pragma_table_info(?1)");
+      columns.bind(1, table);
+      while (columns.step()) {
+        const std::string column = std::get<std::string>(columns.column(0));
+        if (kCellColumns.count(column)) common.insert(column);
+        else others.push_back(column);
+      }
+    }
+    if (common.size() != kCellColumns.size() || others.size() != 1 || !task_identifier(others[0])) continue;
+    const std::string& axis = others[0];
+    bool has_view = false;
+    {
+      sql::Stmt view(db, "SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?1");
+      view.bind(1, kind);
+      has_view = view.step();
+    }
+    // Names checked as identifiers above, so quoting makes them safe to splice.
+    const std::string quoted = "\"" + table + "\"";
+    if (has_view) sql::exec(db, "DROP VIEW \"" + kind + "\"");
+    ensure_task_view(db, kind, axis);
+    {
+      sql::Stmt copy(db, "INSERT INTO task_cells (result_id, kind, context, axis, coordinate, trials, successes,"
+                         " accuracy, chance, canonical) SELECT result_id, ?1, context, ?2, \"" + axis + "\", trials,"
+                         " successes, accuracy, chance, canonical FROM " + quoted);
+      copy.bind(1, kind).bind(2, axis);
+      copy.run();
+    }
+    {
+      sql::Stmt mark(db, "UPDATE results SET task_kind = ?1 WHERE id IN (SELECT result_id FROM " + quoted + ")");
+      mark.bind(1, kind);
+      mark.run();
+    }
+    sql::exec(db, "DROP TABLE " + quoted);
+  }
+}
+
+// Append v6, ... here.
+constexpr std::array<Migration, 5> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}};
 
 }  // namespace
 
-std::span<const std::string_view> migrations() { return kMigrations; }
+std::span<const Migration> migrations() { return kMigrations; }
 
 int latest_schema_version() { return static_cast<int>(kMigrations.size()); }
 
@@ -174,7 +256,7 @@ void refuse_if_newer(int have, int know, const std::string& path) {
 }
 }  // namespace
 
-void migrate(sqlite3* db, const std::string& path, std::span<const std::string_view> scripts) {
+void migrate(sqlite3* db, const std::string& path, std::span<const Migration> scripts) {
   const int target = static_cast<int>(scripts.size());
   int have = read_user_version(db);
   refuse_if_newer(have, target, path);
@@ -185,7 +267,10 @@ void migrate(sqlite3* db, const std::string& path, std::span<const std::string_v
   sql::Transaction tx(db);
   have = read_user_version(db);
   refuse_if_newer(have, target, path);
-  for (int v = have; v < target; ++v) sql::exec(db, std::string(scripts[v]));
+  for (int v = have; v < target; ++v) {
+    sql::exec(db, std::string(scripts[v].sql));
+    if (scripts[v].step) scripts[v].step(db);
+  }
   sql::exec(db, "PRAGMA user_version = " + std::to_string(target));
   tx.commit();
 }

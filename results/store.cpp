@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "harness/errors.hpp"
+#include "results/backfill.hpp"
 #include "results/migrations.hpp"
 #include "results/sqlite_util.hpp"
 
@@ -76,7 +77,7 @@ Store& Store::operator=(Store&& other) noexcept {
 
 Store::~Store() { sqlite3_close_v2(db_); }
 
-Store Store::open_readwrite(const std::string& path) {
+Store Store::open_readwrite(const std::string& path, const Describer* describer) {
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Store store(raw, path, false);  // owns (and closes) the handle even if rc failed
@@ -93,6 +94,7 @@ Store Store::open_readwrite(const std::string& path) {
     sql::exec(raw, "PRAGMA synchronous = NORMAL");
     sql::exec(raw, "PRAGMA foreign_keys = ON");
     migrate(raw, path, migrations());
+    if (describer) backfill(raw, *describer);
   });
   return store;
 }

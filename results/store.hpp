@@ -24,19 +24,34 @@ struct RunInfo {
   int threads = 0;
 };
 
-// One cell of an accuracy task row: a needle depth or a multihop hop count.
+// One cell of an accuracy task row: a point on the task's axis at one context.
 struct TaskCell {
   int64_t context = 0;
-  double coordinate = 0;  // needle: depth percent; multihop: hops
+  double coordinate = 0;  // on the row's axis (ResultRecord::task_axis)
   int64_t trials = 0, successes = 0;
   double chance = 0;
   std::string canonical;  // the row's string plus the cell token
+};
+
+// One parameter of a problem as the harness knows it from the variant's schema,
+// so nothing here has to read it back out of a canonical string. The dtype and
+// the seed come last, as they are printed.
+struct ProblemParam {
+  std::string name;     // "seq", ..., "dtype", "seed"
+  std::string key;      // the canonical key ("s"); "" where the value is printed bare
+  std::string type;     // "int" | "real" | "enum"
+  double value = 0;     // int and real; unused for enums
+  std::string text;     // enums (and the dtype): the choice
+  std::string token;    // as printed in the canonical string; "" when not printed (the default seed)
+  bool design = false;  // a design parameter (AB_PARAM_FLAG_DESIGN): part of `design`, not `workload`
 };
 
 // One problem on one backend in one run.
 struct ResultRecord {
   std::string canonical, variant, kind, params_json, dtype;  // canonical is the problem's key
   std::string workload, design;  // the canonical tokens split (Problem::workload/design)
+  std::string shape;             // the canonical string without "variant:" (Problem::shape)
+  std::vector<ProblemParam> params;  // schema order, then dtype and seed (harness: describe_record)
   std::string backend, suite, outcome, reason;  // outcome: see kOutcomes
   std::optional<double> median_s, mean_s, stddev_s, cv, min_s;
   int64_t iterations = 0, repetitions = 0;
@@ -45,9 +60,15 @@ struct ResultRecord {
   double flops = 0, bytes = 0, tokens = 0, kv_cache_bytes_per_token = 0;
   int64_t peak_memory_bytes = 0;
   std::vector<double> samples;  // raw per-repetition seconds
-  // Accuracy task rows: the task string ("needle.single...", "multihop...") and
-  // the cells measured; empty for timing/fidelity results.
-  std::string task;
+  // Accuracy task rows, all filled by the harness from the task registry (the
+  // task executor; the runner for rows that crashed): empty for timing/fidelity
+  // results. The store routes and labels rows by these, never by the task string.
+  std::string task;           // the task string, replayable after '@'
+  std::string task_kind;      // the registry name: the cells' kind and their view's name
+  std::string task_axis;      // the cells' coordinate, a column of that view
+  std::string task_label;     // short label for leaderboards and plots
+  int task_headline = 0;      // > 0: may show beside speed in the perf leaderboard; higher preferred
+  std::string task_workload;  // the group key: the workload with its context parameter printed '*'
   std::vector<TaskCell> cells;
 };
 
@@ -69,11 +90,15 @@ struct QueryResult {
   std::vector<std::vector<Cell>> rows;
 };
 
+class Describer;  // backfill.hpp
+
 class Store {
  public:
   // Creates the file if missing, applies missing migrations, WAL, foreign keys,
   // busy timeout. Unopenable path / not a database / newer schema -> InputError.
-  static Store open_readwrite(const std::string& path);
+  // With a describer (the harness's), rows written before schema v5 get the
+  // structure they lack (see backfill.hpp).
+  static Store open_readwrite(const std::string& path, const Describer* describer = nullptr);
   // SQLITE_OPEN_READONLY. Missing file, not an archbench database, or a schema
   // version other than this build's -> InputError naming the path.
   static Store open_readonly(const std::string& path);
@@ -86,9 +111,17 @@ class Store {
 
   // Inserts a runs row with started_at = now (UTC ISO-8601) and status 'running'.
   int64_t begin_run(const RunInfo& info);
-  // Upserts the problem, inserts the result and its samples; one transaction,
-  // committed before returning. Returns the results row id.
+  // Upserts the problem (and its problem_params when r.params is given), inserts
+  // the result, its samples and its task cells (creating the kind's view with
+  // its first row); one transaction, committed before returning. Returns the
+  // results row id. A task kind or axis that is not an identifier, or that
+  // clashes with what is stored -> std::invalid_argument (a harness bug).
   int64_t record(int64_t run_id, const ResultRecord& r);
+  // Makes sure a task kind has its view (with `axis` as its coordinate column),
+  // so a query on it answers, empty, before its first row is recorded. The
+  // harness declares its registered tasks; writes only what is missing.
+  // Names as in record() -> std::invalid_argument.
+  void declare_task(const std::string& kind, const std::string& axis);
   // Sets finished_at = now and status ('completed', 'interrupted', ...).
   void finish_run(int64_t run_id, const std::string& status);
 

@@ -1,5 +1,5 @@
-// Store's write path: runs, results (+samples) and calibrations, and the
-// calibration lookup that goes with them.
+// Store's write path: runs, results (+samples, problem parameters, task cells)
+// and calibrations, and the calibration lookup that goes with them.
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -9,6 +9,8 @@
 #include "harness/errors.hpp"
 #include "results/sqlite_util.hpp"
 #include "results/store.hpp"
+#include "results/store_rows.hpp"
+#include "results/task_views.hpp"
 
 namespace archbench::results {
 namespace {
@@ -30,6 +32,23 @@ void require_writable(bool readonly, const std::string& path, const char* what) 
 }
 
 }  // namespace
+
+void write_problem_params(sqlite3* db, int64_t problem_id, const std::vector<ProblemParam>& params) {
+  sql::Stmt clear(db, "DELETE FROM problem_params WHERE problem_id = ?1");
+  clear.bind(1, problem_id);
+  clear.run();
+  sql::Stmt ins(db, "INSERT INTO problem_params (problem_id, position, name, key, type, value, text, token, design)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  for (size_t i = 0; i < params.size(); ++i) {
+    const ProblemParam& p = params[i];
+    const bool number = p.type != "enum";
+    ins.bind(1, problem_id).bind(2, int64_t(i)).bind(3, p.name).bind(4, p.key).bind(5, p.type);
+    ins.bind(6, number ? Cell{p.value} : Cell{}).bind(7, number ? Cell{} : Cell{p.text});
+    ins.bind(8, p.token).bind(9, int64_t{p.design});
+    ins.run();
+    sqlite3_reset(ins.get());
+  }
+}
 
 int64_t Store::begin_run(const RunInfo& i) {
   require_writable(readonly_, path_, "begin_run");
@@ -56,14 +75,14 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
     // The canonical string is the problem's identity; the other columns are derived
     // from it, so refreshing them on conflict only matters if their spelling changed.
     sql::Stmt up(db_,
-                 "INSERT INTO problems (canonical, variant, kind, dtype, params_json, workload, design) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(canonical) DO UPDATE SET "
+                 "INSERT INTO problems (canonical, variant, kind, dtype, params_json, workload, design, shape) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(canonical) DO UPDATE SET "
                  "variant = excluded.variant, kind = excluded.kind, dtype = excluded.dtype, "
                  "params_json = excluded.params_json, workload = excluded.workload, "
-                 "design = excluded.design");
+                 "design = excluded.design, shape = excluded.shape");
     up.bind(1, r.canonical).bind(2, r.variant).bind(3, r.kind).bind(4, r.dtype);
     up.bind(5, r.params_json.empty() ? "{}" : r.params_json);
-    up.bind(6, r.workload).bind(7, r.design);
+    up.bind(6, r.workload).bind(7, r.design).bind(8, r.shape);
     up.run();
   }
   int64_t problem_id = 0;
@@ -73,13 +92,15 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
     get.step();
     problem_id = get.column_int(0);
   }
+  if (!r.params.empty()) write_problem_params(db_, problem_id, r.params);
   sql::Stmt ins(db_, std::string(
       "INSERT INTO results (run_id, problem_id, backend, suite, outcome, reason, median_s, "
       "mean_s, stddev_s, cv, min_s, iterations, repetitions, gflops, gbps, tokens_per_s, "
       "frac_peak_compute, frac_peak_bandwidth, nmse, max_abs, max_rel, flops, bytes, tokens, "
-      "kv_cache_bytes_per_token, peak_memory_bytes, task, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-      "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, "
-      "?25, ?26, ?27, ") + kNow + ")");
+      "kv_cache_bytes_per_token, peak_memory_bytes, task, task_kind, task_label, task_headline, "
+      "task_workload, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+      "?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ") +
+      kNow + ")");
   ins.bind(1, run_id).bind(2, problem_id).bind(3, r.backend).bind(4, r.suite);
   ins.bind(5, r.outcome).bind(6, r.reason);
   ins.bind_opt(7, r.median_s).bind_opt(8, r.mean_s).bind_opt(9, r.stddev_s);
@@ -90,6 +111,8 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
   ins.bind_opt(19, r.nmse).bind_opt(20, r.max_abs).bind_opt(21, r.max_rel);
   ins.bind(22, r.flops).bind(23, r.bytes).bind(24, r.tokens);
   ins.bind(25, r.kv_cache_bytes_per_token).bind(26, r.peak_memory_bytes).bind(27, r.task);
+  ins.bind(28, r.task_kind).bind(29, r.task_label).bind(30, int64_t{r.task_headline});
+  ins.bind(31, r.task_workload);
   ins.run();
   const int64_t result_id = sqlite3_last_insert_rowid(db_);
 
@@ -100,24 +123,34 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
     sqlite3_reset(smp.get());
   }
   if (!r.cells.empty()) {
-    const bool needle = r.task.rfind("needle", 0) == 0;
-    sql::Stmt cell(db_, std::string("INSERT INTO ") + (needle ? "needle_cells" : "multihop_cells") +
-                            " (result_id, context, " + (needle ? "depth" : "hops") +
-                            ", trials, successes, accuracy, chance, canonical) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    // The kind and axis come from the harness's task registry; a new kind gets
+    // its view here, with its first row.
+    ensure_task_view(db_, r.task_kind, r.task_axis);
+    sql::Stmt cell(db_, "INSERT INTO task_cells (result_id, kind, context, axis, coordinate, trials, successes, "
+                        "accuracy, chance, canonical) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
     for (const TaskCell& c : r.cells) {
-      cell.bind(1, result_id).bind(2, c.context);
-      if (needle) cell.bind(3, c.coordinate);
-      else cell.bind(3, int64_t(c.coordinate));
-      cell.bind(4, c.trials).bind(5, c.successes);
-      cell.bind(6, c.trials ? double(c.successes) / double(c.trials) : 0.0).bind(7, c.chance);
-      cell.bind(8, c.canonical);
+      cell.bind(1, result_id).bind(2, r.task_kind).bind(3, c.context).bind(4, r.task_axis);
+      cell.bind(5, c.coordinate).bind(6, c.trials).bind(7, c.successes);
+      cell.bind(8, c.trials ? double(c.successes) / double(c.trials) : 0.0).bind(9, c.chance);
+      cell.bind(10, c.canonical);
       cell.run();
       sqlite3_reset(cell.get());
     }
   }
   tx.commit();  // durable now: a crash in the next problem keeps this one
   return result_id;
+}
+
+void Store::declare_task(const std::string& kind, const std::string& axis) {
+  require_writable(readonly_, path_, "declare_task");
+  {
+    sql::Stmt known(db_, "SELECT 1 FROM task_kinds WHERE kind = ?1 AND axis = ?2");
+    known.bind(1, kind).bind(2, axis);
+    if (known.step()) return;  // nothing to write
+  }
+  sql::Transaction tx(db_);
+  ensure_task_view(db_, kind, axis);
+  tx.commit();
 }
 
 void Store::finish_run(int64_t run_id, const std::string& status) {

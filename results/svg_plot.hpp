@@ -1,6 +1,6 @@
-// Standalone SVG charts for accuracy results: a heatmap (needle-in-a-haystack
-// depth x context grid) and a line chart (accuracy vs context, one line per
-// series). Written here rather than through a plotting runtime so reports need
+// Standalone SVG charts for accuracy results: a heatmap (a task's axis x
+// context grid) and a line chart (accuracy vs context, one line
+// per series). Written here rather than through a plotting runtime so reports need
 // nothing beyond the harness itself, and the bytes are deterministic (same
 // input -> same file), which keeps rendered reports diffable and testable.
 #pragma once

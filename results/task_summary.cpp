@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 
 #include "harness/errors.hpp"
+#include "results/task_views.hpp"
 
 namespace archbench::results {
 namespace {
@@ -18,27 +18,31 @@ double real(const Cell& c) {
 }
 
 // The cells of the latest passed row of every (problem, backend, task) that matches.
+// Rows written before v5 and not yet described by the harness have no group key
+// of their own: their workload stands in (one group per context, not merged).
 QueryResult matching_cells(const Store& store, const TaskFilter& f) {
-  if (f.kind != "needle" && f.kind != "multihop")
-    throw InputError("--task: '" + f.kind + "' is not one of needle, multihop");
-  const std::string cells = f.kind + "_cells", coordinate = f.kind == "needle" ? "depth" : "hops";
+  if (!task_identifier(f.kind))
+    throw InputError("--task: '" + f.kind + "' is not a task name (letters, digits and '_')");
   // ?1 backend, ?2 variant/design glob, ?3 task glob, ?4 dtype, ?5 run id; NULL = no filter.
+  // ?6 kind, ?7 headline rows only.
   const std::string sql =
       "WITH latest AS ("
-      " SELECT r.id, r.run_id, r.backend, r.task, r.kv_cache_bytes_per_token, p.design, p.variant, p.dtype,"
-      "  p.workload, ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend, r.task"
-      "                                 ORDER BY r.run_id DESC, r.id DESC) AS recency"
+      " SELECT r.id, r.run_id, r.backend, r.task, r.task_label, r.task_headline, r.kv_cache_bytes_per_token,"
+      "  p.design, p.variant, p.dtype,"
+      "  CASE WHEN r.task_workload <> '' THEN r.task_workload ELSE p.workload END AS workload,"
+      "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend, r.task"
+      "                     ORDER BY r.run_id DESC, r.id DESC) AS recency"
       " FROM results r JOIN problems p ON p.id = r.problem_id"
-      " WHERE r.task LIKE '" + f.kind + ".%' AND r.outcome = 'passed'"
+      " WHERE r.task_kind = ?6 AND r.outcome = 'passed' AND (?7 = 0 OR r.task_headline > 0)"
       "  AND (?1 IS NULL OR r.backend = ?1) AND (?2 IS NULL OR p.design GLOB ?2 OR p.variant GLOB ?2)"
       "  AND (?3 IS NULL OR r.task GLOB ?3) AND (?4 IS NULL OR p.dtype = ?4) AND (?5 IS NULL OR r.run_id = ?5)"
-      ") SELECT l.design, l.backend, l.dtype, l.task, l.workload, c.context, c." + coordinate +
-      ", c.accuracy, c.chance, c.trials, l.kv_cache_bytes_per_token, l.run_id"
-      " FROM latest l JOIN " + cells + " c ON c.result_id = l.id WHERE l.recency = 1"
-      " ORDER BY l.design, l.backend, l.dtype, l.task, c.context, c." + coordinate;
+      ") SELECT l.design, l.backend, l.dtype, l.task, l.workload, c.context, c.coordinate,"
+      " c.accuracy, c.chance, c.trials, l.kv_cache_bytes_per_token, l.run_id, l.task_label, l.task_headline"
+      " FROM latest l JOIN task_cells c ON c.result_id = l.id WHERE l.recency = 1"
+      " ORDER BY l.design, l.backend, l.dtype, l.task, c.context, c.coordinate";
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
   return store.query(sql, {opt(f.backend), opt(f.variant), opt(f.task), opt(f.dtype),
-                           f.run_id ? Cell{*f.run_id} : Cell{}});
+                           f.run_id ? Cell{*f.run_id} : Cell{}, f.kind, Cell{int64_t{f.headline_only}}});
 }
 
 std::string group_key(const TaskSummary& s) {
@@ -52,22 +56,6 @@ std::string context_label(int64_t context) {
   return std::to_string(context);
 }
 
-std::string needle_form_content(const std::string& task) {
-  const size_t start = std::string("needle.").size();
-  return task.substr(start, task.find(".beta") - start);
-}
-
-std::string workload_without_context(const std::string& workload) {
-  std::stringstream in(workload);
-  std::string out, token;
-  while (std::getline(in, token, '.')) {
-    const bool context = token.size() > 1 && token[0] == 's' &&
-                         std::all_of(token.begin() + 1, token.end(), [](char c) { return c >= '0' && c <= '9'; });
-    out += (out.empty() ? "" : ".") + (context ? std::string("s*") : token);
-  }
-  return out;
-}
-
 std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& filter) {
   const QueryResult cells = matching_cells(store, filter);
   std::map<std::string, TaskSummary> groups;
@@ -77,7 +65,9 @@ std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& f
     probe.backend = text(row[1]);
     probe.dtype = text(row[2]);
     probe.task = text(row[3]);
-    probe.workload = workload_without_context(text(row[4]));
+    probe.workload = text(row[4]);
+    probe.label = text(row[12]);
+    probe.headline = int(real(row[13]));
     TaskSummary& s = groups.emplace(group_key(probe), probe).first->second;
     s.cells[{int64_t(real(row[5])), real(row[6])}] = real(row[7]);
     s.chance = real(row[8]);

@@ -175,17 +175,17 @@ TEST_CASE("variants reach tasks through contracts: attention offers mixer.qkv/1,
     INFO(v->name);
     CHECK(implements(*v, "mixer.qkv/1") == (std::string(v->kind) == "attention"));
   }
-  const tasks::TaskSpec spec = tasks::parse_task("needle.single.spread.beta32.t2.ds50");
-  const auto ffn = execute_task(parse_problem("ffn/swiglu:t64.dm64.dff128", registry), spec, AB_BACKEND_CPU,
+  const tasks::TaskPtr task = tasks::parse_task("needle.single.spread.beta32.t2.ds50");
+  const auto ffn = execute_task(parse_problem("ffn/swiglu:t64.dm64.dff128", registry), *task, AB_BACKEND_CPU,
                                 test_support::cpu().host());
   CHECK(ffn.outcome == "unimplemented");
   CHECK_THAT(ffn.reason, Catch::Contains("needs contract mixer.qkv/1"));
   // The adapter, not the harness, says why a layer-level attention has no q/k/v form.
-  const auto layer = execute_task(parse_problem("attention/mha:s256.h2.hd32.dm64", registry), spec,
+  const auto layer = execute_task(parse_problem("attention/mha:s256.h2.hd32.dm64", registry), *task,
                                   AB_BACKEND_CPU, test_support::cpu().host());
   CHECK(layer.outcome == "unimplemented");
   CHECK_THAT(layer.reason, Catch::Contains("attention at core level, d_model = 0"));
-  const auto core = execute_task(parse_problem("attention/mha:s256.h2.hd32.nope", registry), spec,
+  const auto core = execute_task(parse_problem("attention/mha:s256.h2.hd32.nope", registry), *task,
                                  AB_BACKEND_CPU, test_support::cpu().host());
   CHECK(core.outcome == "passed");
   REQUIRE(!core.cells.empty());

@@ -16,6 +16,27 @@ using archbench::InputError;
 
 namespace {
 
+// A parameter as Problem::structured_params writes it.
+ProblemParam param(const std::string& name, const std::string& key, double value, const std::string& token,
+                   bool design = false) {
+  ProblemParam p;
+  p.name = name;
+  p.key = key;
+  p.type = "int";
+  p.value = value;
+  p.token = token;
+  p.design = design;
+  return p;
+}
+
+ProblemParam choice(const std::string& name, const std::string& text) {
+  ProblemParam p;
+  p.name = name;
+  p.type = "enum";
+  p.text = p.token = text;  // printed bare
+  return p;
+}
+
 // A problem of a made-up attention variant whose schema is mode, seq, heads,
 // kv_heads (a design parameter), written the way Problem writes it.
 ResultRecord toy(const std::string& mode, int seq, int kv_heads, const std::string& backend,
@@ -30,6 +51,10 @@ ResultRecord toy(const std::string& mode, int seq, int kv_heads, const std::stri
                   R"(,"dtype":"f32","seed":1})";
   r.workload = mode + ".s" + s + ".h8.f32";
   r.design = "attention/toy:kvh" + kvh;
+  r.shape = mode + ".s" + s + ".h8.kvh" + kvh + ".f32";
+  r.params = {choice("mode", mode), param("seq", "s", seq, "s" + s), param("heads", "h", 8, "h8"),
+              param("kv_heads", "kvh", kv_heads, "kvh" + kvh, true), choice("dtype", "f32"),
+              param("seed", "seed", 1, "")};
   r.backend = backend;
   r.suite = "fidelity";
   r.outcome = outcome;
@@ -175,17 +200,20 @@ TEST_CASE("growth rejects an unknown parameter or metric naming the option", "[g
   CHECK_THROWS_AS(growth(s, o), InputError);
 }
 
-TEST_CASE("growth finds the token by its value when params_json does not line up with the canonical string", "[growth]") {
+TEST_CASE("growth keeps a problem without stored parameters whole instead of guessing its token", "[growth]") {
+  // As a row from before schema v5 that the harness could not describe: the
+  // value still comes from params_json, but nothing reads the canonical string
+  // to find what to blank, so each value keeps its own row.
   test_support::TempDir tmp;
   auto s = Store::open_readwrite(tmp.file("old.db"));
   const int64_t run = s.begin_run({});
   for (int seq : {512, 4096}) {
     ResultRecord r = toy("prefill", seq, 2, "cpu", "passed", 1e-14 * seq);
-    r.params_json = R"({"seq":)" + std::to_string(seq) + "}";  // by hand: only one key
+    r.params.clear();
     s.record(run, r);
   }
   const QueryResult q = growth(s, by("seq"));
-  REQUIRE(q.rows.size() == 1);
-  CHECK(q.columns[5] == "s=512");
-  CHECK(std::get<std::string>(q.rows[0][4]) == "prefill.*.h8.f32");
+  REQUIRE(q.rows.size() == 2);
+  CHECK(q.columns[5] == "seq=512");  // no stored key: the parameter's name
+  CHECK(std::get<std::string>(q.rows[0][4]) == "prefill.s512.h8.f32");
 }

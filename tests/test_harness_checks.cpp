@@ -125,4 +125,22 @@ TEST_CASE("result records survive the trip from child to parent unchanged", "[ha
   CHECK(back.samples == r.samples);
   CHECK(back.median_s == r.median_s);
   CHECK(!back.frac_peak_compute.has_value());
+  // The structure the store keeps (describe_record fills it) crosses too.
+  REQUIRE(!r.params.empty());
+  CHECK(back.shape == r.shape);
+  CHECK(back.params.size() == r.params.size());
+  CHECK(back.params.front().token == r.params.front().token);
+  auto task_row = r;
+  task_row.task = "needle.single";
+  task_row.task_kind = "needle";
+  task_row.task_axis = "depth";
+  task_row.task_label = "single.spread";
+  task_row.task_headline = 1;
+  task_row.task_workload = "n*.f32";
+  const auto task_back = record_from_json(record_to_json(task_row));
+  CHECK(task_back.task_kind == "needle");
+  CHECK(task_back.task_axis == "depth");
+  CHECK(task_back.task_label == "single.spread");
+  CHECK(task_back.task_headline == 1);
+  CHECK(task_back.task_workload == "n*.f32");
 }

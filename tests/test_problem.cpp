@@ -6,6 +6,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using archbench::InputError;
 using archbench::parse_problem;
 using archbench::Problem;
@@ -87,4 +89,44 @@ TEST_CASE("bad problem strings are refused with the token and what was expected"
   CHECK_THAT(message("norm/rmsnorm:res2"), Catch::Contains("residual = 2 is outside [0, 1]"));
   CHECK_THAT(message("ffn/swiglu:dm65536.dff65536"), Catch::Contains("must not exceed 2^31"));
   CHECK_THAT(message("ffn/swiglu:f32.bf16"), Catch::Contains("dtype given twice"));
+}
+
+TEST_CASE("structured parameters print the canonical tokens - so the store need not parse them", "[problem]") {
+  // Every in-tree variant, off its defaults and with a seed: the tokens joined
+  // in order are the shape; split by the design flag, the workload and design.
+  for (const ab_variant* variant : test_support::in_tree().variants()) {
+    const Problem p = off_default(*variant, AB_DTYPE_F32);
+    INFO(p.canonical());
+    const auto params = p.structured_params();
+    REQUIRE(params.size() == variant->param_count + 2);
+    CHECK(params[params.size() - 2].name == "dtype");
+    CHECK(params.back().token == "seed7");
+    std::string shape, workload, design;
+    for (const auto& q : params) {
+      if (q.token.empty()) continue;
+      shape += (shape.empty() ? "" : ".") + q.token;
+      std::string& part = q.design ? design : workload;
+      part += (part.empty() ? "" : ".") + q.token;
+    }
+    CHECK(shape == p.shape());
+    CHECK(workload == p.workload());
+    CHECK((design.empty() ? std::string(variant->name) : std::string(variant->name) + ":" + design) == p.design());
+  }
+  const Problem gqa = parse_problem("attention/gqa:prefill.s4096.h8.kvh2.hd64", test_support::in_tree());
+  const auto params = gqa.structured_params();
+  const auto seq = std::find_if(params.begin(), params.end(), [](const auto& q) { return q.name == "seq"; });
+  REQUIRE(seq != params.end());
+  CHECK(seq->key == "s");
+  CHECK(seq->type == "int");
+  CHECK(seq->value == 4096);
+  CHECK(seq->token == "s4096");
+  CHECK_FALSE(seq->design);
+  CHECK(params.back().token.empty());  // the default seed is not printed
+  const auto mode = std::find_if(params.begin(), params.end(), [](const auto& q) { return q.name == "mode"; });
+  CHECK(mode->key.empty());  // printed bare
+  CHECK(mode->text == "prefill");
+  // A task row's group key: the context parameter printed as its key and '*'.
+  const std::string wildcard = gqa.workload_with_wildcard(uint32_t(seq - params.begin()));
+  CHECK(wildcard.rfind("prefill.b1.s*.h8.", 0) == 0);
+  CHECK(wildcard.size() == gqa.workload().size() - 3);  // "4096" -> "*"
 }

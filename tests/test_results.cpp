@@ -43,6 +43,7 @@ ResultRecord result(const std::string& canonical, const std::string& backend,
   const size_t slash = canonical.find('/'), colon = canonical.find(':');
   r.variant = canonical.substr(slash + 1, colon - slash - 1);
   r.kind = canonical.substr(0, canonical.find('/'));
+  r.shape = canonical.substr(colon + 1);  // the harness's Problem::shape(); no workload: all of it ranks
   r.dtype = "f32";
   r.params_json = R"({"t":512})";
   r.backend = backend;
@@ -78,7 +79,7 @@ int64_t schema_cookie(const Store& s) {  // bumped by sqlite on every schema cha
 }
 
 // A raw connection with only the given migrations applied (the test hook).
-void make_db_with(const std::string& path, std::span<const std::string_view> scripts) {
+void make_db_with(const std::string& path, std::span<const Migration> scripts) {
   sqlite3* db = nullptr;
   REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
   try {
@@ -109,7 +110,7 @@ TEST_CASE("a fresh database has the latest schema - WAL and foreign keys", "[res
   auto tables = s.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
   std::string names;
   for (auto& r : tables.rows) names += std::get<std::string>(r[0]) + " ";
-  CHECK(names == "calibrations multihop_cells needle_cells problems results runs samples ");
+  CHECK(names == "calibrations problem_params problems results runs samples task_cells task_kinds ");
   // foreign_keys is on: a result for a run that does not exist is rejected
   CHECK_THROWS(s.record(999, result("ffn/swiglu:t1.f32", "cpu", "passed", 1, 1)));
   CHECK(count(s, "results") == 0);
@@ -175,7 +176,7 @@ TEST_CASE("migrations run forward from an older database", "[results]") {
       info.host = "h1";
       s.begin_run(info);
     }
-    std::vector<std::string_view> next(all.begin(), all.end());
+    std::vector<Migration> next(all.begin(), all.end());
     next.push_back("ALTER TABLE runs ADD COLUMN note TEXT NOT NULL DEFAULT 'old';"
                    "CREATE TABLE extra (a INTEGER);");
     make_db_with(path, next);
@@ -191,7 +192,7 @@ TEST_CASE("migrations run forward from an older database", "[results]") {
   SECTION("a failing migration rolls back completely") {
     const auto path = tmp.file("a.db");
     make_db_with(path, all);
-    std::vector<std::string_view> next(all.begin(), all.end());
+    std::vector<Migration> next(all.begin(), all.end());
     next.push_back("CREATE TABLE half_done (a); THIS IS NOT SQL;");
     CHECK_THROWS(make_db_with(path, next));
     auto s = Store::open_readwrite(path);
@@ -462,7 +463,9 @@ TEST_CASE("leaderboard ranks the latest result per problem and backend - if it p
   auto s = Store::open_readonly(db.path);
 
   SECTION("higher is better (tokens_per_s); failed never ranked, even over an older pass") {
-    auto q = leaderboard(s, {});
+    LeaderboardOptions all;
+    all.headline_task = "needle";  // as the CLI names it from the task registry
+    auto q = leaderboard(s, all);
     CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "design",
                                                 "tokens_per_s", "median_ms", "speed_vs_cpu", "gflops",
                                                 "frac_peak_compute", "kv_cache_bytes_per_token",

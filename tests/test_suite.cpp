@@ -113,7 +113,7 @@ TEST_CASE("the shipped suites load and expand into problems for every variant th
   for (const auto& p : plan)
     if (p.task) {
       ++needle_rows;
-      CHECK(p.task->kind == tasks::TaskKind::needle);
+      CHECK(p.task->entry().name == "needle");
       CHECK(p.problem.canonical().find(":prefill.") != std::string::npos);
     }
   CHECK(needle_rows == 6);
@@ -337,7 +337,7 @@ TEST_CASE("a bad fragment is an error naming the fragment's file:line:col", "[su
 
 TEST_CASE("the dry-run estimate: repetitions x (min time + warm-up) + a check growing with FLOPs - capped by the timeout", "[suite]") {
   PlannedProblem timed{parse_problem("attention/gqa:prefill.s2048.h8.kvh2.hd64", test_support::in_tree()),
-                       AB_BACKEND_CPU, "s", Measurement{}, 600, std::nullopt};
+                       AB_BACKEND_CPU, "s", Measurement{}, 600, nullptr};
   timed.measurement.repetitions = 5;
   timed.measurement.min_time_s = 0.05;
   timed.measurement.warmup_s = 0.02;
@@ -357,4 +357,32 @@ TEST_CASE("the dry-run estimate: repetitions x (min time + warm-up) + a check gr
   CHECK(format_duration(44.2) == "45 s");
   CHECK(format_duration(200) == "3 min 20 s");
   CHECK(format_duration(3900) == "1 h 05 min");
+}
+
+TEST_CASE("a [task] table's keys after kind and contexts are its task's options", "[suite]") {
+  // The registry entry of the kind reads them; errors still point into the file.
+  const std::string multihop = "[task]\nkind = \"multihop\"\ncontexts = [1024]\n";
+  const std::string needle = "[task]\nkind = \"needle\"\ncontexts = [1024]\n";
+  CHECK(error_of(multihop + "form = \"single\"\n" + valid_entry) == ":4:8: 'form' is not an option of multihop");
+  CHECK(error_of(needle + "form = \"sideways\"\n" + valid_entry) ==
+        ":4:8: 'form' expects single, multi-key, multi-value or multi-query, not 'sideways'");
+  CHECK(error_of(needle + "trials = [4, 8]\n" + valid_entry) == ":4:10: 'trials' expects one value, not a list");
+  CHECK(error_of("[task]\nkind = \"haystack\"\n" + std::string(valid_entry)) == ":2:8: 'kind' expects needle or multihop");
+  CHECK(error_of("[task]\ncontexts = [1024]\n" + std::string(valid_entry)) ==
+        ":3:1: an accuracy task needs kind = needle or multihop in [task]");
+  CHECK(error_of(needle + "colour = 1\n" + valid_entry).find("unknown key 'colour' in [task]") != std::string::npos);
+
+  // A list of forms and one of contents form a grid; the other options apply to each.
+  const Suite suite = [&] {
+    test_support::TempDir tmp;
+    const std::string path = tmp.file("grid.toml");
+    std::ofstream(path) << needle << "form = [\"single\", \"multi-key\"]\ncontent = [\"spread\", \"low-freq\"]\n"
+                        << "trials = 4\n" << valid_entry;
+    return load_suite(path);
+  }();
+  std::vector<std::string> tasks;
+  for (const auto& t : suite.entries.at(0).tasks) tasks.push_back(t->canonical());
+  CHECK(tasks == std::vector<std::string>{"needle.single.spread.beta32.t4.ds10", "needle.single.low-freq.beta32.t4.ds10",
+                                          "needle.multi-key.spread.beta32.t4.k4.ds10",
+                                          "needle.multi-key.low-freq.beta32.t4.k4.ds10"});
 }

@@ -1,4 +1,5 @@
-// Tests for the accuracy tasks' generators (suites/tasks), independent of any
+// Tests for the accuracy tasks (tasks/): their strings, their registry and their
+// generators, independent of any
 // plugin: an exact softmax attention written here (full causal, optionally a
 // sliding window) stands in for a variant, so what the tasks claim can be
 // checked against what they must find: every needle and chain under full
@@ -9,7 +10,9 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "suites/tasks/retrieval_tasks.hpp"
+#include "tasks/multihop.hpp"
+#include "tasks/needle.hpp"
+#include "tasks/task.hpp"
 
 using namespace archbench::tasks;
 
@@ -68,13 +71,57 @@ QkvLayout small_layout(int64_t tokens, int64_t heads = 2, int64_t kv_heads = 2) 
 TEST_CASE("task strings print and parse back") {
   for (const char* text : {"needle.single.spread.beta32.t8.ds10", "needle.multi-value.low-freq.beta24p5.t3.k2.ds25",
                            "multihop.spread.beta32.t8.hops1-2-4-8"})
-    CHECK(parse_task(text).canonical() == text);
-  CHECK(parse_task("needle.multi-key").canonical() == "needle.multi-key.spread.beta32.t8.k4.ds10");
-  CHECK(parse_task("needle.single.spread.beta32.t8.ds10.cell-d30").canonical() == "needle.single.spread.beta32.t8.ds10");
+    CHECK(parse_task(text)->canonical() == text);
+  CHECK(parse_task("needle.multi-key")->canonical() == "needle.multi-key.spread.beta32.t8.k4.ds10");
+  CHECK(parse_task("needle.single.spread.beta32.t8.ds10.cell-d30")->canonical() == "needle.single.spread.beta32.t8.ds10");
   CHECK_THROWS_WITH(parse_task("needle.single.bogus"), Catch::Contains("bogus") && Catch::Contains("expected"));
   CHECK_THROWS_WITH(parse_task("haystack.single"), Catch::Contains("needle or multihop"));
   CHECK_THROWS_WITH(parse_task("needle.t0"), Catch::Contains("[1, 100000]"));
-  CHECK(parse_task("needle.ds25").depths_percent() == std::vector<double>{0, 25, 50, 75, 100});
+  CHECK(parse_needle("needle.ds25").depths_percent() == std::vector<double>{0, 25, 50, 75, 100});
+}
+
+TEST_CASE("the registry holds needle and multihop with what the harness and the store need of them") {
+  const TaskEntry* needle = find_task("needle");
+  const TaskEntry* multihop = find_task("multihop");
+  REQUIRE(needle);
+  REQUIRE(multihop);
+  CHECK(task_entries().size() == 2);
+  CHECK(find_task("haystack") == nullptr);
+  CHECK(needle->axis == "depth");
+  CHECK(multihop->axis == "hops");
+  CHECK(needle->contract == "mixer.qkv/1");
+  CHECK(multihop->contract == "mixer.qkv/1");
+  CHECK(headline_kind() == "needle");
+
+  const TaskPtr low = parse_task("needle.single.low-freq.beta32.t4.ds10");
+  CHECK(&low->entry() == needle);
+  CHECK(low->label() == "single.low-freq");
+  CHECK(low->cell_token(30) == ".cell-d30");
+  CHECK(low->cell_token(12.5) == ".cell-d12p5");
+  // Single-needle rows go beside speed, low-freq preferred; the multi forms do not.
+  CHECK(low->headline() > parse_task("needle.single.spread")->headline());
+  CHECK(parse_task("needle.single.spread")->headline() > 0);
+  CHECK(parse_task("needle.multi-key.low-freq")->headline() == 0);
+
+  const TaskPtr hop = parse_task("multihop.spread.beta32.t4.hops1-2");
+  CHECK(&hop->entry() == multihop);
+  CHECK(hop->label() == "spread");
+  CHECK(hop->headline() == 0);
+  CHECK(hop->cell_token(2) == ".cell-h2");
+  CHECK_THROWS_WITH(parse_task("multihop.single"), Catch::Contains("single") && Catch::Contains("hops<h1>"));
+
+  // Suite options: lists form a grid where the task says so, and errors name the key.
+  const auto grid = needle->expand({{"content", {std::string("spread"), std::string("low-freq")}}, {"trials", {int64_t{4}}}});
+  REQUIRE(grid.size() == 2);
+  CHECK(grid[1]->canonical() == "needle.single.low-freq.beta32.t4.ds10");
+  CHECK(multihop->expand({{"hops", {int64_t{1}, int64_t{3}}}}).at(0)->canonical() == "multihop.spread.beta32.t8.hops1-3");
+  try {
+    needle->expand({{"beta", {std::string("high")}}});
+    FAIL("accepted");
+  } catch (const OptionError& e) {
+    CHECK(e.key == "beta");
+    CHECK(std::string(e.what()) == "'beta' expects a number in (0, 1000]");
+  }
 }
 
 TEST_CASE("random frames are orthonormal and stay in their subspace") {
@@ -102,7 +149,7 @@ TEST_CASE("low-freq content lives in the last rotary pairs and the unrotated dim
 TEST_CASE("full attention finds every needle of every form") {
   const QkvLayout l = small_layout(512);
   for (const char* form : {"single", "multi-key", "multi-value", "multi-query"}) {
-    TaskSpec spec = parse_task(std::string("needle.") + form + ".t4.k3");
+    const NeedleSpec spec = parse_needle(std::string("needle.") + form + ".t4.k3");
     int runs = 0;
     const TaskOutcome o = run_needle(spec, l, 11, exact_attention(l, 1 << 30, &runs));
     REQUIRE(o.cells.size() == 11);
@@ -117,7 +164,7 @@ TEST_CASE("full attention finds every needle of every form") {
 
 TEST_CASE("a sliding window finds exactly the needles inside it") {
   const QkvLayout l = small_layout(1024);
-  const TaskOutcome o = run_needle(parse_task("needle.single.t8"), l, 3, exact_attention(l, 256));
+  const TaskOutcome o = run_needle(parse_needle("needle.single.t8"), l, 3, exact_attention(l, 256));
   for (const Cell& c : o.cells) {
     INFO("depth " << c.coordinate);
     if (c.coordinate >= 80) CHECK(c.accuracy() == 1.0);   // within the last 256 of 1024 tokens
@@ -128,7 +175,7 @@ TEST_CASE("a sliding window finds exactly the needles inside it") {
 TEST_CASE("an output that carries nothing scores about chance") {
   const QkvLayout l = small_layout(256);
   const RunVariant blank = [&](const QkvInputs&) { return std::vector<float>(size_t(l.tokens * l.heads * l.dv), 0.0f); };
-  const TaskOutcome o = run_needle(parse_task("needle.single.t16"), l, 5, blank);
+  const TaskOutcome o = run_needle(parse_needle("needle.single.t16"), l, 5, blank);
   int64_t found = 0, trials = 0;
   for (const Cell& c : o.cells) found += c.successes, trials += c.trials;
   CHECK(double(found) / double(trials) < 0.2);
@@ -139,7 +186,7 @@ TEST_CASE("multihop follows every chain under full attention and loses them thro
   QkvLayout l = small_layout(1024, 2, 1);  // GQA: two query heads per K/V head
   l.dk = 64;
   l.dv = 64;
-  const TaskSpec spec = parse_task("multihop.t6.hops1-2-4-8");
+  const MultihopSpec spec = parse_multihop("multihop.t6.hops1-2-4-8");
   int runs = 0;
   const TaskOutcome full = run_multihop(spec, l, 9, exact_attention(l, 1 << 30, &runs));
   REQUIRE(full.cells.size() == 4);
@@ -159,10 +206,10 @@ TEST_CASE("a layout that cannot keep the keys apart is refused with the reason")
   l.rotary_dims = 64;  // low-freq: 4 dimensions
   l.heads = 8;
   l.kv_heads = 1;      // 8 heads share one haystack: 4 keys cannot serve them
-  CHECK_THROWS_WITH(run_needle(parse_task("needle.single.low-freq"), l, 1, exact_attention(l, 1 << 30)),
+  CHECK_THROWS_WITH(run_needle(parse_needle("needle.single.low-freq"), l, 1, exact_attention(l, 1 << 30)),
                     Catch::Contains("orthogonal key directions"));
   l.heads = l.kv_heads = 1;
   l.dv = 64;
-  CHECK_THROWS_WITH(run_multihop(parse_task("multihop.low-freq"), l, 1, exact_attention(l, 1 << 30)),
+  CHECK_THROWS_WITH(run_multihop(parse_multihop("multihop.low-freq"), l, 1, exact_attention(l, 1 << 30)),
                     Catch::Contains("orthogonal key per codebook value"));
 }

@@ -1,10 +1,11 @@
-// `archbench list plugins|variants|suites|backends`.
+// `archbench list plugins|variants|suites|tasks|backends`.
 #include "backends/cpu/cpu_backend.hpp"
 #include "harness/cli/common.hpp"
 #include "harness/cli/vulkan_devices.hpp"
 #include "harness/errors.hpp"
 #include "harness/problem.hpp"
 #include "harness/suite.hpp"
+#include "tasks/task.hpp"
 
 #include <cstdio>
 
@@ -70,19 +71,28 @@ int list_command(const Context& context) {
   Globals globals;
   std::string what = "variants";
   po::options_description options("archbench list");
-  options.add_options()("what", po::value(&what), "plugins | variants | suites | backends");
+  options.add_options()("what", po::value(&what), "plugins | variants | suites | tasks | backends");
   add_globals(options, globals, true);
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;
-  if (!parse("list", "archbench list [plugins|variants|suites|backends]", context, options, values, &positional))
+  if (!parse("list", "archbench list [plugins|variants|suites|tasks|backends]", context, options, values, &positional))
     return 0;
-  if (what != "plugins" && what != "variants" && what != "suites" && what != "backends")
-    throw InputError("archbench list: '" + what + "' is not one of plugins, variants, suites, backends");
+  if (what != "plugins" && what != "variants" && what != "suites" && what != "tasks" && what != "backends")
+    throw InputError("archbench list: '" + what + "' is not one of plugins, variants, suites, tasks, backends");
 
   if (what == "suites") {
     for (const Suite& s : list_suites())
       std::printf("%-12s %s\n  %s\n", s.name.c_str(), s.description.c_str(), s.path.c_str());
+    return 0;
+  }
+  if (what == "tasks") {  // the task registry (tasks/task.hpp)
+    for (const tasks::TaskEntry* t : tasks::task_entries()) {
+      std::string options;
+      for (const std::string& o : t->options) options += (options.empty() ? "" : ", ") + o;
+      std::printf("%-12s needs %-12s cells by %-8s %s\n  [task] options: %s\n", t->name.c_str(), t->contract.c_str(),
+                  t->axis.c_str(), t->summary.c_str(), options.c_str());
+    }
     return 0;
   }
   cpu::CpuBackend cpu_backend(globals.threads);

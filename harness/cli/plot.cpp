@@ -1,13 +1,15 @@
-// `archbench plot needle|multihop`: the accuracy tasks' pictures, drawn from
-// the stored cells as standalone SVG (results/svg_plot):
-//   needle    context x depth heatmap (green = found, red = lost), one task row group
-//   multihop  accuracy vs context, one line per hop count
+// `archbench plot TASK`: the accuracy tasks' pictures, drawn from the stored
+// cells as standalone SVG (results/svg_plot), in the form the task's registry
+// entry asks for:
+//   heatmap   context x coordinate (green = found, red = lost); needle: x depth
+//   lines     accuracy vs context, one line per coordinate; multihop: per hop count
 // The filters must pick exactly one group (design, backend, dtype, task,
 // workload); otherwise the error lists the candidates to choose from.
 #include "harness/cli/common.hpp"
 #include "harness/errors.hpp"
 #include "results/svg_plot.hpp"
 #include "results/task_summary.hpp"
+#include "tasks/task.hpp"
 
 #include <cmath>
 #include <map>
@@ -45,37 +47,43 @@ double cell(const results::TaskSummary& g, int64_t context, double coordinate) {
   return it == g.cells.end() ? NAN : it->second;
 }
 
-std::string needle_svg(const results::TaskSummary& g) {
+// The task's name and its rows' label: "needle single.low-freq".
+std::string title(const tasks::TaskEntry& task, const results::TaskSummary& g) {
+  return task.name + (g.label.empty() ? "" : " " + g.label) + ": " + g.design + " [" + g.backend + ", " + g.dtype + "]";
+}
+
+// Context x coordinate, coloured by accuracy (the task's coordinate on y).
+std::string heatmap_svg(const tasks::TaskEntry& task, const results::TaskSummary& g) {
   const std::vector<int64_t> contexts = axis(g.context_accuracy);
-  const std::vector<double> depths = axis(g.coordinate_accuracy);
+  const std::vector<double> coordinates = axis(g.coordinate_accuracy);
   results::Heatmap map;
-  map.title = "needle " + results::needle_form_content(g.task) + ": " + g.design + " [" + g.backend + ", " +
-              g.dtype + "]";
+  map.title = title(task, g);
   map.subtitle = subtitle(g);
   map.x_label = "context length (tokens)";
-  map.y_label = "needle depth (0% = start of the haystack)";
+  map.y_label = task.plot_axis;
   for (int64_t c : contexts) map.x_ticks.push_back(context_label(c));
-  for (double d : depths) map.y_ticks.push_back(percent(d / 100.0));
-  for (double d : depths)
+  for (double d : coordinates) map.y_ticks.push_back(task.coordinate_label(d));
+  for (double d : coordinates)
     for (int64_t c : contexts) map.values.push_back(cell(g, c, d));
   return results::heatmap_svg(map);
 }
 
-std::string multihop_svg(const results::TaskSummary& g) {
+// Accuracy against context, one line per coordinate.
+std::string lines_svg(const tasks::TaskEntry& task, const results::TaskSummary& g) {
   const std::vector<int64_t> contexts = axis(g.context_accuracy);
-  const std::vector<double> hops = axis(g.coordinate_accuracy);
+  const std::vector<double> coordinates = axis(g.coordinate_accuracy);
   results::LineChart chart;
-  chart.title = "multihop: " + g.design + " [" + g.backend + ", " + g.dtype + "]";
+  chart.title = title(task, g);
   chart.subtitle = subtitle(g);
   chart.x_label = "context length (tokens)";
-  chart.y_label = "chains followed to the end";
+  chart.y_label = task.plot_axis;
   for (int64_t c : contexts) {
     chart.x_ticks.push_back(context_label(c));
     chart.x_values.push_back(double(c));
   }
-  for (double h : hops) {
+  for (double h : coordinates) {
     results::LineSeries series;
-    series.name = std::to_string(int64_t(h)) + (h == 1 ? " hop" : " hops");
+    series.name = task.coordinate_label(h);
     for (int64_t c : contexts) series.y.push_back(cell(g, c, h));
     chart.series.push_back(std::move(series));
   }
@@ -91,7 +99,7 @@ int plot_command(const Context& context) {
   int64_t run = 0;
   po::options_description options("archbench plot");
   options.add_options()
-      ("task", po::value(&filter.kind)->required(), "needle | multihop")
+      ("task", po::value(&filter.kind)->required(), tasks::task_names().c_str())
       ("variant", po::value(&filter.variant), "variant or design (a glob, e.g. 'attention/gqa*' or 'attention/mha:alibi*')")
       ("backend", po::value(&filter.backend), "cpu | vulkan")
       ("dtype", po::value(&filter.dtype), "f32 | bf16")
@@ -102,11 +110,11 @@ int plot_command(const Context& context) {
   po::positional_options_description positional;
   positional.add("task", 1);
   po::variables_map values;
-  if (!parse("plot", "archbench plot needle|multihop [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID] -o FILE.svg [--db PATH]",
+  if (!parse("plot", "archbench plot TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID] -o FILE.svg [--db PATH]",
              context, options, values, &positional))
     return 0;
-  if (filter.kind != "needle" && filter.kind != "multihop")
-    throw InputError("archbench plot: '" + filter.kind + "' is not one of needle, multihop");
+  const tasks::TaskEntry* entry = tasks::find_task(filter.kind);
+  if (!entry) throw InputError("archbench plot: '" + filter.kind + "' is not one of " + tasks::task_names());
   if (values.count("run")) filter.run_id = run;
   const results::Store store = results::Store::open_readonly(database_path(globals));
   const std::vector<results::TaskSummary> groups = results::summarize_tasks(store, filter);
@@ -121,7 +129,8 @@ int plot_command(const Context& context) {
     throw InputError("archbench plot: " + std::to_string(groups.size()) + " " + filter.kind +
                      " result groups match; narrow it to one:" + list + (groups.size() > 4 ? " | ..." : ""));
   }
-  const std::string svg = filter.kind == "needle" ? needle_svg(groups[0]) : multihop_svg(groups[0]);
+  const std::string svg =
+      entry->plot == tasks::PlotKind::heatmap ? heatmap_svg(*entry, groups[0]) : lines_svg(*entry, groups[0]);
   std::ofstream out(output, std::ios::binary | std::ios::trunc);
   if (!out || !(out << svg) || !out.flush()) throw InputError("-o: cannot write '" + output + "'");
   std::cout << "wrote " << output << " (" << groups[0].design << ", " << groups[0].backend << ", "

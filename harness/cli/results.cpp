@@ -6,6 +6,7 @@
 #include "results/growth.hpp"
 #include "results/leaderboard.hpp"
 #include "results/task_summary.hpp"
+#include "tasks/task.hpp"
 
 #include <iostream>
 
@@ -26,7 +27,7 @@ int leaderboard_command(const Context& context) {
   results::TaskFilter task;
   po::options_description options("archbench leaderboard");
   options.add_options()
-      ("task", po::value(&task.kind), "needle | multihop: rank designs by the accuracy task instead (accuracy over the grid, effective context, accuracy per context)")
+      ("task", po::value(&task.kind), (tasks::task_names() + ": rank designs by the accuracy task instead (accuracy over the grid, effective context, accuracy per context)").c_str())
       ("variant", po::value(&task.variant), "with --task: only variants or designs matching this glob")
       ("dtype", po::value(&task.dtype), "with --task: only this dtype")
       ("options", po::value(&task.task), "with --task: only task strings matching this glob, e.g. 'needle.single.*'")
@@ -39,12 +40,14 @@ int leaderboard_command(const Context& context) {
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --task needle|multihop [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
   if (values.count("run")) board.run_id = run;
   if (!values.count("task") && (values.count("variant") || values.count("dtype") || values.count("options")))
-    throw InputError("archbench leaderboard: --variant, --dtype and --options apply with --task needle|multihop");
+    throw InputError("archbench leaderboard: --variant, --dtype and --options apply with --task " + tasks::task_names());
+  if (values.count("task") && !tasks::find_task(task.kind))
+    throw InputError("--task: '" + task.kind + "' is not one of " + tasks::task_names());
   if (values.count("task") && values.count("by"))
     throw InputError("archbench leaderboard: --by pivots the fidelity results; --task has its own per-context columns");
   const results::Store store = results::Store::open_readonly(database_path(globals));
@@ -61,6 +64,7 @@ int leaderboard_command(const Context& context) {
     print(results::growth(store, growth), format);
     return 0;
   }
+  board.headline_task = tasks::headline_kind();
   print(results::leaderboard(store, board), format);
   return 0;
 }

@@ -7,9 +7,11 @@
 #include "harness/estimate.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
+#include "harness/store_describer.hpp"
 #include "harness/task_executor.hpp"
 #include "results/format.hpp"
 #include "results/leaderboard.hpp"
+#include "tasks/task.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -72,7 +74,7 @@ void print_plan(const std::vector<PlannedProblem>& plan, const std::vector<Skipp
         planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical();
     std::printf("%s  %s  %s\n", text.c_str(), backend_name(planned.backend), planned.suite.c_str());
     seconds += estimated_seconds(planned);
-    task_rows += planned.task.has_value();
+    task_rows += planned.task != nullptr;
   }
   for (const SkippedParam& s : skipped)
     std::printf("skipped: %s has no parameter '%s' (%s); planned without it\n", s.variant.c_str(),
@@ -126,7 +128,10 @@ int run_command(const Context& context) {
   }
 
   const std::string db_path = database_path(globals);
-  results::Store store = results::Store::open_readwrite(db_path);
+  // The describer gives rows from before schema v5 the structure they lack.
+  const StoreDescriber describer(registry);
+  results::Store store = results::Store::open_readwrite(db_path, &describer);
+  for (const tasks::TaskEntry* task : tasks::task_entries()) store.declare_task(task->name, task->axis);
   std::vector<std::string> suites = request.suites;
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
   results::RunInfo provenance =
@@ -144,6 +149,7 @@ int run_command(const Context& context) {
 
   results::LeaderboardOptions board;
   board.run_id = run_id;
+  board.headline_task = tasks::headline_kind();
   const results::QueryResult ranking = results::leaderboard(store, board);
   if (!ranking.rows.empty()) {
     std::printf("\nleaderboard (run %lld, ranked by tokens/s per kind, backend and shape):\n", (long long)run_id);

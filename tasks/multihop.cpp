@@ -1,4 +1,4 @@
-// The multi-hop task (variable tracking / pointer chasing; see retrieval_tasks.hpp).
+// The multihop task's generator (variable tracking / pointer chasing; see multihop.hpp).
 //
 // Variable m has the key frame[m] and the value codebook[m], so decoding an
 // output names the next variable to ask for. A chain x0 -> x1 -> ... -> xH is
@@ -6,7 +6,7 @@
 // the first query asks for x0, and each later prefill asks for what the
 // previous one decoded. The chain's trial at h hops succeeds when hop h decodes
 // to x_h. Variables of one haystack are all distinct, so no link is ambiguous.
-#include "suites/tasks/retrieval_tasks.hpp"
+#include "tasks/multihop.hpp"
 
 #include <algorithm>
 #include <numeric>
@@ -24,7 +24,7 @@ struct Chain {
 
 }  // namespace
 
-TaskOutcome run_multihop(const TaskSpec& spec, const QkvLayout& layout, uint64_t seed, const RunVariant& run) {
+TaskOutcome run_multihop(const MultihopSpec& spec, const QkvLayout& layout, uint64_t seed, const RunVariant& run) {
   const std::vector<int64_t> support = content_support(layout, spec.content);
   const int64_t m = layout.dv, g = layout.group(), hops = spec.max_hops();
   if (m > int64_t(support.size()))
@@ -36,7 +36,7 @@ TaskOutcome run_multihop(const TaskSpec& spec, const QkvLayout& layout, uint64_t
     throw std::invalid_argument("multihop with " + std::to_string(hops) + " hops needs " +
                                 std::to_string((hops + 1) * g) + " distinct variables per haystack (GQA group " +
                                 std::to_string(g) + "); the codebook has dv = " + std::to_string(m));
-  const int64_t chains_per_head = trials_per_head(spec, layout);
+  const int64_t chains_per_head = trials_per_head(spec.trials, layout);
   const int64_t passes = (chains_per_head + per_head - 1) / per_head;
   const int64_t slots = (chains_per_head + passes - 1) / passes;
 

@@ -1,4 +1,4 @@
-// The needle-in-a-haystack task (see retrieval_tasks.hpp, haystack.hpp).
+// The needle task's generator (see needle.hpp, haystack.hpp).
 //
 // A trial plants its needle token(s) at a depth of the haystack and asks for
 // them from one probe (multi-query: `count` probes). Needles of one depth sit
@@ -7,7 +7,7 @@
 //   single, multi-key   the probe decodes to the needle's value
 //   multi-value         the probe's `count` best codebook scores are exactly the needle's values
 //   multi-query         every probe decodes to its own needle's value
-#include "suites/tasks/retrieval_tasks.hpp"
+#include "tasks/needle.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -16,11 +16,6 @@
 #include <stdexcept>
 
 namespace archbench::tasks {
-
-int64_t trials_per_head(const TaskSpec& spec, const QkvLayout& layout) {
-  const int64_t heads = layout.batch * layout.heads;
-  return (spec.trials + heads - 1) / heads;
-}
 
 namespace {
 
@@ -32,7 +27,7 @@ struct Trial {
   std::vector<int64_t> codes;         // single/multi-key/multi-query: one per key; multi-value: the set
 };
 
-int64_t keys_per_trial(const TaskSpec& spec) {
+int64_t keys_per_trial(const NeedleSpec& spec) {
   switch (spec.form) {
     case NeedleForm::single: case NeedleForm::multi_value: return 1;
     case NeedleForm::multi_key: return 2;  // the needle's key and the direction its distractors lean to
@@ -41,7 +36,7 @@ int64_t keys_per_trial(const TaskSpec& spec) {
   return 1;
 }
 
-double chance_of(const TaskSpec& spec, int64_t m) {
+double chance_of(const NeedleSpec& spec, int64_t m) {
   switch (spec.form) {
     case NeedleForm::single: case NeedleForm::multi_key: return 1.0 / double(m);
     case NeedleForm::multi_query: return std::pow(1.0 / double(m), double(spec.count));
@@ -66,7 +61,7 @@ std::vector<int64_t> distinct_codes(Rng& rng, int64_t m, int64_t count, int64_t 
 
 }  // namespace
 
-TaskOutcome run_needle(const TaskSpec& spec, const QkvLayout& layout, uint64_t seed, const RunVariant& run) {
+TaskOutcome run_needle(const NeedleSpec& spec, const QkvLayout& layout, uint64_t seed, const RunVariant& run) {
   const std::vector<double> depths = spec.depths_percent();
   const int64_t depth_count = int64_t(depths.size());
   const std::vector<int64_t> support = content_support(layout, spec.content);
@@ -85,7 +80,7 @@ TaskOutcome run_needle(const TaskSpec& spec, const QkvLayout& layout, uint64_t s
                                 ") needs " + std::to_string(keys_per_trial(spec) * g) +
                                 " orthogonal key directions per haystack (GQA group " + std::to_string(g) +
                                 "), the content subspace has " + std::to_string(support.size()));
-  const int64_t rounds = trials_per_head(spec, layout);
+  const int64_t rounds = trials_per_head(spec.trials, layout);
   const int64_t head_trials = rounds * depth_count;   // per query head
   const int64_t passes = (head_trials + per_head - 1) / per_head;
   const int64_t probes_per_trial = spec.form == NeedleForm::multi_query ? spec.count : 1;

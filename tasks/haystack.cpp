@@ -1,5 +1,5 @@
 // The haystack and its probes (see haystack.hpp).
-#include "suites/tasks/haystack.hpp"
+#include "tasks/haystack.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,6 +7,17 @@
 #include <stdexcept>
 
 namespace archbench::tasks {
+
+Content parse_content(const std::string& name) {
+  for (Content c : {Content::spread, Content::low_freq})
+    if (name == content_name(c)) return c;
+  throw std::invalid_argument("content '" + name + "': expected spread or low-freq");
+}
+
+int64_t trials_per_head(int64_t trials, const QkvLayout& layout) {
+  const int64_t heads = layout.batch * layout.heads;
+  return (trials + heads - 1) / heads;
+}
 
 std::vector<int64_t> content_support(const QkvLayout& layout, Content content) {
   std::vector<int64_t> dims;

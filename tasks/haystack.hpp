@@ -23,13 +23,20 @@
 // haystack holds at most as many of them as its subspace has dimensions.
 #pragma once
 
-#include "suites/tasks/random_vectors.hpp"
-#include "suites/tasks/task_spec.hpp"
+#include "tasks/random_vectors.hpp"
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace archbench::tasks {
+
+// spread: keys over every dimension; low_freq: the keys asked for and the
+// queries in the lowest-frequency rotary pairs (see the header comment).
+enum class Content { spread, low_freq };
+inline constexpr const char* kContentNames[] = {"spread", "low-freq"};
+inline const char* content_name(Content content) { return kContentNames[int(content)]; }
+Content parse_content(const std::string& name);  // "spread" | "low-freq"; invalid_argument otherwise
 
 struct QkvLayout {
   int64_t batch = 1, tokens = 0, heads = 1, kv_heads = 1, dk = 0, dv = 0;
@@ -47,6 +54,10 @@ using RunVariant = std::function<std::vector<float>(const QkvInputs&)>;
 
 // The dimensions keys that are asked for may use (see the header comment).
 std::vector<int64_t> content_support(const QkvLayout& layout, Content content);
+
+// Per-head trials: `trials` rounded up so each query head serves every cell equally
+// (heads differ under ALiBi, so every cell must see the same mix of heads).
+int64_t trials_per_head(int64_t trials, const QkvLayout& layout);
 
 class Haystack {
  public:

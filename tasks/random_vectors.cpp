@@ -1,5 +1,5 @@
 // Seeded random vectors (see random_vectors.hpp).
-#include "suites/tasks/random_vectors.hpp"
+#include "tasks/random_vectors.hpp"
 
 #include <cmath>
 
