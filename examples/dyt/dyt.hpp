@@ -12,10 +12,5 @@ class Dyt : public archbench::sdk::Variant {
   void describe(const archbench::sdk::Problem& p, archbench::sdk::Info& info) const override;
   void reference(const archbench::sdk::Problem& p, const archbench::sdk::Tensors& t,
                  const archbench::sdk::Outputs& out) const override;
-  std::unique_ptr<archbench::sdk::Instance> create_cpu(const archbench::sdk::Problem& p, const ab_host& host,
-                                                       const archbench::sdk::Tensors& t) const override;
-#ifdef ARCHBENCH_PLUGIN_VULKAN  // vulkan.cpp builds only where Vulkan is available
-  std::unique_ptr<archbench::sdk::Instance> create_vulkan(const archbench::sdk::Problem& p, const ab_host& host,
-                                                          const archbench::sdk::Tensors& t) const override;
-#endif
+  ARCHBENCH_BACKEND_HOOKS  // create_cpu in cpu.cpp; create_vulkan in vulkan.cpp (Vulkan builds)
 };

@@ -285,6 +285,40 @@ class Outputs {
   double* const* arrays_;
 };
 
+// ---- the C boundary ------------------------------------------------------------
+
+inline void write_error(char* out, size_t size, const char* message) {
+  if (out && size) {
+    std::strncpy(out, message, size - 1);
+    out[size - 1] = '\0';
+  }
+}
+
+// Runs `body`, turning every exception into a status (and `error`, when given):
+// no exception may cross the C boundary. Every SDK thunk goes through it.
+template <class Body>
+ab_status guarded(char* error, size_t error_size, Body&& body) {
+  try {
+    body();
+    return AB_OK;
+  } catch (const Unimplemented& e) {
+    write_error(error, error_size, e.what());
+    return AB_ERR_UNIMPLEMENTED;
+  } catch (const InvalidProblem& e) {
+    write_error(error, error_size, e.what());
+    return AB_ERR_INVALID_ARGUMENT;
+  } catch (const std::bad_alloc&) {
+    write_error(error, error_size, "out of memory");
+    return AB_ERR_OUT_OF_MEMORY;
+  } catch (const std::exception& e) {
+    write_error(error, error_size, e.what());
+    return AB_ERR_BACKEND;
+  } catch (...) {
+    write_error(error, error_size, "unknown exception");
+    return AB_ERR_INTERNAL;
+  }
+}
+
 // ---- variants and instances ----------------------------------------------------
 
 // A problem bound to one backend. CPU instances compute in execute(); Vulkan
@@ -377,7 +411,8 @@ class Variant {
   // Declares that this variant implements `contract` ("mixer.qkv/1") through
   // `adapter` (that contract's C table, which must outlive the variant).
   void implement(const char* contract, const void* adapter) {
-    contracts_ += (contracts_.empty() ? "" : " ") + std::string(contract);
+    if (!contracts_.empty()) contracts_ += ' ';
+    contracts_ += contract;
     extra(contract, adapter);
   }
   // An extra looked up by name through get_proc_address.
@@ -385,35 +420,6 @@ class Variant {
 
  private:
   static Variant& self(void* context) { return *static_cast<Variant*>(context); }
-  static void write_error(char* out, size_t size, const char* message) {
-    if (out && size) {
-      std::strncpy(out, message, size - 1);
-      out[size - 1] = '\0';
-    }
-  }
-  // Every thunk funnels exceptions into a status: none may cross the C boundary.
-  template <class Body>
-  static ab_status guarded(char* error, size_t error_size, Body&& body) {
-    try {
-      body();
-      return AB_OK;
-    } catch (const Unimplemented& e) {
-      write_error(error, error_size, e.what());
-      return AB_ERR_UNIMPLEMENTED;
-    } catch (const InvalidProblem& e) {
-      write_error(error, error_size, e.what());
-      return AB_ERR_INVALID_ARGUMENT;
-    } catch (const std::bad_alloc&) {
-      write_error(error, error_size, "out of memory");
-      return AB_ERR_OUT_OF_MEMORY;
-    } catch (const std::exception& e) {
-      write_error(error, error_size, e.what());
-      return AB_ERR_BACKEND;
-    } catch (...) {
-      write_error(error, error_size, "unknown exception");
-      return AB_ERR_INTERNAL;
-    }
-  }
   static ab_status validate_thunk(void* context, const ab_problem* problem, char* error,
                                   size_t error_size) {
     return guarded(error, error_size, [&] {
@@ -515,3 +521,20 @@ ab_status plugin_entry(const char* name, const char* version, const ab_host* hos
     return ::archbench::sdk::plugin_entry<__VA_ARGS__>(plugin_name, plugin_version, host, \
                                                        info);                             \
   }
+
+// Declares a variant's backend hooks in its class: create_cpu, and create_vulkan
+// where the plugin is built with its Vulkan sources (archbench_add_plugin's
+// VULKAN_SOURCES), so that vulkan.cpp, which defines it, is only needed there.
+#define ARCHBENCH_CPU_HOOK                                                                   \
+  std::unique_ptr<::archbench::sdk::Instance> create_cpu(                                  \
+      const ::archbench::sdk::Problem& problem, const ab_host& host,                       \
+      const ::archbench::sdk::Tensors& tensors) const override;
+#ifdef ARCHBENCH_PLUGIN_VULKAN
+#define ARCHBENCH_BACKEND_HOOKS                                                              \
+  ARCHBENCH_CPU_HOOK                                                                         \
+  std::unique_ptr<::archbench::sdk::Instance> create_vulkan(                               \
+      const ::archbench::sdk::Problem& problem, const ab_host& host,                       \
+      const ::archbench::sdk::Tensors& tensors) const override;
+#else
+#define ARCHBENCH_BACKEND_HOOKS ARCHBENCH_CPU_HOOK
+#endif

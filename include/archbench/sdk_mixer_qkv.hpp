@@ -51,21 +51,6 @@ class MixerQkv {
  private:
   static MixerQkv& self(void* context) { return *static_cast<MixerQkv*>(context); }
   Problem problem(const ab_problem* raw) const { return Problem(*raw, variant_.params()); }
-  template <class Body>
-  static ab_status guarded(char* error, size_t error_size, Body&& body) {
-    try {
-      body();
-      return AB_OK;
-    } catch (const Unimplemented& e) {
-      if (error && error_size) std::snprintf(error, error_size, "%s", e.what());
-      return AB_ERR_UNIMPLEMENTED;
-    } catch (const std::exception& e) {
-      if (error && error_size) std::snprintf(error, error_size, "%s", e.what());
-      return AB_ERR_INVALID_ARGUMENT;
-    } catch (...) {
-      return AB_ERR_INTERNAL;
-    }
-  }
   static ab_status at_context_thunk(void* context, const ab_problem* raw, int64_t tokens, double* values,
                                     uint32_t* context_param, char* error, size_t error_size) {
     return guarded(error, error_size, [&] {

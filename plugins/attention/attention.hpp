@@ -89,12 +89,7 @@ class AttentionVariant : public sdk::Variant {
   void describe(const sdk::Problem& problem, sdk::Info& info) const override;
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
-  std::unique_ptr<sdk::Instance> create_cpu(const sdk::Problem& problem, const ab_host& host,
-                                            const sdk::Tensors& tensors) const override;
-#ifdef ARCHBENCH_PLUGIN_VULKAN  // defined in vulkan.cpp, which only Vulkan builds compile
-  std::unique_ptr<sdk::Instance> create_vulkan(const sdk::Problem& problem, const ab_host& host,
-                                               const sdk::Tensors& tensors) const override;
-#endif
+  ARCHBENCH_BACKEND_HOOKS  // create_cpu in cpu.cpp; create_vulkan in vulkan.cpp (Vulkan builds)
 
  Heads heads() const { return heads_; }
 
