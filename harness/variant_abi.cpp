@@ -38,6 +38,16 @@ ab_status describe_variant(const ab_variant& variant, const ab_problem& problem,
 
 namespace {
 
+// An enum field as the plugin wrote it: any 32-bit value may arrive, and reading
+// an out-of-range value through the enum type is undefined behaviour.
+template <class Enum>
+uint32_t raw(const Enum& field) {
+  static_assert(sizeof(Enum) == sizeof(uint32_t));
+  uint32_t value;
+  std::memcpy(&value, &field, sizeof value);
+  return value;
+}
+
 int64_t rows_of(const ab_tensor_desc& d) {
   int64_t rows = 1;
   for (uint32_t i = 0; i + 1 < d.rank; ++i) rows *= d.dims[i];
@@ -45,12 +55,13 @@ int64_t rows_of(const ab_tensor_desc& d) {
 }
 
 std::string check_one(const ab_problem_info& info, const ab_tensor_desc& d) {
-  if (d.dtype < AB_DTYPE_F32 || d.dtype > AB_DTYPE_I32) return "has an unknown dtype";
+  if (raw(d.dtype) > AB_DTYPE_I32) return "has an unknown dtype";
+  if (raw(d.role) > AB_TENSOR_STATE) return "has an unknown role";
   if (d.rank == 0 || d.rank > AB_MAX_RANK) return "has rank " + std::to_string(d.rank) + " (expected 1..8)";
   for (uint32_t i = 0; i < d.rank; ++i)
     if (d.dims[i] < 1) return "has a dimension < 1";
   if (d.role == AB_TENSOR_OUTPUT) {
-    if (d.compare < AB_COMPARE_NUMERIC || d.compare > AB_COMPARE_UNCHECKED) return "names an unknown comparison policy";
+    if (raw(d.compare) > AB_COMPARE_UNCHECKED) return "names an unknown comparison policy";
     if (d.compare == AB_COMPARE_INDEX_SET && d.dtype != AB_DTYPE_I32) return "is an index set but not int32";
     if (d.compare == AB_COMPARE_INDEX_SET && d.scores[0]) {
       for (uint32_t i = 0; i < info.tensor_count; ++i) {
@@ -66,6 +77,7 @@ std::string check_one(const ab_problem_info& info, const ab_tensor_desc& d) {
     return {};
   }
   const double a = d.init_low, b = d.init_high;
+  if (raw(d.fill) > AB_FILL_PERMUTATION) return "names an unknown fill policy";
   switch (d.fill) {
     case AB_FILL_UNIFORM: case AB_FILL_INTEGERS: if (!(a <= b)) return "has a fill range with low > high"; break;
     case AB_FILL_NORMAL: if (!(b >= 0)) return "has a normal fill with a negative deviation"; break;
@@ -76,7 +88,6 @@ std::string check_one(const ab_problem_info& info, const ab_tensor_desc& d) {
       if (a != 0 && a < double(d.dims[d.rank - 1])) return "has a permutation range shorter than its rows";
       if (a > 2147483647.0) return "has a permutation range beyond int32";
       break;
-    default: return "names an unknown fill policy";
   }
   if (!std::isfinite(a) || !std::isfinite(b)) return "has a fill parameter that is not finite";
   return {};
