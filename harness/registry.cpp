@@ -76,14 +76,15 @@ const char* status_text(ab_status status) {
 }  // namespace
 
 std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_dirs) {
-  std::vector<std::string> out = cli_dirs;
+  // In-tree first: the first plugin to register a variant name owns it.
+  std::vector<std::string> out = {(boost::dll::program_location().parent_path() / "plugins").string()};
+  out.insert(out.end(), cli_dirs.begin(), cli_dirs.end());
   if (const char* env = std::getenv("ARCHBENCH_PLUGIN_PATH")) {
     std::stringstream in(env);
     std::string item;
     while (std::getline(in, item, ':'))
       if (!item.empty()) out.push_back(item);
   }
-  out.push_back((boost::dll::program_location().parent_path() / "plugins").string());
   return out;
 }
 

@@ -31,8 +31,10 @@ struct Refusal {
   std::string line() const { return "refused plugin " + path + ": " + reason; }
 };
 
-// --plugin-dir values first, then ARCHBENCH_PLUGIN_PATH (':'-separated), then
-// the plugins/ folder beside the executable.
+// The plugins/ folder beside the executable first, then --plugin-dir values, then
+// ARCHBENCH_PLUGIN_PATH (':'-separated). A variant name is owned by the first
+// plugin that registers it, so the in-tree plugins keep their names: an outside
+// plugin that claims one is the one refused (issue 13).
 std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_dirs);
 
 // Reads every manifest on the path without loading code (for `list plugins`).

@@ -123,13 +123,30 @@ TEST_CASE("a malformed manifest is refused with the parse error", "[loader]") {
   CHECK_THAT(single_refusal({tmp.path.string()}), Catch::Contains("plugin.json: malformed manifest"));
 }
 
-TEST_CASE("the search path puts --plugin-dir first - then ARCHBENCH_PLUGIN_PATH - then beside the executable", "[loader]") {
+TEST_CASE("the search path puts the in-tree plugins first - then --plugin-dir - then ARCHBENCH_PLUGIN_PATH", "[loader]") {
+  // The first plugin to register a name owns it, so the in-tree ones come first (issue 13).
   setenv("ARCHBENCH_PLUGIN_PATH", "/env/a:/env/b", 1);
   const auto path = archbench::plugin_search_path({"/cli"});
   unsetenv("ARCHBENCH_PLUGIN_PATH");
   REQUIRE(path.size() == 4);
-  CHECK(path[0] == "/cli");
-  CHECK(path[1] == "/env/a");
-  CHECK(path[2] == "/env/b");
-  CHECK_THAT(path[3], Catch::EndsWith("/plugins"));
+  CHECK_THAT(path[0], Catch::EndsWith("/plugins"));
+  CHECK(path[1] == "/cli");
+  CHECK(path[2] == "/env/a");
+  CHECK(path[3] == "/env/b");
+}
+
+TEST_CASE("issue 13: an impostor claiming ffn/swiglu on --plugin-dir is refused with both paths - the in-tree ffn plugin loads", "[loader]") {
+  const std::string impostor = mocks + "/impostor/libmock_impostor.so";
+  const std::string ffn = plugins + "/ffn/libarchbench_ffn.so";
+  const auto listed = test_support::run_cli("list plugins --plugin-dir " + mocks + "/impostor");
+  INFO(listed.output);
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.output, Catch::Contains("refused plugin " + impostor + ": variant 'ffn/swiglu' is already "
+                                            "registered by plugin ffn (" + ffn + ")"));
+  CHECK_THAT(listed.output, Catch::Matches("(.|\n)*\nffn +[0-9.]+ +loaded(.|\n)*"));
+  // Before, the in-tree plugin was the one refused and its other variants vanished.
+  const auto variants = test_support::run_cli("list variants --plugin-dir " + mocks + "/impostor");
+  CHECK(variants.exit_code == 0);
+  CHECK_THAT(variants.output, Catch::Contains("ffn/geglu"));
+  CHECK_THAT(variants.output, !Catch::Contains("impostor: writes zeros"));
 }

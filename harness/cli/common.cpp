@@ -14,8 +14,9 @@ void add_globals(po::options_description& options, Globals& globals, bool with_p
                         "results database (default: $ARCHBENCH_DB or ./archbench.db)");
   if (with_plugins)
     options.add_options()("plugin-dir", po::value(&globals.plugin_dirs)->composing(),
-                          "extra plugin folder, searched before $ARCHBENCH_PLUGIN_PATH and the "
-                          "plugins/ folder beside the executable (repeatable)")(
+                          "extra plugin folder, searched after the plugins/ folder beside the "
+                          "executable and before $ARCHBENCH_PLUGIN_PATH; a variant name its "
+                          "plugins claim again is refused (repeatable)")(
         "threads", po::value(&globals.threads), "CPU threads (default: all cores)");
 }
 
