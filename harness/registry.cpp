@@ -2,6 +2,7 @@
 #define BOOST_DLL_USE_STD_FS
 #include "harness/registry.hpp"
 
+#include "harness/file_hash.hpp"
 #include "harness/variant_abi.hpp"
 
 #include <boost/dll/shared_library.hpp>
@@ -159,7 +160,7 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
   if (!info.name || !info.version || (info.variant_count && !info.variants))
     return Refusal{path, "entry returned an incomplete plugin description"};
 
-  LoadedPlugin plugin{info.name, info.version, path, info.abi_version, {}};
+  LoadedPlugin plugin{info.name, info.version, path, {}, info.abi_version, {}};
   std::set<std::string> names;
   for (uint32_t i = 0; i < info.variant_count; ++i) {
     const ab_variant* v = info.variants[i];
@@ -194,6 +195,8 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
                                plugin.name + " " + plugin.version + ", " +
                                std::to_string(names.size()) + " variants)"};
   }
+  // Once per library, after it is accepted: every result it produces carries it.
+  plugin.hash = file_sha1(path);
   for (const ab_variant* v : plugin.variants) by_name_[v->name] = {v, plugins_.size()};
   plugins_.push_back(std::move(plugin));
   return std::nullopt;
@@ -228,7 +231,8 @@ std::vector<std::string> Registry::suite_fragments() const {
 std::string Registry::plugins_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : plugins_)
-    out.push_back({{"name", p.name}, {"version", p.version}, {"path", p.path}, {"abi", p.abi_version}});
+    out.push_back({{"name", p.name}, {"version", p.version}, {"path", p.path}, {"hash", p.hash},
+                   {"abi", p.abi_version}});
   return out.dump();
 }
 

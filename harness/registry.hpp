@@ -22,6 +22,7 @@ struct Manifest {
 
 struct LoadedPlugin {
   std::string name, version, path;
+  std::string hash;  // of the library file, "sha1:<hex>" (harness/file_hash.hpp); recorded with each result
   uint32_t abi_version = 0;
   std::vector<const ab_variant*> variants;
 };

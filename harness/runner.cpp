@@ -120,7 +120,9 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
     if (!seen.insert(key).second) return;
     Measurement m = request.quick ? quickened(measurement) : measurement;
     m.perf = m.perf && request.perf;
-    plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task)});
+    const LoadedPlugin* plugin = registry.plugin_of(problem.variant);
+    plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task),
+                    plugin ? plugin->path : "", plugin ? plugin->hash : ""});
   };
 
   for (const std::string& text : request.problems) {
@@ -237,6 +239,9 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
       record.reason = child.reason;
     }
     record.suite = planned.suite;
+    // Which code produced it, from the parent's registry (never from the child).
+    record.plugin_path = planned.plugin_path;
+    record.plugin_hash = planned.plugin_hash;
     store.record(run_id, record);
     progress.finished(result_line(record));
     const std::string& o = record.outcome;

@@ -32,6 +32,7 @@ struct PlannedProblem {
   Measurement measurement;
   double timeout_s;
   tasks::TaskPtr task;  // an accuracy-task row instead of a timed problem (null: timed)
+  std::string plugin_path, plugin_hash;  // the library that provides the variant
 };
 
 // The `quick` suite also takes the loaded plugins' suite fragments. `skipped`,

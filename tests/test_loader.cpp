@@ -1,10 +1,12 @@
 // Plugin loading: ABI negotiation and each reason a plugin is refused, with
 // the rest of the plugins still loaded.
+#include "harness/file_hash.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 
 using archbench::Refusal;
 using test_support::load_from;
@@ -149,4 +151,24 @@ TEST_CASE("issue 13: an impostor claiming ffn/swiglu on --plugin-dir is refused 
   CHECK(variants.exit_code == 0);
   CHECK_THAT(variants.output, Catch::Contains("ffn/geglu"));
   CHECK_THAT(variants.output, !Catch::Contains("impostor: writes zeros"));
+}
+
+TEST_CASE("issue 13: each loaded plugin carries its library's content hash", "[loader]") {
+  CHECK(archbench::sha1_of("") == "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  CHECK(archbench::sha1_of("abc") == "sha1:a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(archbench::sha1_of(std::string(1000000, 'a')) == "sha1:34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  TempDir tmp;
+  std::ofstream(tmp.file("abc")) << "abc";
+  CHECK(archbench::file_sha1(tmp.file("abc")) == "sha1:a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(archbench::file_sha1(tmp.file("missing")) == "");
+  const auto& registry = test_support::in_tree();
+  std::set<std::string> hashes;
+  for (const auto& p : registry.plugins()) {
+    INFO(p.path);
+    CHECK(p.hash == archbench::file_sha1(p.path));
+    CHECK_THAT(p.hash, Catch::Matches("sha1:[0-9a-f]{40}"));
+    hashes.insert(p.hash);
+  }
+  CHECK(hashes.size() == registry.plugins().size());  // different libraries, different hashes
+  CHECK_THAT(registry.plugins_json(), Catch::Contains("\"hash\":\"sha1:"));
 }

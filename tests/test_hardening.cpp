@@ -1,0 +1,57 @@
+// Issue 13 (hardening), the loader's and the parent's side, end to end through
+// the CLI: each test case names the misbehaviour it guards against (an impostor
+// plugin, plugin code crashing while the parent plans, a describe() that lies,
+// input that used to be ignored or echoed raw, statuses as numbers).
+#include "harness/file_hash.hpp"
+#include "results/format.hpp"
+#include "results/store.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+using test_support::quoted;
+using test_support::run_cli;
+using test_support::TempDir;
+
+namespace {
+
+const std::string mocks = ARCHBENCH_MOCK_DIR;
+const std::string small_ffn = "ffn/swiglu:t8.dm64.dff96.f32";
+
+std::vector<std::vector<std::string>> rows(const std::string& db, const std::string& sql) {
+  auto store = archbench::results::Store::open_readonly(db);
+  std::vector<std::vector<std::string>> out;
+  for (const auto& row : store.query(sql).rows) {
+    out.emplace_back();
+    for (const auto& cell : row) out.back().push_back(archbench::results::display_cell(cell));
+  }
+  return out;
+}
+
+size_t lines(const std::string& text) { return size_t(std::count(text.begin(), text.end(), '\n')); }
+
+}  // namespace
+
+TEST_CASE("issue 13: a run with an impostor on --plugin-dir measures and ranks the in-tree ffn/swiglu - its identity recorded", "[hardening]") {
+  TempDir tmp;
+  const std::string db = tmp.file("impostor.db");
+  const auto r = run_cli("run --quick --backend cpu --plugin-dir " + mocks + "/impostor --problem " +
+                         quoted(small_ffn) + " --db " + db);
+  INFO(r.output);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("libmock_impostor.so: variant 'ffn/swiglu' is already registered by plugin ffn"));
+  const std::string ffn = std::string(ARCHBENCH_PLUGIN_DIR) + "/ffn/libarchbench_ffn.so";
+  const auto stored = rows(db, "SELECT outcome, plugin_path, plugin_hash, nmse > 0, flops < 1e12 FROM results");
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0][0] == "passed");
+  CHECK(stored[0][1] == ffn);
+  CHECK(stored[0][2] == archbench::file_sha1(ffn));
+  CHECK(stored[0][3] == "1");  // the real computation: zeros against zeros would be nmse 0
+  CHECK(stored[0][4] == "1");  // not the impostor's claimed 1e15 FLOPs
+  CHECK_THAT(r.output, Catch::Contains("ffn/swiglu"));  // the leaderboard ranks it
+  // The plugins of the run carry their hashes too.
+  CHECK_THAT(rows(db, "SELECT plugins_json FROM runs")[0][0], Catch::Contains("\"hash\":\"sha1:"));
+}
+
