@@ -3,6 +3,7 @@
 #include "harness/registry.hpp"
 
 #include "harness/file_hash.hpp"
+#include "harness/isolation.hpp"
 #include "harness/variant_abi.hpp"
 
 #include <boost/dll/shared_library.hpp>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -74,6 +76,30 @@ const char* status_text(ab_status status) {
   return "unknown status";
 }
 
+// Reads a string the host will read later (names, keys, choices, descriptions),
+// so a table pointing at garbage crashes the probe (below), not the parent.
+size_t touch(const char* text) { return text ? std::strlen(text) : 0; }
+
+size_t touch_tables(const ab_plugin_info& info) {
+  size_t total = touch(info.name) + touch(info.version);
+  for (uint32_t i = 0; i < info.variant_count; ++i) {
+    const ab_variant* v = info.variants[i];
+    if (!v || v->struct_size < offsetof(ab_variant, record)) continue;  // refused by the checks
+    total += touch(v->name) + touch(v->kind) + touch(v->description);
+    if (has_abi3_fields(*v)) total += touch(v->contracts);
+    for (uint32_t p = 0; v->params && p < v->param_count; ++p)
+      total += touch(v->params[p].name) + touch(v->params[p].key) + touch(v->params[p].choices) +
+               touch(v->params[p].description);
+  }
+  return total;
+}
+
+// A library's entry point, static constructors and tables run first in a forked
+// child: one that crashes or hangs there is refused in one line, and the parent
+// (which lists, plans and records) never runs it. Deterministic code that
+// passes the probe behaves the same when the parent loads it next.
+constexpr double kProbeSeconds = 20;
+
 }  // namespace
 
 std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_dirs) {
@@ -100,7 +126,7 @@ std::vector<Manifest> read_manifests(const std::vector<std::string>& search_path
 }
 
 void Registry::load(const std::vector<std::string>& search_path, const ab_host& host,
-                    std::vector<Refusal>& refusals) {
+                    std::vector<Refusal>& refusals, bool hash_libraries) {
   std::set<std::string> seen;
   for (const auto& dir : search_path) {
     for (const auto& folder : plugin_folders(dir)) {
@@ -122,15 +148,44 @@ void Registry::load(const std::vector<std::string>& search_path, const ab_host& 
         const std::string canonical = fs::weakly_canonical(library).string();
         if (!seen.insert(canonical).second) continue;  // same file reached twice on the path
         const bool described = manifest && library.filename() == manifest->library;
-        if (auto refusal = load_library(library.string(), host, described ? &*manifest : nullptr))
+        std::string hash;
+        if (auto refusal =
+                probe_library(library.string(), host, described ? &*manifest : nullptr, hash_libraries, hash)) {
+          refusals.push_back(*refusal);
+          continue;
+        }
+        if (auto refusal = load_library(library.string(), host, described ? &*manifest : nullptr, hash))
           refusals.push_back(*refusal);
       }
     }
   }
 }
 
+std::optional<Refusal> Registry::probe_library(const std::string& path, const ab_host& host,
+                                               const Manifest* manifest, bool hash_library,
+                                               std::string& hash) const {
+  const ChildOutcome probe = run_isolated(
+      [&] {
+        // The hash first, before any of the library's code has run in this
+        // process, so nothing it does can change what it is recorded as; and
+        // here, so the parent does not read the file a second time.
+        const std::string content_hash = hash_library ? file_sha1(path) : "";
+        Registry scratch;  // names other plugins own are checked in the parent
+        const std::optional<Refusal> refusal = scratch.load_library(path, host, manifest, "");
+        return refusal ? "refused:" + refusal->reason : "ok:" + content_hash;
+      },
+      kProbeSeconds);
+  if (probe.kind == ChildOutcome::Kind::timed_out)
+    return Refusal{path, "loading it hung a probe process (" + probe.reason + ")"};
+  if (probe.kind == ChildOutcome::Kind::crashed)
+    return Refusal{path, "loading it crashed a probe process (" + probe.reason + ")"};
+  if (probe.output.rfind("refused:", 0) == 0) return Refusal{path, probe.output.substr(8)};
+  if (probe.output.rfind("ok:", 0) == 0) hash = probe.output.substr(3);
+  return std::nullopt;
+}
+
 std::optional<Refusal> Registry::load_library(const std::string& path, const ab_host& host,
-                                              const Manifest* manifest) {
+                                              const Manifest* manifest, std::optional<std::string> hash) {
   // Kept alive on purpose until the process ends: plugin code and statics must
   // outlive every instance, and unloading mid-run is never safe.
   auto* library = new boost::dll::shared_library();
@@ -159,6 +214,7 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
                              std::to_string(host.abi_max)};
   if (!info.name || !info.version || (info.variant_count && !info.variants))
     return Refusal{path, "entry returned an incomplete plugin description"};
+  touch_tables(info);
 
   LoadedPlugin plugin{info.name, info.version, path, {}, info.abi_version, {}};
   std::set<std::string> names;
@@ -195,8 +251,8 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
                                plugin.name + " " + plugin.version + ", " +
                                std::to_string(names.size()) + " variants)"};
   }
-  // Once per library, after it is accepted: every result it produces carries it.
-  plugin.hash = file_sha1(path);
+  // Once per library: every result it produces carries it.
+  plugin.hash = hash ? std::move(*hash) : file_sha1(path);
   for (const ab_variant* v : plugin.variants) by_name_[v->name] = {v, plugins_.size()};
   plugins_.push_back(std::move(plugin));
   return std::nullopt;

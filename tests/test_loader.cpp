@@ -172,3 +172,17 @@ TEST_CASE("issue 13: each loaded plugin carries its library's content hash", "[l
   CHECK(hashes.size() == registry.plugins().size());  // different libraries, different hashes
   CHECK_THAT(registry.plugins_json(), Catch::Contains("\"hash\":\"sha1:"));
 }
+
+TEST_CASE("issue 13: a plugin whose entry point segfaults is refused in one line - this process and the rest go on", "[loader]") {
+  // Without the probe, this test process would die here with SIGSEGV.
+  std::vector<Refusal> refusals;
+  auto registry = load_from({mocks + "/entry_crash", plugins}, &refusals);
+  REQUIRE(refusals.size() == 1);
+  CHECK(refusals[0].line() == "refused plugin " + mocks + "/entry_crash/libmock_entry_crash.so: loading it "
+                              "crashed a probe process (killed by signal 11 (Segmentation fault))");
+  CHECK(registry.variants().size() == test_support::in_tree().variants().size());
+  // And `list plugins` / `run` through the CLI (exit 139 before).
+  const auto listed = test_support::run_cli("list plugins --plugin-dir " + mocks + "/entry_crash");
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.output, Catch::Contains("libmock_entry_crash.so: loading it crashed a probe process"));
+}

@@ -46,9 +46,9 @@ std::string database_path(const Globals& globals) {
   return "archbench.db";
 }
 
-void load_plugins(Registry& registry, const Globals& globals, const ab_host& host) {
+void load_plugins(Registry& registry, const Globals& globals, const ab_host& host, bool hash_libraries) {
   std::vector<Refusal> refusals;
-  registry.load(plugin_search_path(globals.plugin_dirs), host, refusals);
+  registry.load(plugin_search_path(globals.plugin_dirs), host, refusals, hash_libraries);
   for (const Refusal& r : refusals) std::fprintf(stderr, "%s\n", r.line().c_str());
 }
 

@@ -115,7 +115,7 @@ int run_command(const Context& context) {
 
   cpu::CpuBackend cpu_backend(globals.threads);
   Registry registry;
-  load_plugins(registry, globals, cpu_backend.host());
+  load_plugins(registry, globals, cpu_backend.host(), !dry_run);  // a dry run records nothing
   // Everything that can be wrong with the input is found here, before the DB is touched.
   std::vector<SkippedParam> skipped;
   const std::vector<PlannedProblem> plan = plan_run(request, registry, &skipped);
