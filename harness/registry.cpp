@@ -9,6 +9,8 @@
 #include <boost/dll/shared_library.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -63,17 +65,13 @@ std::vector<fs::path> plugin_folders(const std::string& dir) {
   return out;
 }
 
-const char* status_text(ab_status status) {
-  switch (status) {
-    case AB_OK: return "ok";
-    case AB_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case AB_ERR_UNIMPLEMENTED: return "unimplemented";
-    case AB_ERR_OUT_OF_MEMORY: return "out of memory";
-    case AB_ERR_BACKEND: return "backend error";
-    case AB_ERR_INCOMPATIBLE_ABI: return "incompatible ABI";
-    case AB_ERR_INTERNAL: return "internal error";
-  }
-  return "unknown status";
+// Why the dynamic loader refused `path`, in its words ("invalid ELF header",
+// "undefined symbol: x") rather than Boost.DLL's generic "Bad file descriptor".
+std::string load_failure(const std::string& path) {
+  const char* error = dlerror();
+  std::string why = error ? error : "";
+  if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
+  return why.empty() ? "the dynamic loader refused it" : why;
 }
 
 // Reads a string the host will read later (names, keys, choices, descriptions),
@@ -193,7 +191,7 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
   library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
   if (ec) {
     delete library;
-    return Refusal{path, "not a loadable shared library (" + ec.message() + ")"};
+    return Refusal{path, "not a loadable shared library: " + load_failure(path)};
   }
   if (!library->has(AB_ENTRY_SYMBOL)) {
     return Refusal{path, std::string("no entry symbol '") + AB_ENTRY_SYMBOL + "'"};

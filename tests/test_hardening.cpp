@@ -3,6 +3,7 @@
 // plugin, plugin code crashing while the parent plans, a describe() that lies,
 // input that used to be ignored or echoed raw, statuses as numbers).
 #include "harness/file_hash.hpp"
+#include "harness/instance_runner.hpp"
 #include "results/format.hpp"
 #include "results/store.hpp"
 #include "test_support.hpp"
@@ -55,3 +56,9 @@ TEST_CASE("issue 13: a run with an impostor on --plugin-dir measures and ranks t
   CHECK_THAT(rows(db, "SELECT plugins_json FROM runs")[0][0], Catch::Contains("\"hash\":\"sha1:"));
 }
 
+TEST_CASE("issue 13: a plugin's status code reads as words - out of memory, not status 3", "[hardening]") {
+  CHECK(archbench::status_reason(AB_ERR_OUT_OF_MEMORY, nullptr) == "out of memory");
+  CHECK(archbench::status_reason(AB_ERR_OUT_OF_MEMORY, "") == "out of memory");
+  CHECK(archbench::status_reason(AB_ERR_BACKEND, "vkCreateBuffer failed") == "vkCreateBuffer failed");
+  CHECK(archbench::status_reason(ab_status(42), nullptr) == "unknown status 42");
+}
