@@ -2,6 +2,7 @@
 // codes (0 all passed, 1 some problem failed/crashed, 2 usage or input error).
 #include "harness/cli/common.hpp"
 #include "harness/errors.hpp"
+#include "harness/plugin_calls.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -44,6 +45,9 @@ int main(int argc, char** argv) {
   archbench::cli::Context context;
   for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + std::string(argv[i]);
   for (int i = 2; i < argc; ++i) context.args.push_back(argv[i]);
+  // From here on, plugin code this process needs (validate, describe, adapters)
+  // runs in children: a plugin that crashes costs its problem, not the command.
+  archbench::PluginCallGate gate;
   for (const auto& s : subcommands) {
     if (std::strcmp(argv[1], s.name) != 0) continue;
     try {

@@ -2,7 +2,9 @@
 #include "harness/problem.hpp"
 
 #include "harness/errors.hpp"
+#include "harness/plugin_calls.hpp"
 #include "harness/registry.hpp"
+#include "harness/variant_abi.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -315,10 +317,22 @@ void validate_problem(const Problem& problem, const std::string& where) {
       throw InputError(msg.str());
     }
   }
-  char reason[512] = {};
-  ab_problem raw = problem.raw();
-  if (variant.validate && variant.validate(variant.context, &raw, reason, sizeof reason) != AB_OK)
-    throw InputError(where + ": " + reason);
+  if (!variant.validate) return;
+  const ab_problem raw = problem.raw();
+  // Plugin code: in the parent it runs in a child (see plugin_calls.hpp).
+  const CallAnswer answer = plugin_call(call_key("validate", variant, raw), [&] {
+    char reason[512] = {};
+    const ab_status status = variant.validate(variant.context, &raw, reason, sizeof reason);
+    reason[sizeof reason - 1] = '\0';  // a plugin that filled the buffer left no end
+    return nlohmann::json{{"status", int(status)}, {"reason", std::string(reason)}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  });
+  if (!answer.ok()) throw PluginCrash(problem, answer.failure("validate()"));
+  const nlohmann::json said = nlohmann::json::parse(answer.text);
+  if (said.at("status").get<int>() == AB_OK) return;
+  std::string reason = said.at("reason").get<std::string>();
+  if (reason.empty()) reason = "the variant's validate() refused it (" + status_text(ab_status(said.at("status").get<int>())) + ")";
+  throw InputError(where + ": " + reason);
 }
 
 }  // namespace archbench

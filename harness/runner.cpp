@@ -2,6 +2,7 @@
 #include "harness/runner.hpp"
 
 #include "harness/errors.hpp"
+#include "harness/executor.hpp"
 #include "harness/isolation.hpp"
 #include "harness/progress.hpp"
 #include "harness/qkv_contract.hpp"
@@ -114,15 +115,25 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
   std::set<std::string> seen, seen_skips;
   auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
                  const Measurement& measurement, double timeout_s,
-                 tasks::TaskPtr task = nullptr) {
+                 tasks::TaskPtr task = nullptr, std::string crashed = {}) {
     if (!matches(request.variant_glob, problem.variant->name)) return;
     const std::string key = (task ? task_row_string(problem, *task) : problem.canonical()) + "|" + backend_name(backend);
     if (!seen.insert(key).second) return;
     Measurement m = request.quick ? quickened(measurement) : measurement;
     m.perf = m.perf && request.perf;
     const LoadedPlugin* plugin = registry.plugin_of(problem.variant);
-    plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task),
+    plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task), std::move(crashed),
                     plugin ? plugin->path : "", plugin ? plugin->hash : ""});
+  };
+  // A problem whose validate() crashed (in its child) is planned as a crashed
+  // row: recorded, never measured, and the plan goes on.
+  auto validated = [](auto&& make, std::string& crashed) -> Problem {
+    try {
+      return make();
+    } catch (const PluginCrash& crash) {
+      crashed = crash.what();
+      return crash.problem;
+    }
   };
 
   for (const std::string& text : request.problems) {
@@ -136,11 +147,17 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
         throw InputError("--problem '" + text + "': " + e.what());
       }
     }
-    Problem problem = parse_problem(text.substr(0, at), registry);
-    if (task)  // a row runs the prefill its variant's adapter makes of the string
-      if (ContextProblem prepared = problem_at_context(problem, 0, "--problem '" + text + "'"); prepared.problem)
-        problem = *prepared.problem;
-    for (ab_backend backend : request.backends) add(problem, backend, "adhoc", Measurement{}, 1800, task);
+    std::string crashed;
+    Problem problem = validated([&] { return parse_problem(text.substr(0, at), registry); }, crashed);
+    if (task && crashed.empty()) {  // a row runs the prefill its variant's adapter makes of the string
+      const Problem base = problem;
+      problem = validated([&] {
+        const ContextProblem prepared = problem_at_context(base, 0, "--problem '" + text + "'");
+        return prepared.problem ? *prepared.problem : base;
+      }, crashed);
+    }
+    for (ab_backend backend : request.backends)
+      add(problem, backend, "adhoc", Measurement{}, kAdhocTimeoutSeconds, task, crashed);
   }
 
   std::vector<std::string> suites = request.suites;
@@ -185,19 +202,24 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
         for (const ab_variant* variant : variants)
           for (const auto& point : points_of.at(variant))
             for (ab_dtype dtype : entry.dtypes) {
+              std::string crashed;
+              const Problem base =
+                  validated([&] { return make_problem(*variant, point, dtype, entry.seed, entry.where); }, crashed);
               if (entry.tasks.empty()) {
-                add(make_problem(*variant, point, dtype, entry.seed, entry.where), backend, suite.name,
-                    entry.measurement, entry.timeout_s);
+                add(base, backend, suite.name, entry.measurement, entry.timeout_s, nullptr, crashed);
                 continue;
               }
               // Accuracy rows: the task owns the context; the variant's contract
               // adapter makes the prefill problem. Without one the row is planned
               // as is and records why it cannot run.
-              const Problem base = make_problem(*variant, point, dtype, entry.seed, entry.where);
               for (int64_t context : request.quick ? entry.quick_contexts : entry.contexts) {
-                const ContextProblem at = problem_at_context(base, context, entry.where);
+                std::string row_crashed = crashed;
+                const Problem row = !crashed.empty() ? base : validated([&] {
+                  const ContextProblem at = problem_at_context(base, context, entry.where);
+                  return at.problem ? *at.problem : base;
+                }, row_crashed);
                 for (const tasks::TaskPtr& task : entry.tasks)
-                  add(at.problem ? *at.problem : base, backend, suite.name, entry.measurement, entry.timeout_s, task);
+                  add(row, backend, suite.name, entry.measurement, entry.timeout_s, task, row_crashed);
               }
             }
       }
@@ -221,7 +243,10 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
     progress.starting(i, planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical());
     const Peaks peaks = peaks_for(store, planned);
     // The child measures; the parent only records (it never starts compute threads).
-    const ChildOutcome child = run_isolated(
+    // A row whose plugin code crashed while planning is recorded, not run.
+    const ChildOutcome child = !planned.crashed.empty()
+        ? ChildOutcome{ChildOutcome::Kind::crashed, "", "while planning: " + planned.crashed}
+        : run_isolated(
         [&] {
           return record_to_json(planned.task ? execute_task(planned.problem, *planned.task, planned.backend, host)
                                              : execute_problem(planned.problem, planned.backend, host,

@@ -56,6 +56,34 @@ TEST_CASE("issue 13: a run with an impostor on --plugin-dir measures and ranks t
   CHECK_THAT(rows(db, "SELECT plugins_json FROM runs")[0][0], Catch::Contains("\"hash\":\"sha1:"));
 }
 
+TEST_CASE("issue 13: plugin code that crashes while planning costs only its problem - recorded crashed - exit 1", "[hardening]") {
+  TempDir tmp;
+  const std::string db = tmp.file("crash.db");
+  const std::string args = "--quick --backend cpu --plugin-dir " + mocks + "/planning_crash --problem mock/validate-crash:n13 "
+                           "--problem mock/validate-crash:n8 --problem mock/describe-crash:n8 --problem " + quoted(small_ffn);
+  // Before, validate() ran in the parent: `run` died with SIGSEGV (exit 139), even --dry-run.
+  const auto dry = run_cli("run --dry-run " + args);
+  INFO(dry.output);
+  CHECK(dry.exit_code == 0);
+  CHECK_THAT(dry.output, Catch::Contains("mock/validate-crash:n13.f32  cpu  adhoc  (will be recorded as crashed: "
+                                         "validate() crashed (killed by signal 11 (Segmentation fault)))"));
+  CHECK_THAT(dry.output, Catch::Contains("dry run: 4 planned"));
+
+  const auto r = run_cli("run " + args + " --db " + db);
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("mock/validate-crash:n13.f32 [cpu] crashed  (while planning: validate() crashed "
+                                       "(killed by signal 11 (Segmentation fault)))"));
+  CHECK_THAT(r.output, Catch::Contains("mock/describe-crash:n8.f32 [cpu] crashed  (killed by signal 11"));
+  CHECK_THAT(r.output, Catch::Contains("2 passed, 0 failed, 0 unimplemented, 0 skipped, 2 crashed, 0 timed-out"));
+  const auto stored = rows(db, "SELECT p.canonical, r.outcome FROM results r JOIN problems p ON p.id = r.problem_id ORDER BY r.id");
+  REQUIRE(stored.size() == 4);
+  CHECK(stored[0] == std::vector<std::string>{"mock/validate-crash:n13.f32", "crashed"});
+  CHECK(stored[1] == std::vector<std::string>{"mock/validate-crash:n8.f32", "passed"});
+  CHECK(stored[2] == std::vector<std::string>{"mock/describe-crash:n8.f32", "crashed"});
+  CHECK(stored[3] == std::vector<std::string>{small_ffn, "passed"});
+}
+
 TEST_CASE("issue 13: a plugin's status code reads as words - out of memory, not status 3", "[hardening]") {
   CHECK(archbench::status_reason(AB_ERR_OUT_OF_MEMORY, nullptr) == "out of memory");
   CHECK(archbench::status_reason(AB_ERR_OUT_OF_MEMORY, "") == "out of memory");
