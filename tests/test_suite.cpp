@@ -168,11 +168,11 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of(std::string("[measure]\nrepetitions = 0\n") + valid_entry) ==
         ":2:15: 'repetitions' expects an integer in [1, 1000]");
   CHECK(error_of(std::string("[measure]\nmin_time = \"fast\"\n") + valid_entry) ==
-        ":2:12: 'min_time' expects a non-negative number");
+        ":2:12: 'min_time' expects a number of seconds in (0, 3600]");
   CHECK(error_of(std::string("[measure]\nmin_time = 0\n") + valid_entry) ==
-        ":2:12: 'min_time' expects a positive number of seconds");
+        ":2:12: 'min_time' expects a number of seconds in (0, 3600]");
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\ntimeout = -1\n") ==
-        ":4:11: 'timeout' expects a non-negative number");
+        ":4:11: 'timeout' expects a number of seconds in (0, 86400]");
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\nreps = 2\n") ==
         ":4:8: unknown key 'reps' in [problems.measure] (expected repetitions, min_time, warmup, timeout, timing)");
 }
@@ -385,4 +385,24 @@ TEST_CASE("a [task] table's keys after kind and contexts are its task's options"
   CHECK(tasks == std::vector<std::string>{"needle.single.spread.beta32.t4.ds10", "needle.single.low-freq.beta32.t4.ds10",
                                           "needle.multi-key.spread.beta32.t4.k4.ds10",
                                           "needle.multi-key.low-freq.beta32.t4.k4.ds10"});
+}
+
+TEST_CASE("issue 13: suite seconds must be finite and in range - nan, inf and 1e300 are input errors at file:line:col", "[suite]") {
+  // Before: nan and inf passed (`nan < 0` is false), so a problem never timed
+  // out, and a nan min_time aborted the measuring child in Google Benchmark.
+  const std::string timeout = "'timeout' expects a number of seconds in (0, 86400]";
+  for (const char* value : {"nan", "inf", "+inf", "-inf", "1e300", "0", "86401"}) {
+    INFO(value);
+    CHECK(error_of(std::string("[measure]\ntimeout = ") + value + "\n" + valid_entry) == ":2:11: " + timeout);
+    CHECK(error_of(std::string(valid_entry) + "[problems.measure]\ntimeout = " + value + "\n") == ":4:11: " + timeout);
+  }
+  for (const char* value : {"nan", "-nan", "inf", "1e300", "-0.5"}) {
+    INFO(value);
+    CHECK(error_of(std::string("[measure]\nmin_time = ") + value + "\n" + valid_entry) ==
+          ":2:12: 'min_time' expects a number of seconds in (0, 3600]");
+    CHECK(error_of(std::string("[measure]\nwarmup = ") + value + "\n" + valid_entry) ==
+          ":2:10: 'warmup' expects a number of seconds in [0, 3600]");
+  }
+  // The bounds themselves are fine, and a warm-up may be zero.
+  CHECK(error_of(std::string("[measure]\ntimeout = 86400\nmin_time = 3600\nwarmup = 0\n") + valid_entry) == "(accepted)");
 }
