@@ -113,6 +113,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
                                      std::vector<SkippedParam>* skipped) {
   std::vector<PlannedProblem> plan;
   std::set<std::string> seen, seen_skips;
+  size_t budget = kMaxPlannedRows;  // rows the suites' grids may still add
   auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
                  const Measurement& measurement, double timeout_s,
                  tasks::TaskPtr task = nullptr, std::string crashed = {}) {
@@ -179,9 +180,20 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       // Each variant takes the parameters its schema has (see points_for).
       std::map<const ab_variant*, std::vector<ParamPoint>> points_of;
       std::map<std::string, size_t> lacking;  // parameter -> matched variants without it
+      // Rows of this entry per grid point of a variant; counted against the
+      // cap variant by variant, so a plan past it is refused before it is built.
+      double rows_per_point = double(entry.dtypes.size()) * double(request.backends.size());
+      if (!entry.tasks.empty())
+        rows_per_point *= double(entry.tasks.size()) * double((request.quick ? entry.quick_contexts : entry.contexts).size());
       for (const ab_variant* variant : variants) {
         std::vector<SkippedParam> left_out;
         points_of[variant] = points_for(entry, *variant, left_out);
+        const double rows = matches(request.variant_glob, variant->name)
+                                ? double(points_of[variant].size()) * rows_per_point : 0.0;
+        if (rows > double(budget))
+          throw InputError(entry.where + ": the plan would have more than " + std::to_string(kMaxPlannedRows) +
+                           " rows, the most one run plans; narrow this entry's grid, or select with --variant or --backend");
+        budget -= size_t(rows);
         for (const SkippedParam& s : left_out) {
           ++lacking[s.parameter];
           if (skipped && matches(request.variant_glob, variant->name) &&

@@ -41,6 +41,7 @@ struct PlannedProblem {
 // The limit of a problem given with --problem (it may be any size).
 inline constexpr double kAdhocTimeoutSeconds = 1800;
 
+// Throws InputError for bad input and for a plan above kMaxPlannedRows.
 // The `quick` suite also takes the loaded plugins' suite fragments. `skipped`,
 // when given, receives the suite parameters left out for variants that lack them
 // (among the variants --variant selects), each once.

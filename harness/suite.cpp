@@ -250,15 +250,27 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
     if (!value || *value < 0) fail(path, *seed, "'seed' expects a non-negative integer");
     entry.seed = uint64_t(*value);
   }
-  // Cartesian product over the list-valued parameters.
+  // Cartesian product over the list-valued parameters, sized before it is
+  // built: an entry whose own grid passes the plan's cap is refused here.
   entry.points = {{}};
   if (const toml::node* params_node = table.get("params")) {
     const toml::table* params = params_node->as_table();
     if (!params) fail(path, *params_node, "'params' expects a table of name = value(s)");
+    double rows = double(entry.dtypes.size()) * double(std::max<size_t>(1, entry.tasks.size())) *
+                  double(std::max<size_t>(1, entry.contexts.size()));
+    std::vector<std::vector<ParamValue>> axes;
+    for (const auto& [key, node] : *params) {
+      axes.push_back(axis_values(path, std::string(key.str()), node));
+      rows *= double(axes.back().size());
+    }
+    if (rows > double(kMaxPlannedRows))
+      fail(path, *params_node, "this entry's grid has more than " + std::to_string(kMaxPlannedRows) +
+                                   " problems, the most one run plans; split or narrow it");
+    size_t axis = 0;
     for (const auto& [key, node] : *params) {
       const std::string name(key.str());
       std::vector<std::map<std::string, ParamValue>> grown;
-      for (const ParamValue& value : axis_values(path, name, node))
+      for (const ParamValue& value : axes[axis++])
         for (auto point : entry.points) {
           point[name] = value;
           grown.push_back(std::move(point));
@@ -372,9 +384,10 @@ std::vector<ParamPoint> points_for(const SuiteEntry& entry, const ab_variant& va
   }
   if (lacking.empty()) return entry.points;
   std::vector<ParamPoint> out;
+  std::set<ParamPoint> kept;  // a set, not a scan of `out`: grids may have 10^5 points
   for (ParamPoint point : entry.points) {
     for (const std::string& name : lacking) point.erase(name);
-    if (std::find(out.begin(), out.end(), point) == out.end()) out.push_back(std::move(point));
+    if (kept.insert(point).second) out.push_back(std::move(point));
   }
   return out;
 }

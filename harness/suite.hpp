@@ -65,6 +65,12 @@
 
 namespace archbench {
 
+// The most rows one run may plan (grid points x variants x dtypes x backends x
+// contexts x tasks). A suite entry whose own grid is bigger is refused when the
+// file loads, naming it, and a plan that would pass it is refused before it is
+// built: 10^8 rows would take the planner minutes and gigabytes to refuse later.
+inline constexpr size_t kMaxPlannedRows = 100000;
+
 // The bounds of a suite's [measure] seconds: min_time and warmup up to an hour
 // per repetition, timeout up to a day. NaN and infinities are refused.
 inline constexpr double kMaxRepetitionSeconds = 3600;

@@ -406,3 +406,31 @@ TEST_CASE("issue 13: suite seconds must be finite and in range - nan, inf and 1e
   // The bounds themselves are fine, and a warm-up may be zero.
   CHECK(error_of(std::string("[measure]\ntimeout = 86400\nmin_time = 3600\nwarmup = 0\n") + valid_entry) == "(accepted)");
 }
+
+TEST_CASE("issue 13: a grid above the plan cap is refused in one line before it is built", "[suite]") {
+  // 50 x 50 x 50 = 125000 points in one entry: refused when the file loads, at its params table.
+  std::string axis = "[";
+  for (int i = 1; i <= 50; ++i) axis += std::to_string(i) + (i < 50 ? ", " : "]");
+  CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = " + axis + "\nd_model = " + axis +
+                 "\nd_ff = " + axis + "\n") ==
+        ":3:1: this entry's grid has more than 100000 problems, the most one run plans; split or narrow it");
+  // 100 x 200 = 20000 points x 2 dtypes loads, but the three FFN variants make 120000 rows:
+  // refused by the planner, naming the entry, before any row is made.
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("big.toml");
+  std::string tokens = "[", widths = "[";
+  for (int i = 1; i <= 100; ++i) tokens += std::to_string(i) + (i < 100 ? ", " : "]");
+  for (int i = 1; i <= 200; ++i) widths += std::to_string(i) + (i < 200 ? ", " : "]");
+  std::ofstream(path) << "[[problems]]\nvariant = \"ffn/*\"\ndtypes = [\"f32\", \"bf16\"]\n[problems.params]\ntokens = " +
+                             tokens + "\nd_model = " + widths + "\nd_ff = 8\n";
+  REQUIRE(test_support::in_tree().find("ffn/geglu") != nullptr);
+  CHECK_THROWS_WITH(plan_of({path}, test_support::in_tree()),
+                    path + ":1:1: the plan would have more than 100000 rows, the most one run plans; narrow this "
+                           "entry's grid, or select with --variant or --backend");
+  // Selecting one variant brings it under the cap.
+  RunRequest one;
+  one.suites = {path};
+  one.backends = {AB_BACKEND_CPU};
+  one.variant_glob = "ffn/swiglu";
+  CHECK(plan_run(one, test_support::in_tree()).size() == 40000);
+}
