@@ -53,14 +53,16 @@ int main(int argc, char** argv) {
     try {
       return s.handler(context);
     } catch (const archbench::InputError& e) {
-      const std::string message = e.what();  // some already start with "archbench <command>:"
+      // One line, whatever the input held (a newline in a problem string, a plugin's message).
+      const std::string message = archbench::printable(e.what());  // some already start with "archbench <command>:"
       std::fprintf(stderr, "%s%s\n", message.rfind("archbench", 0) == 0 ? "" : "archbench: ", message.c_str());
       return 2;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "archbench: internal error: %s\n", e.what());
+      std::fprintf(stderr, "archbench: internal error: %s\n", archbench::printable(e.what()).c_str());
       return 1;
     }
   }
-  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, calibrate, devices)\n", argv[1]);
+  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, calibrate, devices)\n",
+               archbench::printable(argv[1]).c_str());
   return 2;
 }

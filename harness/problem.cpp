@@ -234,12 +234,17 @@ std::string Problem::params_json() const {
 }
 
 Problem parse_problem(const std::string& text, const Registry& registry) {
-  const std::string where = "problem '" + text + "'";
+  const std::string where = "problem '" + printable(text) + "'";
+  // A newline or an escape sequence typed into a problem string must not reach
+  // the terminal raw or split the one-line error.
+  for (const char c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw InputError(where + ": contains a control character");
   const size_t colon = text.find(':');
   const std::string variant_name = text.substr(0, colon);
   const ab_variant* variant = registry.find(variant_name);
   if (!variant)
-    throw InputError(where + ": unknown variant '" + variant_name +
+    throw InputError(where + ": unknown variant '" + printable(variant_name) +
                      "' (see `archbench list variants`)");
   Problem problem;
   problem.variant = variant;
@@ -264,7 +269,7 @@ Problem parse_problem(const std::string& text, const Registry& registry) {
       seen[index] = true;
       problem.values[index] = value;
     } else {
-      throw InputError(where + ": unknown token '" + token + "'; expected " + expected_tokens(*variant));
+      throw InputError(where + ": unknown token '" + printable(token) + "'; expected " + expected_tokens(*variant));
     }
   }
   validate_problem(problem, where);
@@ -332,7 +337,7 @@ void validate_problem(const Problem& problem, const std::string& where) {
   if (said.at("status").get<int>() == AB_OK) return;
   std::string reason = said.at("reason").get<std::string>();
   if (reason.empty()) reason = "the variant's validate() refused it (" + status_text(ab_status(said.at("status").get<int>())) + ")";
-  throw InputError(where + ": " + reason);
+  throw InputError(where + ": " + printable(reason));
 }
 
 }  // namespace archbench

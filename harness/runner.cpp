@@ -145,7 +145,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       try {
         task = tasks::parse_task(text.substr(at + 1));
       } catch (const std::invalid_argument& e) {
-        throw InputError("--problem '" + text + "': " + e.what());
+        throw InputError("--problem '" + printable(text) + "': " + e.what());
       }
     }
     std::string crashed;
@@ -153,7 +153,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
     if (task && crashed.empty()) {  // a row runs the prefill its variant's adapter makes of the string
       const Problem base = problem;
       problem = validated([&] {
-        const ContextProblem prepared = problem_at_context(base, 0, "--problem '" + text + "'");
+        const ContextProblem prepared = problem_at_context(base, 0, "--problem '" + printable(text) + "'");
         return prepared.problem ? *prepared.problem : base;
       }, crashed);
     }
@@ -204,7 +204,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       for (const auto& [parameter, count] : lacking)  // most likely a misspelt name
         if (count == variants.size())
           std::fprintf(stderr, "note: %s: no variant matching '%s' has parameter '%s'; it is ignored\n",
-                       entry.where.c_str(), entry.variant_glob.c_str(), parameter.c_str());
+                       entry.where.c_str(), printable(entry.variant_glob).c_str(), printable(parameter).c_str());
       for (ab_backend backend : request.backends) {
         if (!entry.backends.empty()) {
           bool listed = false;

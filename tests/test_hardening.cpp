@@ -84,6 +84,24 @@ TEST_CASE("issue 13: plugin code that crashes while planning costs only its prob
   CHECK(stored[3] == std::vector<std::string>{small_ffn, "passed"});
 }
 
+TEST_CASE("issue 13: control characters are one-line input errors", "[hardening]") {
+  TempDir tmp;
+  const std::string db = tmp.file("never.db");
+  const std::pair<std::string, std::string> cases[] = {
+      // Before: the newline split the error over lines, raw.
+      {"run --problem \"$(printf 'ffn/swiglu:t8\\nrm -rf /')\"",
+       "archbench: problem 'ffn/swiglu:t8\\nrm -rf /': contains a control character"},
+  };
+  for (const auto& [args, expected] : cases) {
+    const auto r = run_cli(args + " --db " + db);
+    INFO(args << " -> " << r.output);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.output, Catch::Contains(expected));
+    CHECK(lines(r.output) == 1);
+  }
+  CHECK(!std::filesystem::exists(db));
+}
+
 TEST_CASE("issue 13: a plugin's status code reads as words - out of memory, not status 3", "[hardening]") {
   CHECK(archbench::status_reason(AB_ERR_OUT_OF_MEMORY, nullptr) == "out of memory");
   CHECK(archbench::status_reason(AB_ERR_OUT_OF_MEMORY, "") == "out of memory");

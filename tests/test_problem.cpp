@@ -91,6 +91,24 @@ TEST_CASE("bad problem strings are refused with the token and what was expected"
   CHECK_THAT(message("ffn/swiglu:f32.bf16"), Catch::Contains("dtype given twice"));
 }
 
+TEST_CASE("issue 13: a control character in a problem string is refused - and never echoed raw", "[problem]") {
+  const auto& registry = test_support::in_tree();
+  for (const std::string text : {std::string("ffn/swiglu:t8\nrm -rf"), std::string("ffn/swiglu:t8.\x1b[2Jf32"),
+                                 std::string("ffn/swi\rglu"), std::string("ffn/swiglu:t8\x7f")}) {
+    try {
+      parse_problem(text, registry);
+      FAIL("accepted");
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      INFO(message);
+      CHECK_THAT(message, Catch::EndsWith(": contains a control character"));
+      CHECK(std::none_of(message.begin(), message.end(),
+                         [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }));
+    }
+  }
+  CHECK(archbench::printable("a\nb\x1b\t") == "a\\nb\\x1b\\t");
+}
+
 TEST_CASE("structured parameters print the canonical tokens - so the store need not parse them", "[problem]") {
   // Every in-tree variant, off its defaults and with a seed: the tokens joined
   // in order are the shape; split by the design flag, the workload and design.
