@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -250,7 +251,7 @@ Problem parse_problem(const std::string& text, const Registry& registry) {
   problem.variant = variant;
   problem.values = defaults_of(*variant);
   std::vector<bool> seen(variant->param_count, false);
-  bool dtype_seen = false;
+  bool dtype_seen = false, seed_seen = false;
   std::stringstream tokens(colon == std::string::npos ? "" : text.substr(colon + 1));
   std::string token;
   while (std::getline(tokens, token, '.')) {
@@ -261,8 +262,17 @@ Problem parse_problem(const std::string& text, const Registry& registry) {
       if (dtype_seen) throw InputError(where + ": dtype given twice");
       problem.dtype = parse_dtype(token, where);
       dtype_seen = true;
-    } else if (token.rfind("seed", 0) == 0 && parse_number(token.substr(4), true, value) && value >= 0) {
-      problem.seed = uint64_t(value);
+    } else if (token.rfind("seed", 0) == 0 && parse_number(token.substr(4), false, value)) {
+      // Digits only, read as an integer: every 64-bit seed round-trips exactly,
+      // and none above 2^64 - 1 passes as a saturated or rounded double (1e30
+      // used to become 2^64 - 1).
+      if (seed_seen) throw InputError(where + ": seed given twice");
+      const auto [end, error] = std::from_chars(token.data() + 4, token.data() + token.size(), problem.seed);
+      if (token.find_first_not_of("0123456789", 4) != std::string::npos || error != std::errc() ||
+          end != token.data() + token.size())
+        throw InputError(where + ": token '" + printable(token) +
+                         "': the seed must be a whole number in digits, 0 to 18446744073709551615 (2^64 - 1)");
+      seed_seen = true;
     } else if (match_token(*variant, token, index, value)) {
       if (seen[index])
         throw InputError(where + ": parameter '" + variant->params[index].name + "' given twice");

@@ -84,13 +84,15 @@ TEST_CASE("issue 13: plugin code that crashes while planning costs only its prob
   CHECK(stored[3] == std::vector<std::string>{small_ffn, "passed"});
 }
 
-TEST_CASE("issue 13: control characters are one-line input errors", "[hardening]") {
+TEST_CASE("issue 13: control characters and bad seeds are one-line input errors", "[hardening]") {
   TempDir tmp;
   const std::string db = tmp.file("never.db");
   const std::pair<std::string, std::string> cases[] = {
       // Before: the newline split the error over lines, raw.
       {"run --problem \"$(printf 'ffn/swiglu:t8\\nrm -rf /')\"",
        "archbench: problem 'ffn/swiglu:t8\\nrm -rf /': contains a control character"},
+      {"run --problem \"$(printf 'ffn/swiglu:t8.seed1.seed2')\"", "seed given twice"},
+      {"run --problem 'ffn/swiglu:t8.seed1e30'", "the seed must be a whole number in digits"},
   };
   for (const auto& [args, expected] : cases) {
     const auto r = run_cli(args + " --db " + db);
