@@ -84,10 +84,14 @@ TEST_CASE("issue 13: plugin code that crashes while planning costs only its prob
   CHECK(stored[3] == std::vector<std::string>{small_ffn, "passed"});
 }
 
-TEST_CASE("issue 13: control characters and bad seeds are one-line input errors", "[hardening]") {
+TEST_CASE("issue 13: stray arguments, control characters and bad seeds are one-line input errors", "[hardening]") {
   TempDir tmp;
   const std::string db = tmp.file("never.db");
   const std::pair<std::string, std::string> cases[] = {
+      // Before: ignored, and the whole quick suite ran.
+      {"run ffn/swiglu:t1", "archbench run: unexpected argument 'ffn/swiglu:t1' (to run a problem, write --problem 'ffn/swiglu:t1')"},
+      {"run --dry-run extra", "archbench run: unexpected argument 'extra' (see `archbench run --help`)"},
+      {"leaderboard ffn", "archbench leaderboard: unexpected argument 'ffn'"},
       // Before: the newline split the error over lines, raw.
       {"run --problem \"$(printf 'ffn/swiglu:t8\\nrm -rf /')\"",
        "archbench: problem 'ffn/swiglu:t8\\nrm -rf /': contains a control character"},

@@ -28,7 +28,18 @@ bool parse(const std::string& command, const std::string& usage, const Context& 
     po::command_line_parser parser(context.args);
     parser.options(options);
     if (positional) parser.positional(*positional);
-    po::store(parser.run(), values);
+    const po::parsed_options parsed = parser.run();
+    // Boost drops a positional argument no option takes: `run ffn/swiglu:t1` would
+    // run the whole default suite. Such an argument is an input error.
+    for (const po::option& o : parsed.options)
+      if (o.string_key.empty() && !o.original_tokens.empty()) {
+        const std::string argument = printable(o.original_tokens.front());
+        const bool looks_like_problem = argument.find('/') != std::string::npos && command == "run";
+        throw InputError("archbench " + command + ": unexpected argument '" + argument + "'" +
+                         (looks_like_problem ? " (to run a problem, write --problem '" + argument + "')"
+                                             : " (see `archbench " + command + " --help`)"));
+      }
+    po::store(parsed, values);
     if (values.count("help")) {
       std::cout << "usage: " << usage << "\n\n" << options << "\n";
       return false;
