@@ -84,7 +84,7 @@ TEST_CASE("issue 13: plugin code that crashes while planning costs only its prob
   CHECK(stored[3] == std::vector<std::string>{small_ffn, "passed"});
 }
 
-TEST_CASE("issue 13: stray arguments, control characters and bad seeds are one-line input errors", "[hardening]") {
+TEST_CASE("issue 13: stray arguments, control characters and bad task cells are one-line input errors", "[hardening]") {
   TempDir tmp;
   const std::string db = tmp.file("never.db");
   const std::pair<std::string, std::string> cases[] = {
@@ -97,6 +97,9 @@ TEST_CASE("issue 13: stray arguments, control characters and bad seeds are one-l
        "archbench: problem 'ffn/swiglu:t8\\nrm -rf /': contains a control character"},
       {"run --problem \"$(printf 'ffn/swiglu:t8.seed1.seed2')\"", "seed given twice"},
       {"run --problem 'ffn/swiglu:t8.seed1e30'", "the seed must be a whole number in digits"},
+      // Before: cell-d999 was accepted (and the row ran).
+      {"run --problem 'attention/mha:s64.h2.hd16@needle.single.ds10.cell-d999'", "task token 'cell-d999'"},
+      {"run --problem 'attention/mha:s64.h2.hd16@multihop.hops1-2.cell-h4'", "task token 'cell-h4'"},
   };
   for (const auto& [args, expected] : cases) {
     const auto r = run_cli(args + " --db " + db);
