@@ -84,6 +84,16 @@ TEST_CASE("issue 13: plugin code that crashes while planning costs only its prob
   CHECK(stored[3] == std::vector<std::string>{small_ffn, "passed"});
 }
 
+TEST_CASE("issue 13: describe() declaring 1000 tensors fails its problem in one line - the run goes on", "[hardening]") {
+  TempDir tmp;
+  const auto r = run_cli("run --quick --backend cpu --plugin-dir " + mocks + "/many_tensors --problem mock/many-tensors "
+                         "--problem " + quoted(small_ffn) + " --db " + tmp.file("many.db"));
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("mock/many-tensors:n16.f32 [cpu] failed  (describe() declared more than 64 tensors)\n"));
+  CHECK_THAT(r.output, Catch::Contains("1 passed, 1 failed, 0 unimplemented, 0 skipped, 0 crashed"));
+}
+
 TEST_CASE("issue 13: stray arguments, control characters and bad task cells are one-line input errors", "[hardening]") {
   TempDir tmp;
   const std::string db = tmp.file("never.db");
