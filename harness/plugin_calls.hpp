@@ -43,8 +43,9 @@ struct CallAnswer {
 // `compute` returns one line of text (no '\n') and makes no plugin_call itself.
 CallAnswer plugin_call(const std::string& key, const std::function<std::string()>& compute);
 
-// A call's key: what is called, on which variant, with which problem (every
-// value, the dtype and the seed, bit for bit) and `extra` arguments.
+// A call's key: what is called, on which variant (its table's address: the same
+// in every child, since plugins are loaded before the gate's children fork), with
+// which problem (every value, the dtype and the seed, bit for bit) and `extra`.
 std::string call_key(const char* call, const ab_variant& variant, const ab_problem& problem,
                      const std::string& extra = "");
 
