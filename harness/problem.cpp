@@ -325,7 +325,9 @@ void validate_problem(const Problem& problem, const std::string& where) {
   for (uint32_t i = 0; i < variant.param_count; ++i) {
     const ab_param_spec& spec = variant.params[i];
     const double v = problem.values[i];
-    if (v < spec.min_value || v > spec.max_value) {
+    // NaN compares false both ways: without isfinite a suite's `eps = nan` passed
+    // and printed a canonical string ("epsnan") that does not parse back.
+    if (!std::isfinite(v) || v < spec.min_value || v > spec.max_value) {
       std::ostringstream msg;
       msg << where << ": " << spec.name << " = " << shortest_real(v) << " is outside ["
           << shortest_real(spec.min_value) << ", " << shortest_real(spec.max_value) << "]";

@@ -434,3 +434,14 @@ TEST_CASE("issue 13: a grid above the plan cap is refused in one line before it 
   one.variant_glob = "ffn/swiglu";
   CHECK(plan_run(one, test_support::in_tree()).size() == 40000);
 }
+
+TEST_CASE("issue 13: a suite's nan or inf parameter is out of range - found by the fuzz test", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("nan.toml");
+  for (const char* value : {"nan", "inf", "-inf"}) {
+    INFO(value);
+    std::ofstream(path, std::ios::trunc) << "[[problems]]\nvariant = \"norm/layernorm\"\n[problems.params]\neps = " << value << "\n";
+    CHECK_THROWS_WITH(plan_of({path}, test_support::in_tree()),
+                      Catch::Contains(path + ":1:1: eps = ") && Catch::Contains(" is outside ["));
+  }
+}
