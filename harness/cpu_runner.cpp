@@ -1,6 +1,7 @@
 // The CPU backend's runner: execute() on host tensors, timed with the host clock.
 #include "harness/gbench_timer.hpp"
 #include "harness/instance_runner.hpp"
+#include "harness/variant_abi.hpp"
 
 #include <stdexcept>
 
@@ -37,8 +38,10 @@ class CpuRunner : public InstanceRunner {
 }  // namespace
 
 std::string status_reason(ab_status status, const char* detail) {
+  // The plugin's own words when it gave some, else the status in words
+  // ("out of memory", not "status 3").
   std::string reason = detail && *detail ? detail : "";
-  if (reason.empty()) reason = "status " + std::to_string(int(status));
+  if (reason.empty()) reason = status_text(status);
   return reason;
 }
 
@@ -48,6 +51,7 @@ CreatedRunner create_cpu_runner(const ab_variant& variant, const ab_problem& pro
   char error[512] = {};
   const ab_status created = variant.create(variant.context, &problem, AB_BACKEND_CPU, &host,
                                            tensors.bound(), tensors.count(), &instance, error, sizeof error);
+  error[sizeof error - 1] = '\0';  // a plugin that filled the buffer left no end
   if (created == AB_ERR_UNIMPLEMENTED) return {nullptr, "unimplemented", status_reason(created, error)};
   if (created != AB_OK) return {nullptr, "failed", "create: " + status_reason(created, error)};
   return {std::make_unique<CpuRunner>(variant, instance, tensors), "", ""};

@@ -4,11 +4,13 @@
 #include "harness/compare_outputs.hpp"
 #include "harness/gbench_timer.hpp"
 #include "harness/instance_runner.hpp"
+#include "harness/plugin_calls.hpp"
 #include "harness/tensors.hpp"
 #include "harness/variant_abi.hpp"
 
 #include <archbench/sdk.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <stdexcept>
 #include <sstream>
@@ -120,11 +122,25 @@ results::ResultRecord describe_record(const Problem& problem, ab_backend backend
   record.params = problem.structured_params();
   record.dtype = dtype_name(problem.dtype);
   record.backend = backend_name(backend);
-  if (ab_problem_info info; describe_problem(problem, info)) {
-    record.flops = info.flops;
-    record.bytes = info.bytes;
-    record.tokens = info.tokens;
-    record.kv_cache_bytes_per_token = info.kv_cache_bytes_per_token;
+  // The cost model is plugin code, and the parent asks for it too (a crashed
+  // row, the dry-run estimate): through plugin_call it runs in a child there.
+  // A describe() that crashes or fails leaves the figures at 0.
+  const ab_problem raw = problem.raw();
+  const CallAnswer answer = plugin_call(call_key("describe", *problem.variant, raw), [&] {
+    ab_problem_info info;
+    if (!describe_problem(problem, info)) return std::string("-");
+    char text[160];
+    std::snprintf(text, sizeof text, "%a %a %a %a", info.flops, info.bytes, info.tokens,
+                  info.kv_cache_bytes_per_token);  // hex floats: exact, and one line
+    return std::string(text);
+  });
+  double figures[4] = {};
+  if (answer.ok() && std::sscanf(answer.text.c_str(), "%la %la %la %la", &figures[0], &figures[1], &figures[2],
+                                 &figures[3]) == 4) {
+    record.flops = figures[0];
+    record.bytes = figures[1];
+    record.tokens = figures[2];
+    record.kv_cache_bytes_per_token = figures[3];
   }
   return record;
 }

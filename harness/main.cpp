@@ -2,6 +2,7 @@
 // codes (0 all passed, 1 some problem failed/crashed, 2 usage or input error).
 #include "harness/cli/common.hpp"
 #include "harness/errors.hpp"
+#include "harness/plugin_calls.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -44,19 +45,24 @@ int main(int argc, char** argv) {
   archbench::cli::Context context;
   for (int i = 0; i < argc; ++i) context.command_line += (i ? " " : "") + std::string(argv[i]);
   for (int i = 2; i < argc; ++i) context.args.push_back(argv[i]);
+  // From here on, plugin code this process needs (validate, describe, adapters)
+  // runs in children: a plugin that crashes costs its problem, not the command.
+  archbench::PluginCallGate gate;
   for (const auto& s : subcommands) {
     if (std::strcmp(argv[1], s.name) != 0) continue;
     try {
       return s.handler(context);
     } catch (const archbench::InputError& e) {
-      const std::string message = e.what();  // some already start with "archbench <command>:"
+      // One line, whatever the input held (a newline in a problem string, a plugin's message).
+      const std::string message = archbench::printable(e.what());  // some already start with "archbench <command>:"
       std::fprintf(stderr, "%s%s\n", message.rfind("archbench", 0) == 0 ? "" : "archbench: ", message.c_str());
       return 2;
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "archbench: internal error: %s\n", e.what());
+      std::fprintf(stderr, "archbench: internal error: %s\n", archbench::printable(e.what()).c_str());
       return 1;
     }
   }
-  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, calibrate, devices)\n", argv[1]);
+  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, calibrate, devices)\n",
+               archbench::printable(argv[1]).c_str());
   return 2;
 }

@@ -2,11 +2,14 @@
 #include "harness/problem.hpp"
 
 #include "harness/errors.hpp"
+#include "harness/plugin_calls.hpp"
 #include "harness/registry.hpp"
+#include "harness/variant_abi.hpp"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -232,18 +235,23 @@ std::string Problem::params_json() const {
 }
 
 Problem parse_problem(const std::string& text, const Registry& registry) {
-  const std::string where = "problem '" + text + "'";
+  const std::string where = "problem '" + printable(text) + "'";
+  // A newline or an escape sequence typed into a problem string must not reach
+  // the terminal raw or split the one-line error.
+  for (const char c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+      throw InputError(where + ": contains a control character");
   const size_t colon = text.find(':');
   const std::string variant_name = text.substr(0, colon);
   const ab_variant* variant = registry.find(variant_name);
   if (!variant)
-    throw InputError(where + ": unknown variant '" + variant_name +
+    throw InputError(where + ": unknown variant '" + printable(variant_name) +
                      "' (see `archbench list variants`)");
   Problem problem;
   problem.variant = variant;
   problem.values = defaults_of(*variant);
   std::vector<bool> seen(variant->param_count, false);
-  bool dtype_seen = false;
+  bool dtype_seen = false, seed_seen = false;
   std::stringstream tokens(colon == std::string::npos ? "" : text.substr(colon + 1));
   std::string token;
   while (std::getline(tokens, token, '.')) {
@@ -254,15 +262,24 @@ Problem parse_problem(const std::string& text, const Registry& registry) {
       if (dtype_seen) throw InputError(where + ": dtype given twice");
       problem.dtype = parse_dtype(token, where);
       dtype_seen = true;
-    } else if (token.rfind("seed", 0) == 0 && parse_number(token.substr(4), true, value) && value >= 0) {
-      problem.seed = uint64_t(value);
+    } else if (token.rfind("seed", 0) == 0 && parse_number(token.substr(4), false, value)) {
+      // Digits only, read as an integer: every 64-bit seed round-trips exactly,
+      // and none above 2^64 - 1 passes as a saturated or rounded double (1e30
+      // used to become 2^64 - 1).
+      if (seed_seen) throw InputError(where + ": seed given twice");
+      const auto [end, error] = std::from_chars(token.data() + 4, token.data() + token.size(), problem.seed);
+      if (token.find_first_not_of("0123456789", 4) != std::string::npos || error != std::errc() ||
+          end != token.data() + token.size())
+        throw InputError(where + ": token '" + printable(token) +
+                         "': the seed must be a whole number in digits, 0 to 18446744073709551615 (2^64 - 1)");
+      seed_seen = true;
     } else if (match_token(*variant, token, index, value)) {
       if (seen[index])
         throw InputError(where + ": parameter '" + variant->params[index].name + "' given twice");
       seen[index] = true;
       problem.values[index] = value;
     } else {
-      throw InputError(where + ": unknown token '" + token + "'; expected " + expected_tokens(*variant));
+      throw InputError(where + ": unknown token '" + printable(token) + "'; expected " + expected_tokens(*variant));
     }
   }
   validate_problem(problem, where);
@@ -308,17 +325,31 @@ void validate_problem(const Problem& problem, const std::string& where) {
   for (uint32_t i = 0; i < variant.param_count; ++i) {
     const ab_param_spec& spec = variant.params[i];
     const double v = problem.values[i];
-    if (v < spec.min_value || v > spec.max_value) {
+    // NaN compares false both ways: without isfinite a suite's `eps = nan` passed
+    // and printed a canonical string ("epsnan") that does not parse back.
+    if (!std::isfinite(v) || v < spec.min_value || v > spec.max_value) {
       std::ostringstream msg;
       msg << where << ": " << spec.name << " = " << shortest_real(v) << " is outside ["
           << shortest_real(spec.min_value) << ", " << shortest_real(spec.max_value) << "]";
       throw InputError(msg.str());
     }
   }
-  char reason[512] = {};
-  ab_problem raw = problem.raw();
-  if (variant.validate && variant.validate(variant.context, &raw, reason, sizeof reason) != AB_OK)
-    throw InputError(where + ": " + reason);
+  if (!variant.validate) return;
+  const ab_problem raw = problem.raw();
+  // Plugin code: in the parent it runs in a child (see plugin_calls.hpp).
+  const CallAnswer answer = plugin_call(call_key("validate", variant, raw), [&] {
+    char reason[512] = {};
+    const ab_status status = variant.validate(variant.context, &raw, reason, sizeof reason);
+    reason[sizeof reason - 1] = '\0';  // a plugin that filled the buffer left no end
+    return nlohmann::json{{"status", int(status)}, {"reason", std::string(reason)}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
+  });
+  if (!answer.ok()) throw PluginCrash(problem, answer.failure("validate()"));
+  const nlohmann::json said = nlohmann::json::parse(answer.text);
+  if (said.at("status").get<int>() == AB_OK) return;
+  std::string reason = said.at("reason").get<std::string>();
+  if (reason.empty()) reason = "the variant's validate() refused it (" + status_text(ab_status(said.at("status").get<int>())) + ")";
+  throw InputError(where + ": " + printable(reason));
 }
 
 }  // namespace archbench

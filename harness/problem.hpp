@@ -15,6 +15,7 @@
 
 #include <cstdint>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <variant>
 #include <vector>
@@ -49,6 +50,14 @@ struct Problem {
   enum class Part { all, workload, design };
   std::string tokens(Part part, int wildcard = -1) const;
   std::string dtype_and_seed() const;
+};
+
+// A variant's validate() crashed or hung in the child that ran it (see
+// harness/plugin_calls.hpp): not bad input, but a broken plugin. The planner
+// records `problem` (unvalidated) as crashed and goes on.
+struct PluginCrash : std::runtime_error {
+  PluginCrash(Problem crashed, const std::string& why) : std::runtime_error(why), problem(std::move(crashed)) {}
+  Problem problem;
 };
 
 // A parameter value as written in a suite file or on the command line.

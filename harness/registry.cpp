@@ -2,13 +2,18 @@
 #define BOOST_DLL_USE_STD_FS
 #include "harness/registry.hpp"
 
+#include "harness/file_hash.hpp"
+#include "harness/isolation.hpp"
 #include "harness/variant_abi.hpp"
 
 #include <boost/dll/shared_library.hpp>
 #include <boost/dll/runtime_symbol_info.hpp>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -60,30 +65,51 @@ std::vector<fs::path> plugin_folders(const std::string& dir) {
   return out;
 }
 
-const char* status_text(ab_status status) {
-  switch (status) {
-    case AB_OK: return "ok";
-    case AB_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case AB_ERR_UNIMPLEMENTED: return "unimplemented";
-    case AB_ERR_OUT_OF_MEMORY: return "out of memory";
-    case AB_ERR_BACKEND: return "backend error";
-    case AB_ERR_INCOMPATIBLE_ABI: return "incompatible ABI";
-    case AB_ERR_INTERNAL: return "internal error";
-  }
-  return "unknown status";
+// Why the dynamic loader refused `path`, in its words ("invalid ELF header",
+// "undefined symbol: x") rather than Boost.DLL's generic "Bad file descriptor".
+std::string load_failure(const std::string& path) {
+  const char* error = dlerror();
+  std::string why = error ? error : "";
+  if (why.rfind(path + ": ", 0) == 0) why = why.substr(path.size() + 2);
+  return why.empty() ? "the dynamic loader refused it" : why;
 }
+
+// Reads a string the host will read later (names, keys, choices, descriptions),
+// so a table pointing at garbage crashes the probe (below), not the parent.
+size_t touch(const char* text) { return text ? std::strlen(text) : 0; }
+
+size_t touch_tables(const ab_plugin_info& info) {
+  size_t total = touch(info.name) + touch(info.version);
+  for (uint32_t i = 0; i < info.variant_count; ++i) {
+    const ab_variant* v = info.variants[i];
+    if (!v || v->struct_size < offsetof(ab_variant, record)) continue;  // refused by the checks
+    total += touch(v->name) + touch(v->kind) + touch(v->description);
+    if (has_abi3_fields(*v)) total += touch(v->contracts);
+    for (uint32_t p = 0; v->params && p < v->param_count; ++p)
+      total += touch(v->params[p].name) + touch(v->params[p].key) + touch(v->params[p].choices) +
+               touch(v->params[p].description);
+  }
+  return total;
+}
+
+// A library's entry point, static constructors and tables run first in a forked
+// child: one that crashes or hangs there is refused in one line, and the parent
+// (which lists, plans and records) never runs it. Deterministic code that
+// passes the probe behaves the same when the parent loads it next.
+constexpr double kProbeSeconds = 20;
 
 }  // namespace
 
 std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_dirs) {
-  std::vector<std::string> out = cli_dirs;
+  // In-tree first: the first plugin to register a variant name owns it.
+  std::vector<std::string> out = {(boost::dll::program_location().parent_path() / "plugins").string()};
+  out.insert(out.end(), cli_dirs.begin(), cli_dirs.end());
   if (const char* env = std::getenv("ARCHBENCH_PLUGIN_PATH")) {
     std::stringstream in(env);
     std::string item;
     while (std::getline(in, item, ':'))
       if (!item.empty()) out.push_back(item);
   }
-  out.push_back((boost::dll::program_location().parent_path() / "plugins").string());
   return out;
 }
 
@@ -98,7 +124,7 @@ std::vector<Manifest> read_manifests(const std::vector<std::string>& search_path
 }
 
 void Registry::load(const std::vector<std::string>& search_path, const ab_host& host,
-                    std::vector<Refusal>& refusals) {
+                    std::vector<Refusal>& refusals, bool hash_libraries) {
   std::set<std::string> seen;
   for (const auto& dir : search_path) {
     for (const auto& folder : plugin_folders(dir)) {
@@ -120,15 +146,44 @@ void Registry::load(const std::vector<std::string>& search_path, const ab_host& 
         const std::string canonical = fs::weakly_canonical(library).string();
         if (!seen.insert(canonical).second) continue;  // same file reached twice on the path
         const bool described = manifest && library.filename() == manifest->library;
-        if (auto refusal = load_library(library.string(), host, described ? &*manifest : nullptr))
+        std::string hash;
+        if (auto refusal =
+                probe_library(library.string(), host, described ? &*manifest : nullptr, hash_libraries, hash)) {
+          refusals.push_back(*refusal);
+          continue;
+        }
+        if (auto refusal = load_library(library.string(), host, described ? &*manifest : nullptr, hash))
           refusals.push_back(*refusal);
       }
     }
   }
 }
 
+std::optional<Refusal> Registry::probe_library(const std::string& path, const ab_host& host,
+                                               const Manifest* manifest, bool hash_library,
+                                               std::string& hash) const {
+  const ChildOutcome probe = run_isolated(
+      [&] {
+        // The hash first, before any of the library's code has run in this
+        // process, so nothing it does can change what it is recorded as; and
+        // here, so the parent does not read the file a second time.
+        const std::string content_hash = hash_library ? file_sha1(path) : "";
+        Registry scratch;  // names other plugins own are checked in the parent
+        const std::optional<Refusal> refusal = scratch.load_library(path, host, manifest, "");
+        return refusal ? "refused:" + refusal->reason : "ok:" + content_hash;
+      },
+      kProbeSeconds);
+  if (probe.kind == ChildOutcome::Kind::timed_out)
+    return Refusal{path, "loading it hung a probe process (" + probe.reason + ")"};
+  if (probe.kind == ChildOutcome::Kind::crashed)
+    return Refusal{path, "loading it crashed a probe process (" + probe.reason + ")"};
+  if (probe.output.rfind("refused:", 0) == 0) return Refusal{path, probe.output.substr(8)};
+  if (probe.output.rfind("ok:", 0) == 0) hash = probe.output.substr(3);
+  return std::nullopt;
+}
+
 std::optional<Refusal> Registry::load_library(const std::string& path, const ab_host& host,
-                                              const Manifest* manifest) {
+                                              const Manifest* manifest, std::optional<std::string> hash) {
   // Kept alive on purpose until the process ends: plugin code and statics must
   // outlive every instance, and unloading mid-run is never safe.
   auto* library = new boost::dll::shared_library();
@@ -136,7 +191,7 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
   library->load(path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, ec);
   if (ec) {
     delete library;
-    return Refusal{path, "not a loadable shared library (" + ec.message() + ")"};
+    return Refusal{path, "not a loadable shared library: " + load_failure(path)};
   }
   if (!library->has(AB_ENTRY_SYMBOL)) {
     return Refusal{path, std::string("no entry symbol '") + AB_ENTRY_SYMBOL + "'"};
@@ -157,8 +212,9 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
                              std::to_string(host.abi_max)};
   if (!info.name || !info.version || (info.variant_count && !info.variants))
     return Refusal{path, "entry returned an incomplete plugin description"};
+  touch_tables(info);
 
-  LoadedPlugin plugin{info.name, info.version, path, info.abi_version, {}};
+  LoadedPlugin plugin{info.name, info.version, path, {}, info.abi_version, {}};
   std::set<std::string> names;
   for (uint32_t i = 0; i < info.variant_count; ++i) {
     const ab_variant* v = info.variants[i];
@@ -193,6 +249,8 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
                                plugin.name + " " + plugin.version + ", " +
                                std::to_string(names.size()) + " variants)"};
   }
+  // Once per library: every result it produces carries it.
+  plugin.hash = hash ? std::move(*hash) : file_sha1(path);
   for (const ab_variant* v : plugin.variants) by_name_[v->name] = {v, plugins_.size()};
   plugins_.push_back(std::move(plugin));
   return std::nullopt;
@@ -227,7 +285,8 @@ std::vector<std::string> Registry::suite_fragments() const {
 std::string Registry::plugins_json() const {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : plugins_)
-    out.push_back({{"name", p.name}, {"version", p.version}, {"path", p.path}, {"abi", p.abi_version}});
+    out.push_back({{"name", p.name}, {"version", p.version}, {"path", p.path}, {"hash", p.hash},
+                   {"abi", p.abi_version}});
   return out.dump();
 }
 

@@ -22,6 +22,7 @@ struct Manifest {
 
 struct LoadedPlugin {
   std::string name, version, path;
+  std::string hash;  // of the library file, "sha1:<hex>" (harness/file_hash.hpp); recorded with each result
   uint32_t abi_version = 0;
   std::vector<const ab_variant*> variants;
 };
@@ -31,8 +32,10 @@ struct Refusal {
   std::string line() const { return "refused plugin " + path + ": " + reason; }
 };
 
-// --plugin-dir values first, then ARCHBENCH_PLUGIN_PATH (':'-separated), then
-// the plugins/ folder beside the executable.
+// The plugins/ folder beside the executable first, then --plugin-dir values, then
+// ARCHBENCH_PLUGIN_PATH (':'-separated). A variant name is owned by the first
+// plugin that registers it, so the in-tree plugins keep their names: an outside
+// plugin that claims one is the one refused (issue 13).
 std::vector<std::string> plugin_search_path(const std::vector<std::string>& cli_dirs);
 
 // Reads every manifest on the path without loading code (for `list plugins`).
@@ -42,11 +45,22 @@ std::vector<Manifest> read_manifests(const std::vector<std::string>& search_path
 class Registry {
  public:
   // Loads every plugin library found on the path; refusals are appended.
+  // `hash_libraries`: take each library's content hash (LoadedPlugin::hash), which
+  // commands that record results need; `list` and `run --dry-run` skip the cost.
   void load(const std::vector<std::string>& search_path, const ab_host& host,
-            std::vector<Refusal>& refusals);
-  // Loads one library file (also used by tests with mock plugins).
+            std::vector<Refusal>& refusals, bool hash_libraries = true);
+  // Loads one library file (also used by tests with mock plugins). `hash` is the
+  // file's content hash when known already (the probe takes it; "" for none);
+  // without one it is taken here.
   std::optional<Refusal> load_library(const std::string& path, const ab_host& host,
-                                      const Manifest* manifest);
+                                      const Manifest* manifest,
+                                      std::optional<std::string> hash = std::nullopt);
+  // load_library in a forked child first: a library whose loading crashes or
+  // hangs there is refused with the signal or the limit, and never loaded here.
+  // On success, when `hash_library`, `hash` is the file's content hash, taken
+  // before any of its code ran.
+  std::optional<Refusal> probe_library(const std::string& path, const ab_host& host,
+                                       const Manifest* manifest, bool hash_library, std::string& hash) const;
 
   const ab_variant* find(const std::string& name) const;
   const LoadedPlugin* plugin_of(const ab_variant* variant) const;

@@ -2,6 +2,7 @@
 #include "harness/runner.hpp"
 
 #include "harness/errors.hpp"
+#include "harness/executor.hpp"
 #include "harness/isolation.hpp"
 #include "harness/progress.hpp"
 #include "harness/qkv_contract.hpp"
@@ -112,15 +113,28 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
                                      std::vector<SkippedParam>* skipped) {
   std::vector<PlannedProblem> plan;
   std::set<std::string> seen, seen_skips;
+  size_t budget = kMaxPlannedRows;  // rows the suites' grids may still add
   auto add = [&](Problem problem, ab_backend backend, const std::string& suite,
                  const Measurement& measurement, double timeout_s,
-                 tasks::TaskPtr task = nullptr) {
+                 tasks::TaskPtr task = nullptr, std::string crashed = {}) {
     if (!matches(request.variant_glob, problem.variant->name)) return;
     const std::string key = (task ? task_row_string(problem, *task) : problem.canonical()) + "|" + backend_name(backend);
     if (!seen.insert(key).second) return;
     Measurement m = request.quick ? quickened(measurement) : measurement;
     m.perf = m.perf && request.perf;
-    plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task)});
+    const LoadedPlugin* plugin = registry.plugin_of(problem.variant);
+    plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task), std::move(crashed),
+                    plugin ? plugin->path : "", plugin ? plugin->hash : ""});
+  };
+  // A problem whose validate() crashed (in its child) is planned as a crashed
+  // row: recorded, never measured, and the plan goes on.
+  auto validated = [](auto&& make, std::string& crashed) -> Problem {
+    try {
+      return make();
+    } catch (const PluginCrash& crash) {
+      crashed = crash.what();
+      return crash.problem;
+    }
   };
 
   for (const std::string& text : request.problems) {
@@ -131,14 +145,20 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       try {
         task = tasks::parse_task(text.substr(at + 1));
       } catch (const std::invalid_argument& e) {
-        throw InputError("--problem '" + text + "': " + e.what());
+        throw InputError("--problem '" + printable(text) + "': " + e.what());
       }
     }
-    Problem problem = parse_problem(text.substr(0, at), registry);
-    if (task)  // a row runs the prefill its variant's adapter makes of the string
-      if (ContextProblem prepared = problem_at_context(problem, 0, "--problem '" + text + "'"); prepared.problem)
-        problem = *prepared.problem;
-    for (ab_backend backend : request.backends) add(problem, backend, "adhoc", Measurement{}, 1800, task);
+    std::string crashed;
+    Problem problem = validated([&] { return parse_problem(text.substr(0, at), registry); }, crashed);
+    if (task && crashed.empty()) {  // a row runs the prefill its variant's adapter makes of the string
+      const Problem base = problem;
+      problem = validated([&] {
+        const ContextProblem prepared = problem_at_context(base, 0, "--problem '" + printable(text) + "'");
+        return prepared.problem ? *prepared.problem : base;
+      }, crashed);
+    }
+    for (ab_backend backend : request.backends)
+      add(problem, backend, "adhoc", Measurement{}, kAdhocTimeoutSeconds, task, crashed);
   }
 
   std::vector<std::string> suites = request.suites;
@@ -160,9 +180,20 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       // Each variant takes the parameters its schema has (see points_for).
       std::map<const ab_variant*, std::vector<ParamPoint>> points_of;
       std::map<std::string, size_t> lacking;  // parameter -> matched variants without it
+      // Rows of this entry per grid point of a variant; counted against the
+      // cap variant by variant, so a plan past it is refused before it is built.
+      double rows_per_point = double(entry.dtypes.size()) * double(request.backends.size());
+      if (!entry.tasks.empty())
+        rows_per_point *= double(entry.tasks.size()) * double((request.quick ? entry.quick_contexts : entry.contexts).size());
       for (const ab_variant* variant : variants) {
         std::vector<SkippedParam> left_out;
         points_of[variant] = points_for(entry, *variant, left_out);
+        const double rows = matches(request.variant_glob, variant->name)
+                                ? double(points_of[variant].size()) * rows_per_point : 0.0;
+        if (rows > double(budget))
+          throw InputError(entry.where + ": the plan would have more than " + std::to_string(kMaxPlannedRows) +
+                           " rows, the most one run plans; narrow this entry's grid, or select with --variant or --backend");
+        budget -= size_t(rows);
         for (const SkippedParam& s : left_out) {
           ++lacking[s.parameter];
           if (skipped && matches(request.variant_glob, variant->name) &&
@@ -173,7 +204,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       for (const auto& [parameter, count] : lacking)  // most likely a misspelt name
         if (count == variants.size())
           std::fprintf(stderr, "note: %s: no variant matching '%s' has parameter '%s'; it is ignored\n",
-                       entry.where.c_str(), entry.variant_glob.c_str(), parameter.c_str());
+                       entry.where.c_str(), printable(entry.variant_glob).c_str(), printable(parameter).c_str());
       for (ab_backend backend : request.backends) {
         if (!entry.backends.empty()) {
           bool listed = false;
@@ -183,19 +214,24 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
         for (const ab_variant* variant : variants)
           for (const auto& point : points_of.at(variant))
             for (ab_dtype dtype : entry.dtypes) {
+              std::string crashed;
+              const Problem base =
+                  validated([&] { return make_problem(*variant, point, dtype, entry.seed, entry.where); }, crashed);
               if (entry.tasks.empty()) {
-                add(make_problem(*variant, point, dtype, entry.seed, entry.where), backend, suite.name,
-                    entry.measurement, entry.timeout_s);
+                add(base, backend, suite.name, entry.measurement, entry.timeout_s, nullptr, crashed);
                 continue;
               }
               // Accuracy rows: the task owns the context; the variant's contract
               // adapter makes the prefill problem. Without one the row is planned
               // as is and records why it cannot run.
-              const Problem base = make_problem(*variant, point, dtype, entry.seed, entry.where);
               for (int64_t context : request.quick ? entry.quick_contexts : entry.contexts) {
-                const ContextProblem at = problem_at_context(base, context, entry.where);
+                std::string row_crashed = crashed;
+                const Problem row = !crashed.empty() ? base : validated([&] {
+                  const ContextProblem at = problem_at_context(base, context, entry.where);
+                  return at.problem ? *at.problem : base;
+                }, row_crashed);
                 for (const tasks::TaskPtr& task : entry.tasks)
-                  add(at.problem ? *at.problem : base, backend, suite.name, entry.measurement, entry.timeout_s, task);
+                  add(row, backend, suite.name, entry.measurement, entry.timeout_s, task, row_crashed);
               }
             }
       }
@@ -219,7 +255,10 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
     progress.starting(i, planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical());
     const Peaks peaks = peaks_for(store, planned);
     // The child measures; the parent only records (it never starts compute threads).
-    const ChildOutcome child = run_isolated(
+    // A row whose plugin code crashed while planning is recorded, not run.
+    const ChildOutcome child = !planned.crashed.empty()
+        ? ChildOutcome{ChildOutcome::Kind::crashed, "", "while planning: " + planned.crashed}
+        : run_isolated(
         [&] {
           return record_to_json(planned.task ? execute_task(planned.problem, *planned.task, planned.backend, host)
                                              : execute_problem(planned.problem, planned.backend, host,
@@ -237,6 +276,9 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
       record.reason = child.reason;
     }
     record.suite = planned.suite;
+    // Which code produced it, from the parent's registry (never from the child).
+    record.plugin_path = planned.plugin_path;
+    record.plugin_hash = planned.plugin_hash;
     store.record(run_id, record);
     progress.finished(result_line(record));
     const std::string& o = record.outcome;

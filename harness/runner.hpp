@@ -32,8 +32,16 @@ struct PlannedProblem {
   Measurement measurement;
   double timeout_s;
   tasks::TaskPtr task;  // an accuracy-task row instead of a timed problem (null: timed)
+  // Plugin code the planner had to run for this row (validate, an adapter) crashed
+  // or hung: the row is recorded as crashed with this reason and never measured.
+  std::string crashed;
+  std::string plugin_path, plugin_hash;  // the library that provides the variant
 };
 
+// The limit of a problem given with --problem (it may be any size).
+inline constexpr double kAdhocTimeoutSeconds = 1800;
+
+// Throws InputError for bad input and for a plan above kMaxPlannedRows.
 // The `quick` suite also takes the loaded plugins' suite fragments. `skipped`,
 // when given, receives the suite parameters left out for variants that lack them
 // (among the variants --variant selects), each once.

@@ -27,6 +27,8 @@ std::optional<results::ResultRecord> StoreDescriber::describe(const std::string&
     return record;
   } catch (const InputError&) {
     return std::nullopt;
+  } catch (const PluginCrash&) {  // its validate() crashed (in a child): no structure for it
+    return std::nullopt;
   } catch (const std::invalid_argument&) {
     return std::nullopt;
   }

@@ -7,6 +7,8 @@
 #include <toml++/toml.h>
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
@@ -70,12 +72,21 @@ std::vector<std::string> string_list(const std::string& path, const toml::table&
   return out;
 }
 
-double positive_number(const std::string& path, const toml::table& table, const char* key,
-                       double fallback) {
+// A number of seconds in [low, high] (or (low, high] when `zero_allowed` is
+// false). NaN, infinities and absurd values are refused here, where the file
+// and position are known: later they would mean "never times out" (a deadline
+// of inf or 1e300 s overflows the clock) or an abort in Google Benchmark.
+double seconds(const std::string& path, const toml::table& table, const char* key, double fallback,
+               bool zero_allowed, double high) {
   const toml::node* node = table.get(key);
   if (!node) return fallback;
   auto value = node->value<double>();
-  if (!value || *value < 0) fail(path, *node, std::string("'") + key + "' expects a non-negative number");
+  const bool in_range = value && std::isfinite(*value) && (zero_allowed ? *value >= 0 : *value > 0) && *value <= high;
+  if (!in_range) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%s0, %g]", zero_allowed ? "[" : "(", high);
+    fail(path, *node, std::string("'") + key + "' expects a number of seconds in " + range);
+  }
   return *value;
 }
 
@@ -108,11 +119,10 @@ void parse_measure(const std::string& path, const toml::node& node, const char* 
     if (!value || *value < 1 || *value > 1000) fail(path, *reps, "'repetitions' expects an integer in [1, 1000]");
     measurement.repetitions = int(*value);
   }
-  measurement.min_time_s = positive_number(path, *measure, "min_time", measurement.min_time_s);
-  if (measurement.min_time_s <= 0)  // Google Benchmark aborts on a zero minimum time
-    fail(path, *measure->get("min_time"), "'min_time' expects a positive number of seconds");
-  measurement.warmup_s = positive_number(path, *measure, "warmup", measurement.warmup_s);
-  timeout_s = positive_number(path, *measure, "timeout", timeout_s);
+  // Google Benchmark aborts on a zero (or NaN) minimum time; a warm-up may be 0.
+  measurement.min_time_s = seconds(path, *measure, "min_time", measurement.min_time_s, false, kMaxRepetitionSeconds);
+  measurement.warmup_s = seconds(path, *measure, "warmup", measurement.warmup_s, true, kMaxRepetitionSeconds);
+  timeout_s = seconds(path, *measure, "timeout", timeout_s, false, kMaxTimeoutSeconds);
 }
 
 // The [task] table's settings before they expand into tasks: the kind and the
@@ -240,15 +250,27 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
     if (!value || *value < 0) fail(path, *seed, "'seed' expects a non-negative integer");
     entry.seed = uint64_t(*value);
   }
-  // Cartesian product over the list-valued parameters.
+  // Cartesian product over the list-valued parameters, sized before it is
+  // built: an entry whose own grid passes the plan's cap is refused here.
   entry.points = {{}};
   if (const toml::node* params_node = table.get("params")) {
     const toml::table* params = params_node->as_table();
     if (!params) fail(path, *params_node, "'params' expects a table of name = value(s)");
+    double rows = double(entry.dtypes.size()) * double(std::max<size_t>(1, entry.tasks.size())) *
+                  double(std::max<size_t>(1, entry.contexts.size()));
+    std::vector<std::vector<ParamValue>> axes;
+    for (const auto& [key, node] : *params) {
+      axes.push_back(axis_values(path, std::string(key.str()), node));
+      rows *= double(axes.back().size());
+    }
+    if (rows > double(kMaxPlannedRows))
+      fail(path, *params_node, "this entry's grid has more than " + std::to_string(kMaxPlannedRows) +
+                                   " problems, the most one run plans; split or narrow it");
+    size_t axis = 0;
     for (const auto& [key, node] : *params) {
       const std::string name(key.str());
       std::vector<std::map<std::string, ParamValue>> grown;
-      for (const ParamValue& value : axis_values(path, name, node))
+      for (const ParamValue& value : axes[axis++])
         for (auto point : entry.points) {
           point[name] = value;
           grown.push_back(std::move(point));
@@ -362,9 +384,10 @@ std::vector<ParamPoint> points_for(const SuiteEntry& entry, const ab_variant& va
   }
   if (lacking.empty()) return entry.points;
   std::vector<ParamPoint> out;
+  std::set<ParamPoint> kept;  // a set, not a scan of `out`: grids may have 10^5 points
   for (ParamPoint point : entry.points) {
     for (const std::string& name : lacking) point.erase(name);
-    if (std::find(out.begin(), out.end(), point) == out.end()) out.push_back(std::move(point));
+    if (kept.insert(point).second) out.push_back(std::move(point));
   }
   return out;
 }

@@ -4,9 +4,9 @@
 //   description = "..."
 //   [measure]                  # optional
 //   repetitions = 5            # Google Benchmark repetitions per problem
-//   min_time = 0.05            # seconds per repetition
-//   warmup = 0.02              # seconds of warm-up
-//   timeout = 600              # seconds before a problem counts as timed-out
+//   min_time = 0.05            # seconds per repetition, in (0, 3600]
+//   warmup = 0.02              # seconds of warm-up, in [0, 3600]
+//   timeout = 600              # seconds before a problem counts as timed-out, in (0, 86400]
 //   timing = true              # false: check against the reference only (fidelity suites)
 //   [[problems]]
 //   variant = "ffn/*"          # glob over variant names
@@ -64,6 +64,17 @@
 #include <vector>
 
 namespace archbench {
+
+// The most rows one run may plan (grid points x variants x dtypes x backends x
+// contexts x tasks). A suite entry whose own grid is bigger is refused when the
+// file loads, naming it, and a plan that would pass it is refused before it is
+// built: 10^8 rows would take the planner minutes and gigabytes to refuse later.
+inline constexpr size_t kMaxPlannedRows = 100000;
+
+// The bounds of a suite's [measure] seconds: min_time and warmup up to an hour
+// per repetition, timeout up to a day. NaN and infinities are refused.
+inline constexpr double kMaxRepetitionSeconds = 3600;
+inline constexpr double kMaxTimeoutSeconds = 86400;
 
 // One grid point: parameter name (or key) -> value.
 using ParamPoint = std::map<std::string, ParamValue>;

@@ -9,6 +9,19 @@
 
 namespace archbench {
 
+std::string status_text(ab_status status) {
+  switch (status) {
+    case AB_OK: return "ok";
+    case AB_ERR_INVALID_ARGUMENT: return "invalid argument";
+    case AB_ERR_UNIMPLEMENTED: return "unimplemented";
+    case AB_ERR_OUT_OF_MEMORY: return "out of memory";
+    case AB_ERR_BACKEND: return "backend error";
+    case AB_ERR_INCOMPATIBLE_ABI: return "incompatible ABI";
+    case AB_ERR_INTERNAL: return "internal error";
+  }
+  return "unknown status " + std::to_string(int(status));
+}
+
 bool has_abi3_fields(const ab_variant& variant) { return variant.struct_size >= sizeof(ab_variant); }
 
 ab_status describe_variant(const ab_variant& variant, const ab_problem& problem, ab_problem_info& info) {

@@ -10,6 +10,10 @@
 
 namespace archbench {
 
+// An ab_status in words ("out of memory"); a code outside the enum as
+// "unknown status 42" (plugins return whatever they like).
+std::string status_text(ab_status status);
+
 // True when the table has the ABI 3 fields (contracts, get_proc_address).
 bool has_abi3_fields(const ab_variant& variant);
 

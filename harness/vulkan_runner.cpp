@@ -82,6 +82,7 @@ class VulkanRunner : public InstanceRunner {
     char error[512] = {};
     const ab_status created = variant_.create(variant_.context, &problem, AB_BACKEND_VULKAN, &host_,
                                               tensors_.bound(), tensors_.count(), &instance_, error, sizeof error);
+    error[sizeof error - 1] = '\0';  // a plugin that filled the buffer left no end
     if (created == AB_ERR_UNIMPLEMENTED) return {"unimplemented", status_reason(created, error)};
     if (created != AB_OK) return {"failed", "create: " + status_reason(created, error)};
     if (std::string problems = backend_problems(); !problems.empty()) return {"failed", "create: " + problems};

@@ -232,8 +232,17 @@ void move_cell_tables(sqlite3* db) {
   }
 }
 
-// Append v6, ... here.
-constexpr std::array<Migration, 5> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}};
+// v6 (plugin identity, issue 13): the plugin library that produced each
+// result, its path when loaded and a content hash ("sha1:<hex>"), so results
+// from different code under one variant name (a rebuild, an impostor) can be
+// told apart. '' for rows recorded before v6.
+constexpr std::string_view kV6Plugin = R"sql(
+ALTER TABLE results ADD COLUMN plugin_path TEXT NOT NULL DEFAULT '';
+ALTER TABLE results ADD COLUMN plugin_hash TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Append v7, ... here.
+constexpr std::array<Migration, 6> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}, kV6Plugin};
 
 }  // namespace
 

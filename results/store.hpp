@@ -53,6 +53,11 @@ struct ResultRecord {
   std::string shape;             // the canonical string without "variant:" (Problem::shape)
   std::vector<ProblemParam> params;  // schema order, then dtype and seed (harness: describe_record)
   std::string backend, suite, outcome, reason;  // outcome: see kOutcomes
+  // The plugin library that provided the variant, so results from different code
+  // under one variant name can be told apart: its path when loaded and a content
+  // hash ("sha1:<hex>", see harness/file_hash.hpp). Set by the parent from its
+  // registry, never by the measuring child.
+  std::string plugin_path, plugin_hash;
   std::optional<double> median_s, mean_s, stddev_s, cv, min_s;
   int64_t iterations = 0, repetitions = 0;
   std::optional<double> gflops, gbps, tokens_per_s, frac_peak_compute, frac_peak_bandwidth;

@@ -89,6 +89,7 @@ MultihopSpec parse_multihop(const std::string& text) {
   if (tokens.empty() || tokens[0] != "multihop")
     throw std::invalid_argument("task '" + text + "': expected it to start with multihop");
   MultihopSpec spec;
+  std::string cell;  // the cell token, checked once the row's hop counts are known
   for (size_t i = 1; i < tokens.size(); ++i) {
     const std::string& token = tokens[i];
     std::string rest;
@@ -105,11 +106,18 @@ MultihopSpec parse_multihop(const std::string& text) {
       std::stringstream list(rest);
       for (std::string h; std::getline(list, h, '-');) spec.hops.push_back(token_int(token, h, 1, 64));
     } else if (token_has_key(token, "cell-", rest)) {
-      // one cell of the row: the row is what runs
+      cell = token;  // one cell of the row: the row is what runs
     } else {
       throw std::invalid_argument("task token '" + token + "' in '" + text +
                                   "': expected spread|low-freq, beta<B>, t<trials> or hops<h1>-<h2>-...");
     }
+  }
+  // A cell must be one of the row's: a replayed string names what it measured.
+  if (!cell.empty()) {
+    std::string rest;
+    const bool hops_token = token_has_key(cell, "cell-h", rest);
+    if (!hops_token || std::find(spec.hops.begin(), spec.hops.end(), token_int(cell, rest, 1, 64)) == spec.hops.end())
+      throw std::invalid_argument("task token '" + cell + "': expected cell-h<hops> with a hop count of this row");
   }
   return spec;
 }

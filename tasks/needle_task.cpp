@@ -100,6 +100,7 @@ NeedleSpec parse_needle(const std::string& text) {
   if (tokens.empty() || tokens[0] != "needle")
     throw std::invalid_argument("task '" + text + "': expected it to start with needle");
   NeedleSpec spec;
+  std::string cell;  // the cell token, checked once the row's depths are known
   for (size_t i = 1; i < tokens.size(); ++i) {
     const std::string& token = tokens[i];
     std::string rest;
@@ -118,12 +119,21 @@ NeedleSpec parse_needle(const std::string& text) {
     } else if (token_has_key(token, "ds", rest)) {
       spec.depth_step = token_int(token, rest, 1, 100);
     } else if (token_has_key(token, "cell-", rest)) {
-      // one cell of the row: the row is what runs
+      cell = token;  // one cell of the row: the row is what runs
     } else {
       throw std::invalid_argument("task token '" + token + "' in '" + text +
                                   "': expected single|multi-key|multi-value|multi-query, spread|low-freq, "
                                   "beta<B>, t<trials>, k<count> or ds<depth step %>");
     }
+  }
+  // A cell must be one of the row's: a replayed string names what it measured.
+  if (!cell.empty()) {
+    const std::vector<double> depths = spec.depths_percent();
+    std::string rest;
+    const bool depth_token = token_has_key(cell, "cell-d", rest);
+    if (!depth_token || std::find(depths.begin(), depths.end(), token_real(cell, rest)) == depths.end())
+      throw std::invalid_argument("task token '" + cell + "': expected cell-d<depth> with a depth of this row (0, " +
+                                  std::to_string(spec.depth_step) + ", ... 100 %)");
   }
   return spec;
 }

@@ -1,10 +1,12 @@
 // Plugin loading: ABI negotiation and each reason a plugin is refused, with
 // the rest of the plugins still loaded.
+#include "harness/file_hash.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 
 using archbench::Refusal;
 using test_support::load_from;
@@ -58,6 +60,9 @@ TEST_CASE("a file that is not a shared library is refused and the rest still loa
   auto registry = load_from({mocks + "/garbage", plugins}, &refusals);
   REQUIRE(refusals.size() == 1);
   CHECK_THAT(refusals[0].line(), Catch::StartsWith("refused plugin " + mocks + "/garbage/libgarbage.so: not a loadable shared library"));
+  // The loader's own words, not Boost.DLL's "(Bad file descriptor)" (issue 13).
+  CHECK_THAT(refusals[0].line(), Catch::EndsWith("not a loadable shared library: file too short") ||
+                                     Catch::EndsWith("not a loadable shared library: invalid ELF header"));
   CHECK(registry.variants().size() == test_support::in_tree().variants().size());
 }
 
@@ -123,13 +128,64 @@ TEST_CASE("a malformed manifest is refused with the parse error", "[loader]") {
   CHECK_THAT(single_refusal({tmp.path.string()}), Catch::Contains("plugin.json: malformed manifest"));
 }
 
-TEST_CASE("the search path puts --plugin-dir first - then ARCHBENCH_PLUGIN_PATH - then beside the executable", "[loader]") {
+TEST_CASE("the search path puts the in-tree plugins first - then --plugin-dir - then ARCHBENCH_PLUGIN_PATH", "[loader]") {
+  // The first plugin to register a name owns it, so the in-tree ones come first (issue 13).
   setenv("ARCHBENCH_PLUGIN_PATH", "/env/a:/env/b", 1);
   const auto path = archbench::plugin_search_path({"/cli"});
   unsetenv("ARCHBENCH_PLUGIN_PATH");
   REQUIRE(path.size() == 4);
-  CHECK(path[0] == "/cli");
-  CHECK(path[1] == "/env/a");
-  CHECK(path[2] == "/env/b");
-  CHECK_THAT(path[3], Catch::EndsWith("/plugins"));
+  CHECK_THAT(path[0], Catch::EndsWith("/plugins"));
+  CHECK(path[1] == "/cli");
+  CHECK(path[2] == "/env/a");
+  CHECK(path[3] == "/env/b");
+}
+
+TEST_CASE("issue 13: an impostor claiming ffn/swiglu on --plugin-dir is refused with both paths - the in-tree ffn plugin loads", "[loader]") {
+  const std::string impostor = mocks + "/impostor/libmock_impostor.so";
+  const std::string ffn = plugins + "/ffn/libarchbench_ffn.so";
+  const auto listed = test_support::run_cli("list plugins --plugin-dir " + mocks + "/impostor");
+  INFO(listed.output);
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.output, Catch::Contains("refused plugin " + impostor + ": variant 'ffn/swiglu' is already "
+                                            "registered by plugin ffn (" + ffn + ")"));
+  CHECK_THAT(listed.output, Catch::Matches("(.|\n)*\nffn +[0-9.]+ +loaded(.|\n)*"));
+  // Before, the in-tree plugin was the one refused and its other variants vanished.
+  const auto variants = test_support::run_cli("list variants --plugin-dir " + mocks + "/impostor");
+  CHECK(variants.exit_code == 0);
+  CHECK_THAT(variants.output, Catch::Contains("ffn/geglu"));
+  CHECK_THAT(variants.output, !Catch::Contains("impostor: writes zeros"));
+}
+
+TEST_CASE("issue 13: each loaded plugin carries its library's content hash", "[loader]") {
+  CHECK(archbench::sha1_of("") == "sha1:da39a3ee5e6b4b0d3255bfef95601890afd80709");
+  CHECK(archbench::sha1_of("abc") == "sha1:a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(archbench::sha1_of(std::string(1000000, 'a')) == "sha1:34aa973cd4c4daa4f61eeb2bdbad27316534016f");
+  TempDir tmp;
+  std::ofstream(tmp.file("abc")) << "abc";
+  CHECK(archbench::file_sha1(tmp.file("abc")) == "sha1:a9993e364706816aba3e25717850c26c9cd0d89d");
+  CHECK(archbench::file_sha1(tmp.file("missing")) == "");
+  const auto& registry = test_support::in_tree();
+  std::set<std::string> hashes;
+  for (const auto& p : registry.plugins()) {
+    INFO(p.path);
+    CHECK(p.hash == archbench::file_sha1(p.path));
+    CHECK_THAT(p.hash, Catch::Matches("sha1:[0-9a-f]{40}"));
+    hashes.insert(p.hash);
+  }
+  CHECK(hashes.size() == registry.plugins().size());  // different libraries, different hashes
+  CHECK_THAT(registry.plugins_json(), Catch::Contains("\"hash\":\"sha1:"));
+}
+
+TEST_CASE("issue 13: a plugin whose entry point segfaults is refused in one line - this process and the rest go on", "[loader]") {
+  // Without the probe, this test process would die here with SIGSEGV.
+  std::vector<Refusal> refusals;
+  auto registry = load_from({mocks + "/entry_crash", plugins}, &refusals);
+  REQUIRE(refusals.size() == 1);
+  CHECK(refusals[0].line() == "refused plugin " + mocks + "/entry_crash/libmock_entry_crash.so: loading it "
+                              "crashed a probe process (killed by signal 11 (Segmentation fault))");
+  CHECK(registry.variants().size() == test_support::in_tree().variants().size());
+  // And `list plugins` / `run` through the CLI (exit 139 before).
+  const auto listed = test_support::run_cli("list plugins --plugin-dir " + mocks + "/entry_crash");
+  CHECK(listed.exit_code == 0);
+  CHECK_THAT(listed.output, Catch::Contains("libmock_entry_crash.so: loading it crashed a probe process"));
 }

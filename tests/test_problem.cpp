@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cstdint>
 
 using archbench::InputError;
 using archbench::parse_problem;
@@ -89,6 +90,48 @@ TEST_CASE("bad problem strings are refused with the token and what was expected"
   CHECK_THAT(message("norm/rmsnorm:res2"), Catch::Contains("residual = 2 is outside [0, 1]"));
   CHECK_THAT(message("ffn/swiglu:dm65536.dff65536"), Catch::Contains("must not exceed 2^31"));
   CHECK_THAT(message("ffn/swiglu:f32.bf16"), Catch::Contains("dtype given twice"));
+}
+
+TEST_CASE("issue 13: seeds are whole numbers below 2^64 given once - every 64-bit seed round-trips", "[problem]") {
+  const auto& registry = test_support::in_tree();
+  auto message = [&](const std::string& text) {
+    try {
+      parse_problem(text, registry);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  // Before: seed1e30 was stored as 2^64 - 1 and seed1.seed2 took the last.
+  const std::string too_big = "the seed must be a whole number in digits, 0 to 18446744073709551615 (2^64 - 1)";
+  CHECK_THAT(message("ffn/swiglu:t4.seed1e30"), Catch::Contains("token 'seed1e30': " + too_big));
+  CHECK_THAT(message("ffn/swiglu:t4.seed18446744073709551616"), Catch::Contains(too_big));
+  CHECK_THAT(message("ffn/swiglu:t4.seed1p5"), Catch::Contains(too_big));
+  CHECK_THAT(message("ffn/swiglu:t4.seed-1"), Catch::Contains(too_big));
+  CHECK_THAT(message("ffn/swiglu:t4.seed1.seed2"), Catch::Contains("seed given twice"));
+  const Problem largest = parse_problem("ffn/swiglu:t4.seed18446744073709551615", registry);
+  CHECK(largest.seed == UINT64_MAX);
+  CHECK(parse_problem(largest.canonical(), registry).seed == UINT64_MAX);
+  // 2^53 + 1 is not a double: read as digits, it survives.
+  CHECK(parse_problem("ffn/swiglu:t4.seed9007199254740993", registry).seed == 9007199254740993ull);
+}
+
+TEST_CASE("issue 13: a control character in a problem string is refused - and never echoed raw", "[problem]") {
+  const auto& registry = test_support::in_tree();
+  for (const std::string text : {std::string("ffn/swiglu:t8\nrm -rf"), std::string("ffn/swiglu:t8.\x1b[2Jf32"),
+                                 std::string("ffn/swi\rglu"), std::string("ffn/swiglu:t8\x7f")}) {
+    try {
+      parse_problem(text, registry);
+      FAIL("accepted");
+    } catch (const InputError& e) {
+      const std::string message = e.what();
+      INFO(message);
+      CHECK_THAT(message, Catch::EndsWith(": contains a control character"));
+      CHECK(std::none_of(message.begin(), message.end(),
+                         [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; }));
+    }
+  }
+  CHECK(archbench::printable("a\nb\x1b\t") == "a\\nb\\x1b\\t");
 }
 
 TEST_CASE("structured parameters print the canonical tokens - so the store need not parse them", "[problem]") {

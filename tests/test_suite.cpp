@@ -168,11 +168,11 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of(std::string("[measure]\nrepetitions = 0\n") + valid_entry) ==
         ":2:15: 'repetitions' expects an integer in [1, 1000]");
   CHECK(error_of(std::string("[measure]\nmin_time = \"fast\"\n") + valid_entry) ==
-        ":2:12: 'min_time' expects a non-negative number");
+        ":2:12: 'min_time' expects a number of seconds in (0, 3600]");
   CHECK(error_of(std::string("[measure]\nmin_time = 0\n") + valid_entry) ==
-        ":2:12: 'min_time' expects a positive number of seconds");
+        ":2:12: 'min_time' expects a number of seconds in (0, 3600]");
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\ntimeout = -1\n") ==
-        ":4:11: 'timeout' expects a non-negative number");
+        ":4:11: 'timeout' expects a number of seconds in (0, 86400]");
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\nreps = 2\n") ==
         ":4:8: unknown key 'reps' in [problems.measure] (expected repetitions, min_time, warmup, timeout, timing)");
 }
@@ -385,4 +385,63 @@ TEST_CASE("a [task] table's keys after kind and contexts are its task's options"
   CHECK(tasks == std::vector<std::string>{"needle.single.spread.beta32.t4.ds10", "needle.single.low-freq.beta32.t4.ds10",
                                           "needle.multi-key.spread.beta32.t4.k4.ds10",
                                           "needle.multi-key.low-freq.beta32.t4.k4.ds10"});
+}
+
+TEST_CASE("issue 13: suite seconds must be finite and in range - nan, inf and 1e300 are input errors at file:line:col", "[suite]") {
+  // Before: nan and inf passed (`nan < 0` is false), so a problem never timed
+  // out, and a nan min_time aborted the measuring child in Google Benchmark.
+  const std::string timeout = "'timeout' expects a number of seconds in (0, 86400]";
+  for (const char* value : {"nan", "inf", "+inf", "-inf", "1e300", "0", "86401"}) {
+    INFO(value);
+    CHECK(error_of(std::string("[measure]\ntimeout = ") + value + "\n" + valid_entry) == ":2:11: " + timeout);
+    CHECK(error_of(std::string(valid_entry) + "[problems.measure]\ntimeout = " + value + "\n") == ":4:11: " + timeout);
+  }
+  for (const char* value : {"nan", "-nan", "inf", "1e300", "-0.5"}) {
+    INFO(value);
+    CHECK(error_of(std::string("[measure]\nmin_time = ") + value + "\n" + valid_entry) ==
+          ":2:12: 'min_time' expects a number of seconds in (0, 3600]");
+    CHECK(error_of(std::string("[measure]\nwarmup = ") + value + "\n" + valid_entry) ==
+          ":2:10: 'warmup' expects a number of seconds in [0, 3600]");
+  }
+  // The bounds themselves are fine, and a warm-up may be zero.
+  CHECK(error_of(std::string("[measure]\ntimeout = 86400\nmin_time = 3600\nwarmup = 0\n") + valid_entry) == "(accepted)");
+}
+
+TEST_CASE("issue 13: a grid above the plan cap is refused in one line before it is built", "[suite]") {
+  // 50 x 50 x 50 = 125000 points in one entry: refused when the file loads, at its params table.
+  std::string axis = "[";
+  for (int i = 1; i <= 50; ++i) axis += std::to_string(i) + (i < 50 ? ", " : "]");
+  CHECK(error_of(std::string(valid_entry) + "[problems.params]\ntokens = " + axis + "\nd_model = " + axis +
+                 "\nd_ff = " + axis + "\n") ==
+        ":3:1: this entry's grid has more than 100000 problems, the most one run plans; split or narrow it");
+  // 100 x 200 = 20000 points x 2 dtypes loads, but the three FFN variants make 120000 rows:
+  // refused by the planner, naming the entry, before any row is made.
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("big.toml");
+  std::string tokens = "[", widths = "[";
+  for (int i = 1; i <= 100; ++i) tokens += std::to_string(i) + (i < 100 ? ", " : "]");
+  for (int i = 1; i <= 200; ++i) widths += std::to_string(i) + (i < 200 ? ", " : "]");
+  std::ofstream(path) << "[[problems]]\nvariant = \"ffn/*\"\ndtypes = [\"f32\", \"bf16\"]\n[problems.params]\ntokens = " +
+                             tokens + "\nd_model = " + widths + "\nd_ff = 8\n";
+  REQUIRE(test_support::in_tree().find("ffn/geglu") != nullptr);
+  CHECK_THROWS_WITH(plan_of({path}, test_support::in_tree()),
+                    path + ":1:1: the plan would have more than 100000 rows, the most one run plans; narrow this "
+                           "entry's grid, or select with --variant or --backend");
+  // Selecting one variant brings it under the cap.
+  RunRequest one;
+  one.suites = {path};
+  one.backends = {AB_BACKEND_CPU};
+  one.variant_glob = "ffn/swiglu";
+  CHECK(plan_run(one, test_support::in_tree()).size() == 40000);
+}
+
+TEST_CASE("issue 13: a suite's nan or inf parameter is out of range - found by the fuzz test", "[suite]") {
+  test_support::TempDir tmp;
+  const std::string path = tmp.file("nan.toml");
+  for (const char* value : {"nan", "inf", "-inf"}) {
+    INFO(value);
+    std::ofstream(path, std::ios::trunc) << "[[problems]]\nvariant = \"norm/layernorm\"\n[problems.params]\neps = " << value << "\n";
+    CHECK_THROWS_WITH(plan_of({path}, test_support::in_tree()),
+                      Catch::Contains(path + ":1:1: eps = ") && Catch::Contains(" is outside ["));
+  }
 }

@@ -80,6 +80,21 @@ TEST_CASE("task strings print and parse back") {
   CHECK(parse_needle("needle.ds25").depths_percent() == std::vector<double>{0, 25, 50, 75, 100});
 }
 
+TEST_CASE("issue 13: a cell token must name a cell of its row - cell-d999 is refused") {
+  CHECK_THROWS_WITH(parse_task("needle.single.ds10.cell-d999"),
+                    "task token 'cell-d999': expected cell-d<depth> with a depth of this row (0, 10, ... 100 %)");
+  CHECK_THROWS_AS(parse_task("needle.single.ds10.cell-d35"), std::invalid_argument);   // not a depth of ds10
+  CHECK_THROWS_AS(parse_task("needle.single.ds10.cell-d-10"), std::invalid_argument);
+  CHECK_THROWS_AS(parse_task("needle.single.ds10.cell-h2"), std::invalid_argument);    // another task's cell
+  CHECK_THROWS_AS(parse_task("needle.single.ds10.cell-dnan"), std::invalid_argument);
+  CHECK(parse_task("needle.single.ds25.cell-d75")->canonical() == "needle.single.spread.beta32.t8.ds25");
+  CHECK(parse_task("needle.single.ds30.cell-d100")->canonical() == "needle.single.spread.beta32.t8.ds30");
+  CHECK_THROWS_WITH(parse_task("multihop.hops1-2.cell-h4"),
+                    "task token 'cell-h4': expected cell-h<hops> with a hop count of this row");
+  CHECK_THROWS_AS(parse_task("multihop.hops1-2.cell-h999"), std::invalid_argument);
+  CHECK(parse_task("multihop.hops1-2.cell-h2")->canonical() == parse_task("multihop.hops1-2")->canonical());
+}
+
 TEST_CASE("the registry holds needle and multihop with what the harness and the store need of them") {
   const TaskEntry* needle = find_task("needle");
   const TaskEntry* multihop = find_task("multihop");

@@ -14,8 +14,9 @@ void add_globals(po::options_description& options, Globals& globals, bool with_p
                         "results database (default: $ARCHBENCH_DB or ./archbench.db)");
   if (with_plugins)
     options.add_options()("plugin-dir", po::value(&globals.plugin_dirs)->composing(),
-                          "extra plugin folder, searched before $ARCHBENCH_PLUGIN_PATH and the "
-                          "plugins/ folder beside the executable (repeatable)")(
+                          "extra plugin folder, searched after the plugins/ folder beside the "
+                          "executable and before $ARCHBENCH_PLUGIN_PATH; a variant name its "
+                          "plugins claim again is refused (repeatable)")(
         "threads", po::value(&globals.threads), "CPU threads (default: all cores)");
 }
 
@@ -27,7 +28,18 @@ bool parse(const std::string& command, const std::string& usage, const Context& 
     po::command_line_parser parser(context.args);
     parser.options(options);
     if (positional) parser.positional(*positional);
-    po::store(parser.run(), values);
+    const po::parsed_options parsed = parser.run();
+    // Boost drops a positional argument no option takes: `run ffn/swiglu:t1` would
+    // run the whole default suite. Such an argument is an input error.
+    for (const po::option& o : parsed.options)
+      if (o.string_key.empty() && !o.original_tokens.empty()) {
+        const std::string argument = printable(o.original_tokens.front());
+        const bool looks_like_problem = argument.find('/') != std::string::npos && command == "run";
+        throw InputError("archbench " + command + ": unexpected argument '" + argument + "'" +
+                         (looks_like_problem ? " (to run a problem, write --problem '" + argument + "')"
+                                             : " (see `archbench " + command + " --help`)"));
+      }
+    po::store(parsed, values);
     if (values.count("help")) {
       std::cout << "usage: " << usage << "\n\n" << options << "\n";
       return false;
@@ -45,9 +57,9 @@ std::string database_path(const Globals& globals) {
   return "archbench.db";
 }
 
-void load_plugins(Registry& registry, const Globals& globals, const ab_host& host) {
+void load_plugins(Registry& registry, const Globals& globals, const ab_host& host, bool hash_libraries) {
   std::vector<Refusal> refusals;
-  registry.load(plugin_search_path(globals.plugin_dirs), host, refusals);
+  registry.load(plugin_search_path(globals.plugin_dirs), host, refusals, hash_libraries);
   for (const Refusal& r : refusals) std::fprintf(stderr, "%s\n", r.line().c_str());
 }
 

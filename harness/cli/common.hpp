@@ -35,8 +35,9 @@ bool parse(const std::string& command, const std::string& usage, const Context& 
 
 std::string database_path(const Globals& globals);  // --db, ARCHBENCH_DB, ./archbench.db
 
-// Loads plugins; prints one line per refused plugin to stderr.
-void load_plugins(Registry& registry, const Globals& globals, const ab_host& host);
+// Loads plugins; prints one line per refused plugin to stderr. `hash_libraries`:
+// see Registry::load (only commands that record results need the hashes).
+void load_plugins(Registry& registry, const Globals& globals, const ab_host& host, bool hash_libraries);
 
 using Handler = int (*)(const Context&);
 int list_command(const Context&);

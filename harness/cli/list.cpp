@@ -28,7 +28,7 @@ void list_plugins(const Globals& globals, const ab_host& host) {
   std::vector<Refusal> refusals;
   const auto manifests = read_manifests(plugin_search_path(globals.plugin_dirs), refusals);
   Registry registry;
-  registry.load(plugin_search_path(globals.plugin_dirs), host, refusals);
+  registry.load(plugin_search_path(globals.plugin_dirs), host, refusals, false);
   for (const auto& m : manifests) {
     bool loaded = false;
     for (const auto& p : registry.plugins()) loaded = loaded || p.name == m.name;
@@ -112,7 +112,7 @@ int list_command(const Context& context) {
     return 0;
   }
   Registry registry;
-  load_plugins(registry, globals, cpu_backend.host());
+  load_plugins(registry, globals, cpu_backend.host(), false);
   list_variants(registry);
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "harness/cli/vulkan_devices.hpp"
 #include "harness/errors.hpp"
 #include "harness/estimate.hpp"
+#include "harness/plugin_calls.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
 #include "harness/store_describer.hpp"
@@ -72,7 +73,8 @@ void print_plan(const std::vector<PlannedProblem>& plan, const std::vector<Skipp
   for (const PlannedProblem& planned : plan) {
     const std::string text =
         planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical();
-    std::printf("%s  %s  %s\n", text.c_str(), backend_name(planned.backend), planned.suite.c_str());
+    std::printf("%s  %s  %s%s\n", text.c_str(), backend_name(planned.backend), planned.suite.c_str(),
+                planned.crashed.empty() ? "" : ("  (will be recorded as crashed: " + planned.crashed + ")").c_str());
     seconds += estimated_seconds(planned);
     task_rows += planned.task != nullptr;
   }
@@ -115,7 +117,14 @@ int run_command(const Context& context) {
 
   cpu::CpuBackend cpu_backend(globals.threads);
   Registry registry;
-  load_plugins(registry, globals, cpu_backend.host());
+  load_plugins(registry, globals, cpu_backend.host(), !dry_run);  // a dry run records nothing
+  // Planning runs plugin code (validate, adapters; describe for the estimate).
+  // One child runs it all first and hands back every answer, so the parent
+  // plans below without running plugin code at one fork per call (plugin_calls.hpp).
+  prefetch_plugin_calls([&] {
+    for (const PlannedProblem& planned : plan_run(request, registry))
+      if (dry_run) estimated_seconds(planned);
+  });
   // Everything that can be wrong with the input is found here, before the DB is touched.
   std::vector<SkippedParam> skipped;
   const std::vector<PlannedProblem> plan = plan_run(request, registry, &skipped);
