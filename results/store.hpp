@@ -95,7 +95,11 @@ class Describer;  // backfill.hpp
 class Store {
  public:
   // Creates the file if missing, applies missing migrations, WAL, foreign keys,
-  // busy timeout. Unopenable path / not a database / newer schema -> InputError.
+  // busy timeout. Takes only a new or empty file or an archbench database:
+  // another SQLite file (tables of its own at schema version 0), a negative or
+  // newer schema version, a corrupt file (PRAGMA quick_check), an unopenable
+  // path or not a database -> InputError naming the path, and nothing of the
+  // file is written before that decision (it stays byte-identical).
   // With a describer (the harness's), rows written before schema v5 get the
   // structure they lack (see backfill.hpp).
   static Store open_readwrite(const std::string& path, const Describer* describer = nullptr);
