@@ -10,6 +10,7 @@
 
 #include "harness/errors.hpp"
 #include "results/migrations.hpp"  // read_user_version
+#include "results/query_bounds.hpp"
 #include "results/sqlite_util.hpp"
 
 namespace archbench::results {
@@ -56,9 +57,19 @@ Store::~Store() { sqlite3_close_v2(db_); }
 
 int Store::schema_version() const { return read_user_version(db_); }
 
-QueryResult Store::query(const std::string& sql) const { return query(sql, {}); }
+QueryResult Store::query(const std::string& sql) const { return run_query(sql, {}, {}); }
 
-QueryResult Store::query(const std::string& text, const std::vector<Cell>& params) const {
+QueryResult Store::query(const std::string& sql, const std::vector<Cell>& params) const {
+  return run_query(sql, params, {});
+}
+
+QueryResult Store::query(const std::string& sql, const QueryLimits& limits) const {
+  return run_query(sql, {}, limits);
+}
+
+QueryResult Store::run_query(const std::string& text, const std::vector<Cell>& params,
+                             const QueryLimits& limits) const {
+  const QueryBounds bounds(db_, limits);  // for this statement only: lifted when it returns
   sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
   int rc = sqlite3_prepare_v2(db_, text.c_str(), static_cast<int>(text.size()), &raw, &tail);
@@ -78,8 +89,11 @@ QueryResult Store::query(const std::string& text, const std::vector<Cell>& param
 
   sql::Stmt st(db_, guard.release());
   try {
-    return sql::collect(st, params);
+    return bounds.collect(st, params);
+  } catch (const InputError&) {
+    throw;
   } catch (const std::runtime_error& e) {
+    bounds.explain_stop();  // a bound ended it: say which
     throw InputError(std::string("query: ") + e.what());
   }
 }
