@@ -257,7 +257,10 @@ int read_user_version(sqlite3* db) {
 }
 
 namespace {
-void refuse_if_newer(int have, int know, const std::string& path) {
+// Also the guard of the loop below: a negative version would index before the list.
+void refuse_unknown_version(int have, int know, const std::string& path) {
+  if (have < 0)
+    throw InputError(path + ": not an archbench database (schema version " + std::to_string(have) + ")");
   if (have > know)
     throw InputError(path + ": database schema version " + std::to_string(have) +
                      " is newer than this archbench (" + std::to_string(know) +
@@ -268,14 +271,14 @@ void refuse_if_newer(int have, int know, const std::string& path) {
 void migrate(sqlite3* db, const std::string& path, std::span<const Migration> scripts) {
   const int target = static_cast<int>(scripts.size());
   int have = read_user_version(db);
-  refuse_if_newer(have, target, path);
+  refuse_unknown_version(have, target, path);
   if (have == target) return;  // up to date: no transaction, nothing written
 
   // IMMEDIATE takes the write lock before re-reading the version, so two processes
   // opening an old database at once cannot both apply the same migration.
   sql::Transaction tx(db);
   have = read_user_version(db);
-  refuse_if_newer(have, target, path);
+  refuse_unknown_version(have, target, path);
   for (int v = have; v < target; ++v) {
     sql::exec(db, std::string(scripts[v].sql));
     if (scripts[v].step) scripts[v].step(db);

@@ -32,8 +32,9 @@ int latest_schema_version();
 int read_user_version(sqlite3* db);
 
 // Applies scripts[user_version..] in one transaction and sets user_version to
-// scripts.size(). A database newer than scripts.size() is refused with InputError
-// naming `path`. A database already at scripts.size() is not written at all.
+// scripts.size(). A database newer than scripts.size(), or with a negative
+// version, is refused with InputError naming `path`. A database already at
+// scripts.size() is not written at all.
 // Taking the list as a parameter is the test hook: tests build a database with
 // only a prefix of the list, or with an extra migration appended.
 void migrate(sqlite3* db, const std::string& path, std::span<const Migration> scripts);

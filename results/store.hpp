@@ -95,12 +95,25 @@ struct QueryResult {
   std::vector<std::vector<Cell>> rows;
 };
 
+// Bounds on one ad-hoc query (`archbench query`): a runaway statement (an
+// endless recursive CTE, a cross join of everything) ends with a one-line
+// InputError instead of running forever or until memory runs out. 0 = no bound.
+struct QueryLimits {
+  double timeout_s = 0;   // wall clock, checked every few thousand VM steps
+  int64_t max_rows = 0;   // rows of the result
+  int64_t max_bytes = 0;  // the collected cells, and any one value sqlite builds
+};
+
 class Describer;  // backfill.hpp
 
 class Store {
  public:
   // Creates the file if missing, applies missing migrations, WAL, foreign keys,
-  // busy timeout. Unopenable path / not a database / newer schema -> InputError.
+  // busy timeout. Takes only a new or empty file or an archbench database:
+  // another SQLite file (tables of its own at schema version 0), a negative or
+  // newer schema version, a corrupt file (PRAGMA quick_check), an unopenable
+  // path or not a database -> InputError naming the path, and nothing of the
+  // file is written before that decision (it stays byte-identical).
   // With a describer (the harness's), rows written before schema v5 get the
   // structure they lack (see backfill.hpp).
   static Store open_readwrite(const std::string& path, const Describer* describer = nullptr);
@@ -142,6 +155,8 @@ class Store {
   QueryResult query(const std::string& sql) const;
   // Same, with positional parameters bound to ?1, ?2, ... (used by leaderboard).
   QueryResult query(const std::string& sql, const std::vector<Cell>& params) const;
+  // Same, within `limits`; past one -> InputError saying which (see QueryLimits).
+  QueryResult query(const std::string& sql, const QueryLimits& limits) const;
 
   int schema_version() const;  // PRAGMA user_version
   const std::string& path() const { return path_; }
@@ -149,6 +164,7 @@ class Store {
 
  private:
   Store(sqlite3* db, std::string path, bool readonly);
+  QueryResult run_query(const std::string& sql, const std::vector<Cell>& params, const QueryLimits& limits) const;
   sqlite3* db_ = nullptr;
   std::string path_;
   bool readonly_ = false;

@@ -8,10 +8,17 @@
 #include "results/task_summary.hpp"
 #include "tasks/task.hpp"
 
+#include <cstdio>
 #include <iostream>
 
 namespace archbench::cli {
 namespace {
+
+std::string shown(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%g", value);
+  return text;
+}
 
 void print(const results::QueryResult& result, const std::string& format) {
   std::cout << results::format(result, results::parse_format(format));
@@ -72,18 +79,33 @@ int leaderboard_command(const Context& context) {
 int query_command(const Context& context) {
   Globals globals;
   std::string sql, format = "table";
+  // Defaults that no useful query over a results database comes near, and that
+  // end a runaway one (an endless recursive CTE, a cross join) in seconds.
+  double timeout_s = 10, max_mb = 256;
+  int64_t max_rows = 100000;
   po::options_description options("archbench query");
   options.add_options()("sql", po::value(&sql)->required(), "one SQL statement (read-only)")(
-      "format", po::value(&format), "table | csv | json | md");
+      "format", po::value(&format), "table | csv | json | md")(
+      "timeout", po::value(&timeout_s), "stop the query after this many seconds (default 10)")(
+      "max-rows", po::value(&max_rows), "refuse a result of more rows than this (default 100000)")(
+      "max-mb", po::value(&max_mb), "refuse a result, or any one value, larger than this many MiB (default 256)");
   add_globals(options, globals, false);
   po::positional_options_description positional;
   positional.add("sql", 1);
   po::variables_map values;
-  if (!parse("query", "archbench query \"SELECT ...\" [--format F] [--db PATH]", context, options, values, &positional))
+  if (!parse("query", "archbench query \"SELECT ...\" [--format F] [--timeout S] [--max-rows N] [--max-mb M] [--db PATH]",
+             context, options, values, &positional))
     return 0;
   results::parse_format(format);
+  // Upper ends: a day, and what an int can carry (sqlite's own cap on one value).
+  if (!(timeout_s > 0 && timeout_s <= 86400))
+    throw InputError("--timeout: expected seconds in (0, 86400], got " + shown(timeout_s));
+  if (max_rows < 1) throw InputError("--max-rows: expected a positive count, got " + std::to_string(max_rows));
+  if (!(max_mb > 0 && max_mb <= 2047))
+    throw InputError("--max-mb: expected MiB in (0, 2047], got " + shown(max_mb));
+  const results::QueryLimits limits{timeout_s, max_rows, int64_t(max_mb * 1024 * 1024)};
   const results::Store store = results::Store::open_readonly(database_path(globals));
-  print(store.query(sql), format);
+  print(store.query(sql, limits), format);
   return 0;
 }
 
