@@ -45,6 +45,13 @@ std::string database_path(const Globals& globals) {
   return "archbench.db";
 }
 
+std::string abandoned_note(const std::vector<int64_t>& run_ids) {
+  std::string ids;
+  for (const int64_t id : run_ids) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  return run_ids.size() == 1 ? "run " + ids + " marked abandoned: the archbench process that ran it on this host is gone"
+                             : "runs " + ids + " marked abandoned: the archbench processes that ran them on this host are gone";
+}
+
 void load_plugins(Registry& registry, const Globals& globals, const ab_host& host) {
   std::vector<Refusal> refusals;
   registry.load(plugin_search_path(globals.plugin_dirs), host, refusals);
