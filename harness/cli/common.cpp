@@ -9,8 +9,17 @@
 
 namespace archbench::cli {
 
+namespace {
+
+// An empty --db would otherwise fall through to ./archbench.db unnoticed.
+void refuse_empty_path(const std::string& path) {
+  if (path.empty()) throw InputError("--db: the database path is empty");
+}
+
+}  // namespace
+
 void add_globals(po::options_description& options, Globals& globals, bool with_plugins) {
-  options.add_options()("db", po::value(&globals.db),
+  options.add_options()("db", po::value(&globals.db)->notifier(&refuse_empty_path),
                         "results database (default: $ARCHBENCH_DB or ./archbench.db)");
   if (with_plugins)
     options.add_options()("plugin-dir", po::value(&globals.plugin_dirs)->composing(),
