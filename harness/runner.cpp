@@ -18,16 +18,21 @@
 #include <atomic>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <map>
 #include <set>
 
 namespace archbench {
 namespace {
 
-std::atomic<bool> interrupt_requested{false};
+constexpr int kStopSignals[] = {SIGINT, SIGTERM, SIGHUP};
 
-void on_interrupt(int) {
-  interrupt_requested = true;
+std::atomic<int> interrupt_requested{0};  // the signal, or 0
+int interrupt_scopes = 0;                  // InterruptScope nesting (one thread: the run's)
+struct sigaction previous_actions[std::size(kStopSignals)];
+
+void on_interrupt(int signal) {  // async-signal-safe: an atomic store and kill()
+  interrupt_requested = signal;
   kill_running_child();
 }
 
@@ -100,12 +105,29 @@ Peaks peaks_for(const results::Store& store, const PlannedProblem& planned) {
 
 }  // namespace
 
+InterruptScope::InterruptScope() {
+  if (interrupt_scopes++ > 0) return;
+  interrupt_requested = 0;
+  struct sigaction action {};
+  action.sa_handler = &on_interrupt;
+  sigemptyset(&action.sa_mask);
+  for (size_t i = 0; i < std::size(kStopSignals); ++i) sigaction(kStopSignals[i], &action, &previous_actions[i]);
+}
+
+InterruptScope::~InterruptScope() {
+  if (--interrupt_scopes > 0) return;
+  for (size_t i = 0; i < std::size(kStopSignals); ++i) sigaction(kStopSignals[i], &previous_actions[i], nullptr);
+}
+
+int InterruptScope::requested() { return interrupt_requested; }
+
 std::string RunSummary::line() const {
+  const char* by = signal == SIGTERM ? " by SIGTERM" : signal == SIGHUP ? " by SIGHUP" : "";
   char text[256];
   std::snprintf(text, sizeof text,
-                "%zu passed, %zu failed, %zu unimplemented, %zu skipped, %zu crashed, %zu timed-out%s",
+                "%zu passed, %zu failed, %zu unimplemented, %zu skipped, %zu crashed, %zu timed-out%s%s%s",
                 passed, failed, unimplemented, skipped, crashed, timed_out,
-                interrupted ? " (interrupted)" : "");
+                interrupted ? " (interrupted" : "", interrupted ? by : "", interrupted ? ")" : "");
   return text;
 }
 
@@ -243,11 +265,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
 RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store& store,
                         int64_t run_id, const ab_host& host) {
   RunSummary summary;
-  interrupt_requested = false;
-  struct sigaction action {}, previous{};
-  action.sa_handler = &on_interrupt;
-  sigemptyset(&action.sa_mask);
-  sigaction(SIGINT, &action, &previous);
+  const InterruptScope interrupts;  // a signal before this (in the caller's scope) still counts
 
   Progress progress(plan.size());
   for (size_t i = 0; i < plan.size() && !interrupt_requested; ++i) {
@@ -290,8 +308,8 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
     else ++summary.timed_out;
   }
   progress.done();
-  summary.interrupted = interrupt_requested;
-  sigaction(SIGINT, &previous, nullptr);
+  summary.signal = interrupt_requested;
+  summary.interrupted = summary.signal != 0;
   return summary;
 }
 

@@ -51,11 +51,29 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
 struct RunSummary {
   size_t passed = 0, failed = 0, unimplemented = 0, skipped = 0, crashed = 0, timed_out = 0;
   bool interrupted = false;
-  int exit_code() const { return interrupted ? 130 : (failed || crashed || timed_out) ? 1 : 0; }
+  int signal = 0;  // what interrupted it: SIGINT, SIGTERM or SIGHUP
+  // 128 + the signal when interrupted, as a shell reports a process it ended.
+  int exit_code() const { return interrupted ? 128 + signal : (failed || crashed || timed_out) ? 1 : 0; }
   std::string line() const;
 };
 
-// Runs the plan, recording every outcome under `run_id`.
+// While one lives, SIGINT, SIGTERM and SIGHUP do not end the process: they kill
+// the measuring child in flight (its whole process group) and ask the run to
+// stop, so the parent can still mark its run 'interrupted' rather than leave it
+// 'running' forever. `archbench run` holds one from begin_run to finish_run;
+// execute_plan holds its own too. Scopes nest; the outermost clears the request
+// and the last one out restores the previous handlers.
+class InterruptScope {
+ public:
+  InterruptScope();
+  ~InterruptScope();
+  InterruptScope(const InterruptScope&) = delete;
+  InterruptScope& operator=(const InterruptScope&) = delete;
+  static int requested();  // 0, or the signal that asked the run to stop
+};
+
+// Runs the plan, recording every outcome under `run_id`; stops early (summary
+// interrupted) when a signal asks it to.
 RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store& store,
                         int64_t run_id, const ab_host& host);
 

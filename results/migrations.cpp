@@ -241,8 +241,19 @@ ALTER TABLE results ADD COLUMN plugin_path TEXT NOT NULL DEFAULT '';
 ALTER TABLE results ADD COLUMN plugin_hash TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Append v7, ... here.
-constexpr std::array<Migration, 6> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}, kV6Plugin};
+// v7 (issue 13): the process that records a run, so a later `archbench run` or
+// `archbench runs` on the same host can tell a run whose process is gone (kill -9,
+// power loss) and mark it 'abandoned' instead of 'running' forever (see
+// run_liveness.hpp). pid_host is the store's own gethostname(), apart from the
+// provenance in `host`. Rows from before v7 keep pid 0: their process is unknown.
+constexpr std::string_view kV7 = R"sql(
+ALTER TABLE runs ADD COLUMN pid INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN pid_host TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN pid_start TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Append v8, ... here.
+constexpr std::array<Migration, 7> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}, kV6Plugin, kV7};
 
 }  // namespace
 

@@ -127,7 +127,8 @@ class Store {
   Store& operator=(const Store&) = delete;
   ~Store();
 
-  // Inserts a runs row with started_at = now (UTC ISO-8601) and status 'running'.
+  // Inserts a runs row with started_at = now (UTC ISO-8601) and status 'running',
+  // and this process's identity (pid, host, start; see run_liveness.hpp).
   int64_t begin_run(const RunInfo& info);
   // Upserts the problem (and its problem_params when r.params is given), inserts
   // the result, its samples and its task cells (creating the kind's view with
@@ -142,6 +143,14 @@ class Store {
   void declare_task(const std::string& kind, const std::string& axis);
   // Sets finished_at = now and status ('completed', 'interrupted', ...).
   void finish_run(int64_t run_id, const std::string& status);
+  // Runs still 'running' whose recording process is gone: recorded on this
+  // host (and pid namespace) by a process that no longer exists. Reads only, so
+  // a read-only store can answer too. Runs from before v6 or from another host
+  // are never in it: whether their process lives cannot be seen from here.
+  std::vector<int64_t> abandoned_runs() const;
+  // Sets status 'abandoned' on those of `run_ids` still 'running' (finished_at
+  // stays NULL: when the process died is not known). One transaction.
+  void mark_abandoned(const std::vector<int64_t>& run_ids);
 
   // run_id 0 = not tied to a run. The host stored is this machine's hostname.
   void record_calibration(int64_t run_id_or_0, const Calibration& c);

@@ -1,7 +1,8 @@
 // Store: opening a database. A write-mode open decides what the file is before
 // writing a byte of it (issue 13): only a new or empty file or an archbench
 // database is created or migrated, and a corrupt one is refused here, before a
-// run measures anything it could not store.
+// run measures anything it could not store. A read-only open falls back to
+// an immutable read where this user cannot make the -shm of a WAL database.
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -107,6 +108,30 @@ void require_intact(sqlite3* db, const std::string& path) {
   throw InputError(path + ": the database is corrupt (quick_check: " + verdict + ")" + kLeftAlone);
 }
 
+// "file:///abs/path?immutable=1": sqlite then reads the file as it is, with no
+// locks and no -shm. Used only where the file has no -wal (everything committed
+// is in the main file); characters that mean something in a URI are escaped.
+std::string immutable_uri(const std::string& path) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string uri = "file://";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += '%';
+      uri += hex[(unsigned char)c >> 4];
+      uri += hex[(unsigned char)c & 15];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+void require_path(const std::string& path) {
+  // sqlite takes "" as a private temporary database: a run would measure into
+  // it and lose every result when it ends, and a read would find nothing.
+  if (path.empty()) throw InputError("--db: the database path is empty");
+}
+
 bool wal_mode_file(const std::string& path) {
   std::error_code ec;
   return std::filesystem::exists(path + "-wal", ec);
@@ -115,6 +140,7 @@ bool wal_mode_file(const std::string& path) {
 }  // namespace
 
 Store Store::open_readwrite(const std::string& path, const Describer* describer) {
+  require_path(path);
   // A -wal that is already there is part of the file's content: if we refuse
   // the file, closing must not checkpoint it into the main file.
   const bool had_wal = wal_mode_file(path);
@@ -150,12 +176,26 @@ Store Store::open_readwrite(const std::string& path, const Describer* describer)
 }
 
 Store Store::open_readonly(const std::string& path) {
+  require_path(path);
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     throw InputError(path + ": database file does not exist (expected a database written by "
                      "`archbench run`; choose another with --db or ARCHBENCH_DB)");
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  if (rc == SQLITE_OK) {
+    // A WAL-mode file needs a -shm beside it. A user who cannot create one
+    // (another user's database in a folder they may not write) gets
+    // SQLITE_READONLY or SQLITE_CANTOPEN on the first read. Without a -wal,
+    // every commit is in the main file, so reading it as immutable misses
+    // nothing; with one, sqlite reads an existing -shm read-only by itself.
+    const int code = sqlite3_exec(raw, "PRAGMA user_version", nullptr, nullptr, nullptr) & 0xff;
+    if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !wal_mode_file(path)) {
+      sqlite3_close_v2(raw);
+      raw = nullptr;
+      rc = sqlite3_open_v2(immutable_uri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+    }
+  }
   Store store(raw, path, true);
   if (rc != SQLITE_OK)
     throw InputError(path + ": cannot open database read-only (" + sqlite3_errmsg(raw) + ")");

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "harness/errors.hpp"
+#include "results/run_liveness.hpp"
 #include "results/sqlite_util.hpp"
 #include "results/store.hpp"
 #include "results/store_rows.hpp"
@@ -54,14 +55,42 @@ int64_t Store::begin_run(const RunInfo& i) {
   require_writable(readonly_, path_, "begin_run");
   sql::Stmt st(db_, std::string("INSERT INTO runs (started_at, status, host, cpu_model, cpu_flags, "
                                 "threads, onednn_version, onednn_isa, git_sha, build_type, "
-                                "command_line, plugins_json, suites, vulkan_device) VALUES (") +
-                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+                                "command_line, plugins_json, suites, vulkan_device, pid, pid_host, pid_start) VALUES (") +
+                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
   st.bind(1, i.host).bind(2, i.cpu_model).bind(3, i.cpu_flags).bind(4, int64_t{i.threads});
   st.bind(5, i.onednn_version).bind(6, i.onednn_isa).bind(7, i.git_sha).bind(8, i.build_type);
   st.bind(9, i.command_line).bind(10, i.plugins_json.empty() ? "[]" : i.plugins_json);
   st.bind(11, i.suites).bind(12, i.vulkan_device);
+  const ProcessIdentity me = this_process();  // who to ask later whether the run still lives
+  st.bind(13, me.pid).bind(14, me.host).bind(15, me.start);
   st.run();
   return sqlite3_last_insert_rowid(db_);
+}
+
+std::vector<int64_t> Store::abandoned_runs() const {
+  std::vector<int64_t> gone;
+  sql::Stmt st(db_, "SELECT id, pid, pid_host, pid_start FROM runs WHERE status = 'running' ORDER BY id");
+  while (st.step()) {
+    const ProcessIdentity recorded{st.column_int(1), std::get<std::string>(st.column(2)),
+                                   std::get<std::string>(st.column(3))};
+    if (liveness(recorded) == Liveness::gone) gone.push_back(st.column_int(0));
+  }
+  return gone;
+}
+
+void Store::mark_abandoned(const std::vector<int64_t>& run_ids) {
+  require_writable(readonly_, path_, "mark_abandoned");
+  if (run_ids.empty()) return;
+  sql::Transaction tx(db_);
+  // Only while still 'running': a run that finished meanwhile keeps its status.
+  // finished_at stays NULL: when the process died is not known.
+  sql::Stmt st(db_, "UPDATE runs SET status = 'abandoned' WHERE id = ?1 AND status = 'running'");
+  for (const int64_t id : run_ids) {
+    st.bind(1, id);
+    st.run();
+    sqlite3_reset(st.get());
+  }
+  tx.commit();
 }
 
 int64_t Store::record(int64_t run_id, const ResultRecord& r) {

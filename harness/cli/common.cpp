@@ -9,8 +9,17 @@
 
 namespace archbench::cli {
 
+namespace {
+
+// An empty --db would otherwise fall through to ./archbench.db unnoticed.
+void refuse_empty_path(const std::string& path) {
+  if (path.empty()) throw InputError("--db: the database path is empty");
+}
+
+}  // namespace
+
 void add_globals(po::options_description& options, Globals& globals, bool with_plugins) {
-  options.add_options()("db", po::value(&globals.db),
+  options.add_options()("db", po::value(&globals.db)->notifier(&refuse_empty_path),
                         "results database (default: $ARCHBENCH_DB or ./archbench.db)");
   if (with_plugins)
     options.add_options()("plugin-dir", po::value(&globals.plugin_dirs)->composing(),
@@ -55,6 +64,13 @@ std::string database_path(const Globals& globals) {
   if (!globals.db.empty()) return globals.db;
   if (const char* env = std::getenv("ARCHBENCH_DB"); env && *env) return env;
   return "archbench.db";
+}
+
+std::string abandoned_note(const std::vector<int64_t>& run_ids) {
+  std::string ids;
+  for (const int64_t id : run_ids) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  return run_ids.size() == 1 ? "run " + ids + " marked abandoned: the archbench process that ran it on this host is gone"
+                             : "runs " + ids + " marked abandoned: the archbench processes that ran them on this host are gone";
 }
 
 void load_plugins(Registry& registry, const Globals& globals, const ab_host& host, bool hash_libraries) {

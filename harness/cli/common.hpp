@@ -6,6 +6,7 @@
 
 #include <boost/program_options.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,9 @@ bool parse(const std::string& command, const std::string& usage, const Context& 
            const po::positional_options_description* positional = nullptr);
 
 std::string database_path(const Globals& globals);  // --db, ARCHBENCH_DB, ./archbench.db
+
+// "run 3 marked abandoned: ..." for the runs Store::abandoned_runs found.
+std::string abandoned_note(const std::vector<int64_t>& run_ids);
 
 // Loads plugins; prints one line per refused plugin to stderr. `hash_libraries`:
 // see Registry::load (only commands that record results need the hashes).

@@ -1,5 +1,6 @@
 // Read-side subcommands: leaderboard (and its --by growth pivot), query, runs,
-// compare. All open the database read-only, so none of them can change what is stored.
+// compare. All open the database read-only, so none of them can change what is
+// stored; `runs` alone then marks runs whose process is gone as abandoned.
 #include "harness/cli/common.hpp"
 #include "harness/errors.hpp"
 #include "results/format.hpp"
@@ -8,6 +9,7 @@
 #include "results/task_summary.hpp"
 #include "tasks/task.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
@@ -18,6 +20,18 @@ std::string shown(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%g", value);
   return text;
+}
+
+// list_runs with `gone` shown as 'abandoned', whether or not that could be stored.
+void show_abandoned(results::QueryResult& listed, const std::vector<int64_t>& gone) {
+  const auto column = [&](const char* name) {
+    return size_t(std::find(listed.columns.begin(), listed.columns.end(), name) - listed.columns.begin());
+  };
+  const size_t id = column("id"), status = column("status");
+  if (id >= listed.columns.size() || status >= listed.columns.size()) return;
+  for (auto& row : listed.rows)
+    if (const auto* value = std::get_if<int64_t>(&row[id]); value && std::count(gone.begin(), gone.end(), *value))
+      row[status] = std::string("abandoned");
 }
 
 void print(const results::QueryResult& result, const std::string& format) {
@@ -118,8 +132,27 @@ int runs_command(const Context& context) {
   po::variables_map values;
   if (!parse("runs", "archbench runs [--format F] [--db PATH]", context, options, values)) return 0;
   results::parse_format(format);
-  const results::Store store = results::Store::open_readonly(database_path(globals));
-  print(results::list_runs(store), format);
+  const std::string path = database_path(globals);
+  std::vector<int64_t> gone;
+  results::QueryResult listed;
+  {
+    const results::Store store = results::Store::open_readonly(path);
+    gone = store.abandoned_runs();
+    listed = results::list_runs(store);
+  }
+  if (!gone.empty()) {
+    // Runs whose archbench died without finishing: recorded as 'abandoned' when
+    // this user may write the file, and listed so either way. Notes go to
+    // stderr, so csv and json stay parseable.
+    try {
+      results::Store::open_readwrite(path).mark_abandoned(gone);
+      std::fprintf(stderr, "note: %s\n", abandoned_note(gone).c_str());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "note: %s (listed so; not recorded: %s)\n", abandoned_note(gone).c_str(), e.what());
+    }
+    show_abandoned(listed, gone);
+  }
+  print(listed, format);
   return 0;
 }
 

@@ -141,11 +141,20 @@ int run_command(const Context& context) {
   const StoreDescriber describer(registry);
   results::Store store = results::Store::open_readwrite(db_path, &describer);
   for (const tasks::TaskEntry* task : tasks::task_entries()) store.declare_task(task->name, task->axis);
+  // Runs whose archbench died without finishing (kill -9, power loss) are
+  // marked now, so they do not look as if they were still running.
+  if (const std::vector<int64_t> gone = store.abandoned_runs(); !gone.empty()) {
+    store.mark_abandoned(gone);
+    std::printf("note: %s\n", abandoned_note(gone).c_str());
+  }
   std::vector<std::string> suites = request.suites;
   if (suites.empty() && request.problems.empty()) suites.push_back("quick");
   results::RunInfo provenance =
       collect_provenance(registry, cpu_backend.threads(), context.command_line, joined(suites));
   provenance.vulkan_device = backends.vulkan_device;
+  // From here to finish_run, SIGINT, SIGTERM and SIGHUP mark the run
+  // 'interrupted' (after killing the child in flight) instead of ending us.
+  const InterruptScope interrupts;
   const int64_t run_id = store.begin_run(provenance);
   std::printf("run %lld: %zu problems, %d threads, database %s\n", (long long)run_id, plan.size(),
               cpu_backend.threads(), db_path.c_str());
