@@ -31,7 +31,8 @@ const Subcommand subcommands[] = {
 void print_usage() {
   std::printf("usage: archbench <command> [options]   (archbench <command> --help for details)\n\ncommands:\n");
   for (const auto& s : subcommands) std::printf("  %-12s %s\n", s.name, s.summary);
-  std::printf("\nExit codes: 0 all passed, 1 some problem failed or crashed, 2 usage or input error.\n");
+  std::printf("\nExit codes: 0 all passed, 1 some problem failed or crashed, 2 usage or input error,\n"
+              "128 + the signal after Ctrl-C (130), SIGTERM (143) or SIGHUP (129).\n");
 }
 
 }  // namespace
