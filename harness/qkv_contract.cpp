@@ -62,6 +62,7 @@ ContextProblem problem_at_context(const Problem& base, int64_t tokens, const std
   const AdapterAnswer found = adapter_of(*base.variant);
   if (!found.crashed.empty()) {
     out.why = found.crashed;
+    out.crashed = true;
     return out;
   }
   const ab_mixer_qkv* adapter = found.adapter;
@@ -99,12 +100,14 @@ ContextProblem problem_at_context(const Problem& base, int64_t tokens, const std
   // A replayed row keeps its own context: ask once to learn which parameter holds it.
   if (tokens <= 0 && ask(1) == AB_OK && out.context_param < values.size())
     tokens = std::llround(base.values[out.context_param]);
-  if (crashed.empty() && ask(tokens) != AB_OK) {
-    out.why = !crashed.empty() ? crashed : !error.empty() ? error : "the mixer.qkv/1 adapter refused this problem";
+  const ab_status status = crashed.empty() ? ask(tokens) : AB_ERR_INTERNAL;
+  if (!crashed.empty()) {  // in either call
+    out.why = crashed;
+    out.crashed = true;
     return out;
   }
-  if (!crashed.empty()) {
-    out.why = crashed;
+  if (status != AB_OK) {
+    out.why = !error.empty() ? error : "the mixer.qkv/1 adapter refused this problem";
     return out;
   }
   if (out.context_param >= values.size()) {

@@ -18,6 +18,7 @@ struct ContextProblem {
   std::optional<Problem> problem;  // absent when the variant cannot run the task
   uint32_t context_param = 0;      // the schema index carrying the token count
   std::string why;                 // why not, "needs contract mixer.qkv/1" and the like
+  bool crashed = false;            // the adapter crashed or hung in its child (plugin_calls.hpp): `why` says how
 };
 
 // `base` as one prefill over `tokens` tokens; tokens = 0 keeps the context

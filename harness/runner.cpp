@@ -176,6 +176,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       const Problem base = problem;
       problem = validated([&] {
         const ContextProblem prepared = problem_at_context(base, 0, "--problem '" + printable(text) + "'");
+        if (prepared.crashed) crashed = prepared.why;  // the adapter's crash is the row's
         return prepared.problem ? *prepared.problem : base;
       }, crashed);
     }
@@ -250,6 +251,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
                 std::string row_crashed = crashed;
                 const Problem row = !crashed.empty() ? base : validated([&] {
                   const ContextProblem at = problem_at_context(base, context, entry.where);
+                  if (at.crashed) row_crashed = at.why;  // the adapter's crash is the row's
                   return at.problem ? *at.problem : base;
                 }, row_crashed);
                 for (const tasks::TaskPtr& task : entry.tasks)

@@ -69,6 +69,7 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::Task& ta
   } catch (const std::exception& e) {
     return finish("unimplemented", kind + ": " + e.what());
   }
+  if (prepared.crashed) return finish("crashed", prepared.why);
   if (!prepared.problem) return finish("unimplemented", kind + " " + prepared.why);
   if (prepared.problem->values != problem.values)
     return finish("unimplemented", kind + " runs prefills: replay the row's prefill problem " +

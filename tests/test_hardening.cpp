@@ -84,6 +84,26 @@ TEST_CASE("issue 13: plugin code that crashes while planning costs only its prob
   CHECK(stored[3] == std::vector<std::string>{small_ffn, "passed"});
 }
 
+TEST_CASE("issue 13: a mixer.qkv/1 adapter whose at_context() segfaults costs its task row - recorded crashed", "[hardening]") {
+  // Before, the planner called at_context() in the parent: `run` died with SIGSEGV.
+  TempDir tmp;
+  const std::string args = "--quick --backend cpu --plugin-dir " + mocks + "/planning_crash --problem "
+                           "'mock/at-context-crash:n8@needle.single' --problem " + quoted(small_ffn);
+  const auto dry = run_cli("run --dry-run " + args);
+  INFO(dry.output);
+  CHECK(dry.exit_code == 0);
+  const std::string crash = "the mixer.qkv/1 adapter's at_context() crashed (killed by signal 11 (Segmentation fault))";
+  CHECK_THAT(dry.output, Catch::Contains("mock/at-context-crash:n8.f32@needle.single.spread.beta32.t8.ds10  cpu  adhoc  "
+                                         "(will be recorded as crashed: " + crash + ")"));
+  CHECK_THAT(dry.output, Catch::Contains("dry run: 2 planned (1 problems, 1 task rows)"));
+  const auto r = run_cli("run " + args + " --db " + tmp.file("adapter.db"));
+  INFO(r.output);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.output, Catch::Contains("mock/at-context-crash:n8.f32@needle.single.spread.beta32.t8.ds10 [cpu] crashed  "
+                                       "(while planning: " + crash + ")"));
+  CHECK_THAT(r.output, Catch::Contains("1 passed, 0 failed, 0 unimplemented, 0 skipped, 1 crashed, 0 timed-out"));
+}
+
 TEST_CASE("issue 13: describe() declaring 1000 tensors fails its problem in one line - the run goes on", "[hardening]") {
   TempDir tmp;
   const auto r = run_cli("run --quick --backend cpu --plugin-dir " + mocks + "/many_tensors --problem mock/many-tensors "
