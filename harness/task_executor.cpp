@@ -53,7 +53,18 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::Task& ta
                                    ab_backend backend, const ab_host& host) {
   const ab_variant& variant = *problem.variant;
   results::ResultRecord record = describe_record(problem, backend);
-  describe_task_row(record, problem, task, task_context_param(problem));
+  // The variant is reached only through its mixer.qkv/1 adapter; the row runs
+  // the problem as planned (the adapter made it), which a replay must match.
+  // Asked once: the answer also names the context parameter the record groups by.
+  ContextProblem prepared;
+  std::string adapter_error;
+  try {
+    prepared = problem_at_context(problem, 0, "task row");
+  } catch (const std::exception& e) {
+    adapter_error = e.what();
+  }
+  describe_task_row(record, problem, task,
+                    prepared.problem ? std::optional<uint32_t>(prepared.context_param) : std::nullopt);
   auto finish = [&](const std::string& outcome, std::string reason) {
     record.outcome = outcome;
     record.reason = std::move(reason);
@@ -61,14 +72,7 @@ results::ResultRecord execute_task(const Problem& problem, const tasks::Task& ta
   };
   if (std::string why = undeclared(problem, backend); !why.empty()) return finish("unimplemented", why);
   const std::string kind = task.entry().name;
-  // The variant is reached only through its mixer.qkv/1 adapter; the row runs
-  // the problem as planned (the adapter made it), which a replay must match.
-  ContextProblem prepared;
-  try {
-    prepared = problem_at_context(problem, 0, "task row");
-  } catch (const std::exception& e) {
-    return finish("unimplemented", kind + ": " + e.what());
-  }
+  if (!adapter_error.empty()) return finish("unimplemented", kind + ": " + adapter_error);
   if (prepared.crashed) return finish("crashed", prepared.why);
   if (!prepared.problem) return finish("unimplemented", kind + " " + prepared.why);
   if (prepared.problem->values != problem.values)
