@@ -3,6 +3,8 @@
 #include "harness/instance_runner.hpp"
 #include "harness/variant_abi.hpp"
 
+#include <archbench/sdk.hpp>
+
 #include <stdexcept>
 
 namespace archbench {
@@ -25,7 +27,17 @@ class CpuRunner : public InstanceRunner {
     if (!tensors_.canaries_written()) throw std::runtime_error("an execute() left its outputs unwritten");
     return seconds;
   }
-  bool outputs_on_host() const override { return true; }
+  void stage_input_sets(TensorSet::InputSnapshot first, TensorSet::InputSnapshot second) override {
+    sets_[0] = std::move(first);
+    sets_[1] = std::move(second);
+  }
+  void use_input_set(int which) override { tensors_.restore_inputs(sets_[which]); }
+  std::vector<double> output_elements(uint32_t tensor, const std::vector<int64_t>& at) override {
+    std::vector<double> values;
+    for (int64_t index : at)
+      values.push_back(sdk::element_as_double(tensors_.bound()[tensor].data, tensors_.info().tensors[tensor].dtype, index));
+    return values;
+  }
   std::vector<std::string> damaged_guards() override { return tensors_.damaged_guards(); }
 
  private:
@@ -33,6 +45,7 @@ class CpuRunner : public InstanceRunner {
   // Plugin-owned: destroyed by the plugin whatever happens.
   std::unique_ptr<ab_instance, void (*)(ab_instance*)> instance_;
   TensorSet& tensors_;
+  TensorSet::InputSnapshot sets_[2];
 };
 
 }  // namespace

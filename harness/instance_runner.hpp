@@ -29,9 +29,15 @@ class InstanceRunner {
   // host memory directly; the Vulkan runner uploads them again. WEIGHT and
   // STATE stay as created (instances may pre-pack weights from them).
   virtual void reload_inputs() {}
-  // Whether each timed iteration leaves the outputs readable in the host
-  // TensorSet (the CPU), so the executor can sample them against the reference.
-  virtual bool outputs_on_host() const { return false; }
+  // Timing alternates between two seeded input sets whose answers differ (see
+  // the executor), so an answer computed once cannot pass for the work. The
+  // runner keeps both sets where its instance reads inputs from (host memory,
+  // device buffers) and switches between them untimed.
+  virtual void stage_input_sets(TensorSet::InputSnapshot first, TensorSet::InputSnapshot second) = 0;
+  virtual void use_input_set(int which) = 0;
+  // Elements `at` of tensor `tensor` as the last run left them, as doubles
+  // (the executor samples a few per timed iteration against the reference).
+  virtual std::vector<double> output_elements(uint32_t tensor, const std::vector<int64_t>& at) = 0;
   // Anything the backend itself reported (validation errors), "" when clean.
   virtual std::string backend_problems() const { return {}; }
   // Tensors written outside their bounds (guard regions changed).

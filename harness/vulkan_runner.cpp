@@ -1,6 +1,7 @@
 // The Vulkan backend's runner. Each tensor gets its own device buffer with
 // guard regions on both sides; inputs are uploaded once (again only when an
-// accuracy task rewrites them between runs); the instance records
+// accuracy task rewrites them between runs), and timing's two input sets are
+// kept in buffers of their own and copied in on the device; the instance records
 // its dispatches once into a command buffer that the runner brackets with:
 //
 //   fill canaries (first/last word of each output) | start timestamp |
@@ -71,6 +72,8 @@ class VulkanRunner : public InstanceRunner {
     if (instance_) variant_.destroy(instance_);
     if (command_) context_.free_command_buffer(command_);
     for (auto& m : mirrors_) context_.release(m.allocation);
+    for (auto& set : input_sets_)
+      for (auto& staged : set) context_.release(staged.allocation);
     context_.release(canaries_);
   }
 
@@ -112,6 +115,42 @@ class VulkanRunner : public InstanceRunner {
     }
   }
 
+  // Both input sets live in device buffers of their own; switching copies one
+  // into the mirrors on the device (no host round trip between iterations).
+  void stage_input_sets(TensorSet::InputSnapshot first, TensorSet::InputSnapshot second) override {
+    const TensorSet::InputSnapshot* sets[2] = {&first, &second};
+    for (int which = 0; which < 2; ++which) {
+      size_t next = 0;
+      for (uint32_t i = 0; i < tensors_.count(); ++i) {
+        if (tensors_.bound()[i].desc->role != AB_TENSOR_INPUT) continue;
+        const std::vector<uint8_t>& bytes = sets[which]->at(next++);
+        vulkan::Context::Allocation copy = context_.allocate(std::max<size_t>(bytes.size(), 4), false);
+        context_.upload(copy.buffer, 0, bytes.data(), bytes.size());
+        input_sets_[which].push_back({i, copy});
+      }
+    }
+  }
+
+  void use_input_set(int which) override {
+    context_.run_now([&](VkCommandBuffer cmd) {
+      for (const StagedInput& staged : input_sets_[which]) {
+        const VkBufferCopy region{0, guard_, tensors_.bound()[staged.tensor].bytes};
+        if (region.size) vkCmdCopyBuffer(cmd, staged.allocation.buffer, mirrors_[staged.tensor].allocation.buffer, 1, &region);
+      }
+    });
+  }
+
+  std::vector<double> output_elements(uint32_t tensor, const std::vector<int64_t>& at) override {
+    const ab_dtype dtype = tensors_.bound()[tensor].desc->dtype;
+    const uint64_t size = sdk::dtype_size(dtype);
+    std::vector<vulkan::Context::Piece> pieces;
+    for (int64_t index : at) pieces.push_back({mirrors_[tensor].allocation.buffer, guard_ + uint64_t(index) * size, size});
+    const std::vector<uint8_t> bytes = context_.gather(pieces);
+    std::vector<double> values;
+    for (size_t k = 0; k < at.size(); ++k) values.push_back(sdk::element_as_double(bytes.data(), dtype, int64_t(k)));
+    return values;
+  }
+
   double timed_iteration() override {
     const double seconds = context_.submit_timed(command_);
     if (!canaries_written()) throw std::runtime_error("a replay left its outputs unwritten");
@@ -150,6 +189,10 @@ class VulkanRunner : public InstanceRunner {
   struct Mirror {
     vulkan::Context::Allocation allocation;
     uint64_t data_bytes = 0;
+  };
+  struct StagedInput {
+    uint32_t tensor;
+    vulkan::Context::Allocation allocation;
   };
   struct Canary {
     uint32_t tensor;
@@ -198,6 +241,7 @@ class VulkanRunner : public InstanceRunner {
   ab_host host_{};
   uint64_t guard_ = 256;
   std::vector<Mirror> mirrors_;
+  std::vector<StagedInput> input_sets_[2];  // the two input sets timing alternates between
   std::vector<Canary> canary_list_;
   vulkan::Context::Allocation canaries_;
   VkCommandBuffer command_ = VK_NULL_HANDLE;

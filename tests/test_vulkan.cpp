@@ -70,6 +70,17 @@ TEST_CASE("vulkan: a validation error fails the problem that caused it", "[vulka
   CHECK_THAT(r.reason, Catch::Contains("Vulkan validation error"));
 }
 
+TEST_CASE("vulkan: an answer computed once is caught while timing, by the alternating input sets", "[vulkan]") {
+  // Right on the inputs it was created with and writes every element (canaries
+  // pass), so only the second input set, switched in on the device between
+  // timed replays and sampled after each, tells it apart from the work.
+  const auto checked_only = on_vulkan("mock/vk-stale:n4096", vulkan_mocks());
+  CHECK(checked_only.outcome == "passed");
+  const auto timed = on_vulkan("mock/vk-stale:n4096", vulkan_mocks(), true);
+  CHECK(timed.outcome == "failed");
+  CHECK_THAT(timed.reason, Catch::StartsWith("while timing: output 'y' does not follow the inputs it was run on"));
+}
+
 TEST_CASE("vulkan: norms match the reference for every option, dtype and odd shapes", "[vulkan]") {
   for (const char* variant : {"norm/rmsnorm", "norm/layernorm"})
     for (const char* dtype : {"f32", "bf16"})

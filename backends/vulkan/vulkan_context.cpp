@@ -331,6 +331,22 @@ void Context::download(VkBuffer buffer, VkDeviceSize offset, void* data, VkDevic
   }
 }
 
+std::vector<uint8_t> Context::gather(const std::vector<Piece>& pieces) {
+  std::vector<VkBufferCopy> regions;
+  VkDeviceSize packed = 0;
+  for (const Piece& piece : pieces) {
+    regions.push_back({piece.offset, packed, piece.bytes});
+    packed += piece.bytes;
+  }
+  if (packed > kStagingBytes) throw std::runtime_error("gather: more than the staging buffer holds");
+  run_now([&](VkCommandBuffer cmd) {
+    for (size_t i = 0; i < pieces.size(); ++i)
+      if (regions[i].size) vkCmdCopyBuffer(cmd, pieces[i].buffer, staging_.buffer, 1, &regions[i]);
+  });
+  const auto* mapped = static_cast<const uint8_t*>(staging_.mapped);
+  return std::vector<uint8_t>(mapped, mapped + packed);
+}
+
 // ---- command buffers and timing ---------------------------------------------------
 
 VkCommandBuffer Context::new_command_buffer() {

@@ -56,6 +56,13 @@ class Context {
   // Host <-> device copies through the staging buffer, complete on return.
   void upload(VkBuffer buffer, VkDeviceSize offset, const void* data, VkDeviceSize bytes);
   void download(VkBuffer buffer, VkDeviceSize offset, void* data, VkDeviceSize bytes);
+  // Small scattered pieces (sampled elements) downloaded in one submission,
+  // packed one after another in the result.
+  struct Piece {
+    VkBuffer buffer;
+    VkDeviceSize offset, bytes;
+  };
+  std::vector<uint8_t> gather(const std::vector<Piece>& pieces);
   // Records with `record`, submits, waits (untimed work: fills, copies).
   void run_now(const std::function<void(VkCommandBuffer)>& record);
 

@@ -5,16 +5,22 @@
 //   mock/vk-overrun  also zeroes 64 bytes past the end of y: guard bytes change
 //   mock/vk-invalid  records an invalid command (unaligned fill offset): the
 //                    validation layer reports it and the problem fails
+//   mock/vk-stale    answers from a copy of x taken at create time: right for
+//                    the inputs it was created on, writes every element, but
+//                    does no work for new inputs (timing's second input set)
 #include <archbench/sdk_vulkan.hpp>
 
 #include "mock_variant.hpp"
+
+#include <optional>
+#include <vector>
 
 namespace {
 
 namespace sdk = archbench::sdk;
 namespace sv = archbench::sdk::vulkan;
 
-enum class Fault { none, lazy, overrun, invalid };
+enum class Fault { none, lazy, overrun, invalid, stale };
 
 class VulkanCopy : public mock::CopyVariant {
  public:
@@ -24,10 +30,16 @@ class VulkanCopy : public mock::CopyVariant {
   struct Recorded : sdk::Instance {
     sv::Binding x, y;
     Fault fault;
+    std::optional<sv::Buffer> stash;  // vk-stale: x as it was at create
     void execute() override {}
     void record(void* command_buffer) override {
       auto cmd = static_cast<VkCommandBuffer>(command_buffer);
       if (fault == Fault::lazy) return;
+      if (fault == Fault::stale) {
+        const VkBufferCopy region{0, y.offset, y.range};
+        vkCmdCopyBuffer(cmd, stash->get(), y.buffer, 1, &region);
+        return;
+      }
       const VkBufferCopy region{x.offset, y.offset, y.range};
       vkCmdCopyBuffer(cmd, x.buffer, y.buffer, 1, &region);
       if (fault == Fault::overrun) vkCmdFillBuffer(cmd, y.buffer, y.offset + y.range, 64, 0);
@@ -42,6 +54,11 @@ class VulkanCopy : public mock::CopyVariant {
     instance->x = sv::Binding::of(device, tensors["x"]);
     instance->y = sv::Binding::of(device, tensors["y"]);
     instance->fault = fault_;
+    if (fault_ == Fault::stale) {
+      const ab_tensor& x = tensors["x"];
+      const auto* bytes = static_cast<const uint8_t*>(x.data);
+      instance->stash = sv::Buffer::with(device, std::vector<uint8_t>(bytes, bytes + x.bytes));
+    }
     return instance;
   }
 
@@ -53,7 +70,8 @@ struct Copy : VulkanCopy { Copy() : VulkanCopy("mock/vk-copy", Fault::none) {} }
 struct Lazy : VulkanCopy { Lazy() : VulkanCopy("mock/vk-lazy", Fault::lazy) {} };
 struct Overrun : VulkanCopy { Overrun() : VulkanCopy("mock/vk-overrun", Fault::overrun) {} };
 struct Invalid : VulkanCopy { Invalid() : VulkanCopy("mock/vk-invalid", Fault::invalid) {} };
+struct Stale : VulkanCopy { Stale() : VulkanCopy("mock/vk-stale", Fault::stale) {} };
 
 }  // namespace
 
-ARCHBENCH_PLUGIN("vulkan_misbehaving", "0.1.0", Copy, Lazy, Overrun, Invalid)
+ARCHBENCH_PLUGIN("vulkan_misbehaving", "0.1.0", Copy, Lazy, Overrun, Invalid, Stale)
