@@ -36,14 +36,18 @@ uint64_t resident_bytes() {
   return pages_resident * uint64_t(sysconf(_SC_PAGESIZE));
 }
 
-// Memory the check needs beyond the tensors: the reference reads every tensor
-// as doubles and writes doubles, the second input set keeps two copies of the
-// inputs and a second reference: roughly 4x the element count in 8-byte values.
+// Memory a problem needs: every tensor and one packed copy a plugin may make
+// of it, the reference's doubles (each tensor read once, each output written
+// once per input set), and three more copies of the inputs (the two input sets
+// timing alternates between, and the runner's own).
 uint64_t estimated_bytes(const ab_problem_info& info) {
   uint64_t total = 0;
   for (uint32_t i = 0; i < info.tensor_count; ++i) {
-    const uint64_t elements = uint64_t(sdk::element_count(info.tensors[i]));
-    total += 2 * tensor_bytes(info.tensors[i]) + 4 * 8 * elements;
+    const ab_tensor_desc& d = info.tensors[i];
+    const uint64_t elements = uint64_t(sdk::element_count(d)), bytes = tensor_bytes(d);
+    total += 2 * bytes + 8 * elements;
+    if (d.role == AB_TENSOR_INPUT) total += 3 * bytes;
+    if (d.role == AB_TENSOR_OUTPUT) total += 8 * elements;
   }
   return total;
 }
