@@ -141,6 +141,8 @@ class Problem {
     return size_t(index);
   }
   bool flag(const char* name) const { return value(name) != 0; }
+  // Whether the schema has this parameter (variants of one class may differ).
+  bool has(const char* name) const { return schema_.index_of(name) >= 0; }
   ab_dtype dtype() const { return raw_.dtype; }
   uint64_t seed() const { return raw_.seed; }
   const ab_problem& raw() const { return raw_; }

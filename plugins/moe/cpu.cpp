@@ -1,0 +1,348 @@
+// oneDNN implementation of the MoE variants. One execute():
+//
+//   1. router: one matmul x W_router^T -> logits [tokens, experts] (f32)
+//   2. per token (threads over tokens): scores, group mask, a partial top-k
+//      (k best kept in a small sorted list), weights; writes the three router outputs
+//   3. counting sort of the (token, slot) assignments by expert, in token order,
+//      applying the capacity; gather of the kept rows into one block per expert
+//      (scaled by the weight where the router scales the input, Llama 4)
+//   4. per expert with rows: gate and up matmuls on its block, the activation
+//      over all blocks at once, then the down matmul: experts no token chose are
+//      never touched (decode reads only the selected experts' weights)
+//   5. shared experts as one dense gated FFN over all tokens; then a weighted
+//      combine per token (no atomics: each token sums its own slots)
+//
+// The expert matmuls are primitives with a runtime row count, created once and
+// run on each expert's block and weight slice in place (no per-expert pre-pack,
+// so the weights are not held twice). Arithmetic is f32: bf16 problems have
+// their weights widened once at create time, as the ffn plugin does on CPUs
+// without a bf16 matmul; x and y are converted on the fly (part of the cost).
+#include <archbench/sdk_cpu.hpp>
+
+#include "moe.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+
+namespace archbench::plugins::moe {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+using dt = memory::data_type;
+namespace sc = sdk::cpu;
+
+// A weight tensor as f32: the host's own buffer (f32 problems) or a widened copy.
+class F32Weights {
+ public:
+  explicit F32Weights(const ab_tensor& t) {
+    const int64_t n = sdk::element_count(*t.desc);
+    if (t.desc->dtype == AB_DTYPE_F32) {
+      data_ = static_cast<const float*>(t.data);
+      return;
+    }
+    owned_.resize(size_t(n));
+    for (int64_t i = 0; i < n; ++i) owned_[size_t(i)] = float(sdk::element_as_double(t.data, t.desc->dtype, i));
+    data_ = owned_.data();
+  }
+  const float* data() const { return data_; }
+
+ private:
+  std::vector<float> owned_;
+  const float* data_ = nullptr;
+};
+
+float activate_f32(Activation activation, float gate, float up) {
+  switch (activation) {
+    case Activation::swiglu: return gate / (1.0f + std::exp(-gate)) * up;
+    case Activation::geglu:
+      return 0.5f * gate * (1.0f + std::tanh(0.7978845608f * (gate + 0.044715f * gate * gate * gate))) * up;
+    case Activation::swiglu_clamp: {
+      const float g = std::min(gate, 7.0f), u = std::clamp(up, -7.0f, 7.0f);
+      return (u + 1.0f) * g / (1.0f + std::exp(-1.702f * g));
+    }
+  }
+  return 0;
+}
+
+memory::desc rows_desc(memory::dim rows, memory::dim cols) { return memory::desc({rows, cols}, dt::f32, tag::ab); }
+
+class MoeCpu : public sdk::Instance {
+ public:
+  MoeCpu(const MoeVariant& variant, const sdk::Problem& problem, const ab_host& host, const sdk::Tensors& tensors)
+      : ctx_(sc::Context::from(host)),
+        s_(Shape::of(problem)),
+        router_(variant.router()),
+        x_(tensors["x"]),
+        y_(tensors["y"]),
+        experts_out_(static_cast<int32_t*>(tensors["experts"].data)),
+        weights_out_(static_cast<float*>(tensors["weights"].data)),
+        scores_out_(static_cast<float*>(tensors["router_scores"].data)),
+        w_router_(tensors["w_router"]),
+        w_gate_(tensors["w_gate"]),
+        w_up_(tensors["w_up"]),
+        w_down_(tensors["w_down"]) {
+    offset_ = static_cast<const float*>(tensors["logit_offset"].data);
+    if (router_ == Router::sigmoid_topk) bias_ = static_cast<const float*>(tensors["selection_bias"].data);
+    const int64_t assignments = s_.tokens * s_.top_k;
+    if (x_.desc->dtype != AB_DTYPE_F32) x32_.resize(size_t(s_.tokens * s_.d_model));
+    y32_.resize(size_t(s_.tokens * s_.d_model));
+    logits_.resize(size_t(s_.tokens * s_.experts));
+    chosen_.resize(size_t(assignments));
+    chosen_weight_.resize(size_t(assignments));
+    row_of_.resize(size_t(assignments));
+    rows_.resize(size_t(assignments * s_.d_model));
+    gate_.resize(size_t(assignments * s_.expert_ff));
+    up_.resize(size_t(assignments * s_.expert_ff));
+    out_.resize(size_t(assignments * s_.d_model));
+    first_row_.resize(size_t(s_.experts + 1));
+
+    // Router: logits[t, e] = x[t, :] . w_router[e, :]  (weights read transposed in place).
+    const memory::desc router_weights({s_.d_model, s_.experts}, dt::f32, memory::dims{1, s_.d_model});
+    router_pd_ = dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(rows_desc(s_.tokens, s_.d_model), router_weights, rows_desc(s_.tokens, s_.experts)),
+        ctx_.engine);
+    // Experts: row count given at execute time (each expert's block).
+    const memory::dim any_rows = DNNL_RUNTIME_DIM_VAL;
+    up_pd_ = dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(rows_desc(any_rows, s_.d_model), rows_desc(s_.d_model, s_.expert_ff),
+                           rows_desc(any_rows, s_.expert_ff)),
+        ctx_.engine);
+    down_pd_ = dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(rows_desc(any_rows, s_.expert_ff), rows_desc(s_.expert_ff, s_.d_model),
+                           rows_desc(any_rows, s_.d_model)),
+        ctx_.engine);
+    router_mm_ = dnnl::matmul(router_pd_);
+    up_mm_ = dnnl::matmul(up_pd_);
+    down_mm_ = dnnl::matmul(down_pd_);
+
+    if (s_.shared > 0) {
+      const int64_t width = s_.shared_width();
+      shared_gate_w_.emplace(tensors["shared_gate"]);
+      shared_up_w_.emplace(tensors["shared_up"]);
+      shared_down_w_.emplace(tensors["shared_down"]);
+      shared_gate_.resize(size_t(s_.tokens * width));
+      shared_up_.resize(size_t(s_.tokens * width));
+      shared_up_pd_ = dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(rows_desc(s_.tokens, s_.d_model), rows_desc(s_.d_model, width), rows_desc(s_.tokens, width)),
+          ctx_.engine);
+      shared_down_pd_ = dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(rows_desc(s_.tokens, width), rows_desc(width, s_.d_model), rows_desc(s_.tokens, s_.d_model)),
+          ctx_.engine);
+      shared_up_mm_ = dnnl::matmul(shared_up_pd_);
+      shared_down_mm_ = dnnl::matmul(shared_down_pd_);
+    }
+  }
+
+  void execute() override {
+    const float* x = input_f32();
+    run(router_mm_, x, rows_desc(s_.tokens, s_.d_model), w_router_.data(),
+        memory::desc({s_.d_model, s_.experts}, dt::f32, memory::dims{1, s_.d_model}), logits_.data(),
+        rows_desc(s_.tokens, s_.experts));
+    route();
+    sort_and_gather(x);
+    run_experts();
+    if (s_.shared > 0) run_shared(x);
+    combine();
+  }
+
+ private:
+  const float* input_f32() {
+    if (x32_.empty()) return static_cast<const float*>(x_.data);
+    sc::convert_elements(static_cast<const uint16_t*>(x_.data), x32_.data(), int64_t(x32_.size()));
+    return x32_.data();
+  }
+
+  void run(dnnl::matmul& mm, const float* a, const memory::desc& a_desc, const float* b, const memory::desc& b_desc,
+           float* c, const memory::desc& c_desc) {
+    memory src(a_desc, ctx_.engine, const_cast<float*>(a)), weights(b_desc, ctx_.engine, const_cast<float*>(b)),
+        dst(c_desc, ctx_.engine, c);
+    mm.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}});
+  }
+
+  // Step 2: each token's experts and weights, best first.
+  void route() {
+    const int64_t E = s_.experts, K = s_.top_k;
+#pragma omp parallel
+    {
+      std::vector<float> weight_of(static_cast<size_t>(E)), group_score(static_cast<size_t>(s_.groups));
+      std::vector<int32_t> best(static_cast<size_t>(K));
+#pragma omp for schedule(static)
+      for (int64_t t = 0; t < s_.tokens; ++t) {
+        float* logit = logits_.data() + t * E;
+        float* score = scores_out_ + t * E;
+        if (router_ == Router::softmax_topk) {
+          float top = -INFINITY;
+          for (int64_t e = 0; e < E; ++e) top = std::max(top, logit[e] += offset_[e]);
+          float total = 0;
+          for (int64_t e = 0; e < E; ++e) total += weight_of[size_t(e)] = std::exp(logit[e] - top);
+          for (int64_t e = 0; e < E; ++e) score[e] = weight_of[size_t(e)] /= total;
+        } else {
+          for (int64_t e = 0; e < E; ++e) {
+            weight_of[size_t(e)] = 1.0f / (1.0f + std::exp(-(logit[e] + offset_[e])));
+            score[e] = weight_of[size_t(e)] + (bias_ ? bias_[e] : 0.0f);
+          }
+          if (s_.groups > 1) mask_groups(score, group_score);
+        }
+        // Partial top-k: the K best so far, kept sorted; a later equal score never displaces.
+        int64_t have = 0;
+        for (int64_t e = 0; e < E; ++e) {
+          if (have == K && !(score[e] > score[best[size_t(K - 1)]])) continue;
+          int64_t at = have < K ? have++ : K - 1;
+          while (at > 0 && score[e] > score[best[size_t(at - 1)]]) {
+            best[size_t(at)] = best[size_t(at - 1)];
+            --at;
+          }
+          best[size_t(at)] = int32_t(e);
+        }
+        float chosen_total = 0;
+        for (int64_t j = 0; j < K; ++j) chosen_total += weight_of[size_t(best[size_t(j)])];
+        float* weights = weights_out_ + t * E;
+        std::fill(weights, weights + E, 0.0f);
+        for (int64_t j = 0; j < K; ++j) {
+          const int32_t e = best[size_t(j)];
+          float w = weight_of[size_t(e)];
+          if (s_.renormalize) w /= chosen_total;
+          w *= float(s_.route_scale);
+          experts_out_[t * K + j] = chosen_[size_t(t * K + j)] = e;
+          weights[e] = chosen_weight_[size_t(t * K + j)] = w;
+        }
+      }
+    }
+  }
+
+  // Group-limited selection (DeepSeek V3): groups ranked by the sum of their two
+  // best scores; experts outside the top_groups groups score -1.
+  void mask_groups(float* score, std::vector<float>& group_score) const {
+    const int64_t size = s_.experts / s_.groups;
+    for (int64_t g = 0; g < s_.groups; ++g) {
+      float first = -INFINITY, second = -INFINITY;
+      for (int64_t e = g * size; e < (g + 1) * size; ++e) {
+        if (score[e] > first) second = first, first = score[e];
+        else if (score[e] > second) second = score[e];
+      }
+      group_score[size_t(g)] = first + (size > 1 ? second : 0.0f);
+    }
+    for (int64_t g = 0; g < s_.groups; ++g) {
+      int64_t better = 0;  // groups ranked above g (ties: lower index first)
+      for (int64_t h = 0; h < s_.groups; ++h)
+        better += group_score[size_t(h)] > group_score[size_t(g)] || (group_score[size_t(h)] == group_score[size_t(g)] && h < g);
+      if (better >= s_.top_groups)
+        for (int64_t e = g * size; e < (g + 1) * size; ++e) score[e] = -1.0f;
+    }
+  }
+
+  // Step 3: counting sort by expert (token order kept), capacity, gather.
+  void sort_and_gather(const float* x) {
+    const int64_t assignments = s_.tokens * s_.top_k, capacity = s_.capacity();
+    std::vector<int64_t> count(size_t(s_.experts), 0);
+    for (int64_t a = 0; a < assignments; ++a) {
+      int64_t& c = count[size_t(chosen_[size_t(a)])];
+      row_of_[size_t(a)] = c < capacity ? c++ : -1;  // rank within the expert for now
+    }
+    first_row_[0] = 0;
+    for (int64_t e = 0; e < s_.experts; ++e) first_row_[size_t(e + 1)] = first_row_[size_t(e)] + count[size_t(e)];
+    const bool scale_input = router_ == Router::sigmoid_top1;
+#pragma omp parallel for schedule(static)
+    for (int64_t a = 0; a < assignments; ++a) {
+      if (row_of_[size_t(a)] < 0) continue;
+      const int64_t row = row_of_[size_t(a)] += first_row_[size_t(chosen_[size_t(a)])];
+      const float scale = scale_input ? chosen_weight_[size_t(a)] : 1.0f;
+      const float* from = x + (a / s_.top_k) * s_.d_model;
+      float* to = rows_.data() + row * s_.d_model;
+      for (int64_t d = 0; d < s_.d_model; ++d) to[d] = scale * from[d];
+    }
+  }
+
+  // Step 4: only experts with rows; each runs on its block and weight slice in place.
+  void run_experts() {
+    const int64_t slice = s_.d_model * s_.expert_ff;
+    for (int64_t e = 0; e < s_.experts; ++e) {
+      const int64_t first = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first;
+      if (n == 0) continue;
+      const float* rows = rows_.data() + first * s_.d_model;
+      run(up_mm_, rows, rows_desc(n, s_.d_model), w_gate_.data() + e * slice, rows_desc(s_.d_model, s_.expert_ff),
+          gate_.data() + first * s_.expert_ff, rows_desc(n, s_.expert_ff));
+      run(up_mm_, rows, rows_desc(n, s_.d_model), w_up_.data() + e * slice, rows_desc(s_.d_model, s_.expert_ff),
+          up_.data() + first * s_.expert_ff, rows_desc(n, s_.expert_ff));
+    }
+    ctx_.stream.wait();
+    activate_all(gate_.data(), up_.data(), first_row_.back() * s_.expert_ff);
+    for (int64_t e = 0; e < s_.experts; ++e) {
+      const int64_t first = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first;
+      if (n == 0) continue;
+      run(down_mm_, gate_.data() + first * s_.expert_ff, rows_desc(n, s_.expert_ff), w_down_.data() + e * slice,
+          rows_desc(s_.expert_ff, s_.d_model), out_.data() + first * s_.d_model, rows_desc(n, s_.d_model));
+    }
+    ctx_.stream.wait();
+  }
+
+  void activate_all(float* gate, const float* up, int64_t count) const {
+    const Activation activation = s_.activation;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; ++i) gate[i] = activate_f32(activation, gate[i], up[i]);
+  }
+
+  // Step 5a: the shared experts, one dense gated FFN of width shared * shared_ff.
+  void run_shared(const float* x) {
+    const int64_t width = s_.shared_width();
+    run(shared_up_mm_, x, rows_desc(s_.tokens, s_.d_model), shared_gate_w_->data(), rows_desc(s_.d_model, width),
+        shared_gate_.data(), rows_desc(s_.tokens, width));
+    run(shared_up_mm_, x, rows_desc(s_.tokens, s_.d_model), shared_up_w_->data(), rows_desc(s_.d_model, width),
+        shared_up_.data(), rows_desc(s_.tokens, width));
+    ctx_.stream.wait();
+    activate_all(shared_gate_.data(), shared_up_.data(), s_.tokens * width);
+    run(shared_down_mm_, shared_gate_.data(), rows_desc(s_.tokens, width), shared_down_w_->data(),
+        rows_desc(width, s_.d_model), y32_.data(), rows_desc(s_.tokens, s_.d_model));
+    ctx_.stream.wait();
+  }
+
+  // Step 5b: y[t] = shared[t] + sum of its kept slots, each times its weight.
+  void combine() {
+    const bool weighted = router_ != Router::sigmoid_top1, shared = s_.shared > 0;
+    const bool f32_out = y_.desc->dtype == AB_DTYPE_F32;
+    float* y = f32_out ? static_cast<float*>(y_.data) : y32_.data();
+#pragma omp parallel for schedule(static)
+    for (int64_t t = 0; t < s_.tokens; ++t) {
+      float* row = y + t * s_.d_model;
+      const float* shared_row = y32_.data() + t * s_.d_model;
+      for (int64_t d = 0; d < s_.d_model; ++d) row[d] = shared ? shared_row[d] : 0.0f;
+      for (int64_t j = 0; j < s_.top_k; ++j) {
+        const int64_t a = t * s_.top_k + j, r = row_of_[size_t(a)];
+        if (r < 0) continue;
+        const float w = weighted ? chosen_weight_[size_t(a)] : 1.0f;
+        const float* out = out_.data() + r * s_.d_model;
+        for (int64_t d = 0; d < s_.d_model; ++d) row[d] += w * out[d];
+      }
+    }
+    if (!f32_out) sc::convert_elements(y32_.data(), static_cast<uint16_t*>(y_.data), int64_t(y32_.size()));
+  }
+
+  sc::Context ctx_;
+  Shape s_;
+  Router router_;
+  const ab_tensor& x_;
+  const ab_tensor& y_;
+  int32_t* experts_out_;
+  float* weights_out_;
+  float* scores_out_;
+  const float* offset_ = nullptr;
+  const float* bias_ = nullptr;
+  F32Weights w_router_, w_gate_, w_up_, w_down_;
+  std::optional<F32Weights> shared_gate_w_, shared_up_w_, shared_down_w_;
+  dnnl::matmul::primitive_desc router_pd_, up_pd_, down_pd_, shared_up_pd_, shared_down_pd_;
+  dnnl::matmul router_mm_, up_mm_, down_mm_, shared_up_mm_, shared_down_mm_;
+  std::vector<float> x32_, y32_, logits_, chosen_weight_, rows_, gate_, up_, out_, shared_gate_, shared_up_;
+  std::vector<int32_t> chosen_;
+  std::vector<int64_t> row_of_, first_row_;
+};
+
+}  // namespace
+
+std::unique_ptr<sdk::Instance> MoeVariant::create_cpu(const sdk::Problem& problem, const ab_host& host,
+                                                  const sdk::Tensors& tensors) const {
+  return std::make_unique<MoeCpu>(*this, problem, host, tensors);
+}
+
+}  // namespace archbench::plugins::moe
