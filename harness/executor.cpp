@@ -5,6 +5,7 @@
 #include "harness/gbench_timer.hpp"
 #include "harness/instance_runner.hpp"
 #include "harness/plugin_calls.hpp"
+#include "harness/result_figures.hpp"
 #include "harness/tensors.hpp"
 #include "harness/variant_abi.hpp"
 
@@ -204,6 +205,8 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   record.max_abs = check.numeric.max_abs;
   record.max_rel = check.numeric.max_rel;
   if (!check.failure.empty()) return finish("failed", check.failure);
+  if (std::string why = collect_figures(variant, raw, tensors, record.figures); !why.empty())
+    return finish("failed", why);
   if (!measurement.perf) return finish("passed", "");
 
   // A second input set with its own reference: timing alternates between the

@@ -48,6 +48,9 @@ std::string record_to_json(const results::ResultRecord& r) {
               {"peak_memory_bytes", r.peak_memory_bytes}, {"samples", r.samples}};
   visit_fields([&](const char* key, auto member) { put(out, key, r.*member); });
   out["shape"] = r.shape;
+  json figures = json::array();
+  for (const auto& [name, value] : r.figures) figures.push_back({{"name", name}, {"value", value}});
+  out["figures"] = figures;
   json params = json::array();
   for (const auto& p : r.params)
     params.push_back({{"name", p.name}, {"key", p.key}, {"type", p.type}, {"value", p.value}, {"text", p.text},
@@ -93,6 +96,8 @@ results::ResultRecord record_from_json(const std::string& text) {
   r.samples = in.at("samples").get<std::vector<double>>();
   visit_fields([&](const char* key, auto member) { take(in, key, r.*member); });
   r.shape = in.value("shape", "");
+  if (in.contains("figures"))
+    for (const json& f : in.at("figures")) r.figures.emplace_back(f.at("name"), f.at("value").get<double>());
   if (in.contains("params"))
     for (const json& p : in.at("params"))
       r.params.push_back({p.at("name"), p.at("key"), p.at("type"), p.at("value"), p.at("text"), p.at("token"),

@@ -128,8 +128,13 @@ bool implements(const ab_variant& variant, const std::string& contract) {
 }
 
 const void* contract_adapter(const ab_variant& variant, const std::string& contract) {
-  if (!implements(variant, contract) || !variant.get_proc_address) return nullptr;
-  return variant.get_proc_address(variant.context, contract.c_str());
+  if (!implements(variant, contract)) return nullptr;
+  return extra_table(variant, contract);
+}
+
+const void* extra_table(const ab_variant& variant, const std::string& name) {
+  if (!variant.get_proc_address) return nullptr;
+  return variant.get_proc_address(variant.context, name.c_str());
 }
 
 }  // namespace archbench

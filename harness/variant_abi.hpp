@@ -29,5 +29,7 @@ std::string check_declared_tensors(const ab_problem_info& info);
 // (the variant's get_proc_address), or nullptr.
 bool implements(const ab_variant& variant, const std::string& contract);
 const void* contract_adapter(const ab_variant& variant, const std::string& contract);
+// An extra that is not a contract (e.g. "figures/1"): its table, or nullptr.
+const void* extra_table(const ab_variant& variant, const std::string& name);
 
 }  // namespace archbench

@@ -252,8 +252,22 @@ ALTER TABLE runs ADD COLUMN pid_host TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN pid_start TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Append v8, ... here.
-constexpr std::array<Migration, 7> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}, kV6Plugin, kV7};
+// Figures: named per-result numbers a variant reports through the "figures/1"
+// extra (active and total parameters, load imbalance, dropped fraction, ...),
+// one row each; the names are the plugin's, the store knows none of them.
+constexpr std::string_view kFigures = R"sql(
+CREATE TABLE result_figures (
+  result_id INTEGER NOT NULL REFERENCES results(id) ON DELETE CASCADE,
+  name      TEXT NOT NULL,
+  value     REAL NOT NULL,
+  PRIMARY KEY (result_id, name)
+) WITHOUT ROWID;
+CREATE INDEX result_figures_by_name ON result_figures(name, result_id);
+)sql";
+
+// Append the next version here.
+constexpr std::array<Migration, 8> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}, kV6Plugin, kV7,
+                                                  kFigures};
 
 }  // namespace
 

@@ -65,6 +65,9 @@ struct ResultRecord {
   double flops = 0, bytes = 0, tokens = 0, kv_cache_bytes_per_token = 0;
   int64_t peak_memory_bytes = 0;
   std::vector<double> samples;  // raw per-repetition seconds
+  // Named figures the variant reported (extra "figures/1"): active parameters,
+  // load imbalance, ... Stored in result_figures; the harness knows no names.
+  std::vector<std::pair<std::string, double>> figures;
   // Accuracy task rows, all filled by the harness from the task registry (the
   // task executor; the runner for rows that crashed): empty for timing/fidelity
   // results. The store routes and labels rows by these, never by the task string.

@@ -146,6 +146,12 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
   ins.run();
   const int64_t result_id = sqlite3_last_insert_rowid(db_);
 
+  sql::Stmt fig(db_, "INSERT INTO result_figures (result_id, name, value) VALUES (?1, ?2, ?3)");
+  for (const auto& [name, value] : r.figures) {
+    fig.bind(1, result_id).bind(2, name).bind(3, value);
+    fig.run();
+    sqlite3_reset(fig.get());
+  }
   sql::Stmt smp(db_, "INSERT INTO samples (result_id, repetition, seconds) VALUES (?1, ?2, ?3)");
   for (size_t k = 0; k < r.samples.size(); ++k) {
     smp.bind(1, result_id).bind(2, static_cast<int64_t>(k)).bind(3, r.samples[k]);

@@ -7,6 +7,7 @@
 // exceptions into status codes so nothing but C crosses the boundary.
 #pragma once
 
+#include <archbench/extras/figures.h>
 #include <archbench/plugin_abi.h>
 
 #include <cmath>
@@ -287,6 +288,16 @@ class Outputs {
   double* const* arrays_;
 };
 
+// Named per-result figures (extra "figures/1", archbench/extras/figures.h).
+class Figures {
+ public:
+  void add(const char* name, double value) { list_.push_back({name, value}); }
+  const std::vector<std::pair<std::string, double>>& list() const { return list_; }
+
+ private:
+  std::vector<std::pair<std::string, double>> list_;
+};
+
 // ---- the C boundary ------------------------------------------------------------
 
 inline void write_error(char* out, size_t size, const char* message) {
@@ -346,6 +357,9 @@ class Variant {
   virtual void describe(const Problem& problem, Info& info) const = 0;
   virtual void reference(const Problem& problem, const Tensors& tensors,
                          const Outputs& outputs) const = 0;
+  // Per-result figures on the inputs the tensors hold (offered to the host by
+  // provides_figures(); see archbench/extras/figures.h).
+  virtual void figures(const Problem&, const Tensors&, Figures&) const {}
   // One hook per backend (throw Unimplemented for a dtype or option a backend
   // cannot run). create_vulkan is only called where the plugin was built with
   // its Vulkan sources, so plugins keep no #ifdef of their own.
@@ -419,6 +433,9 @@ class Variant {
   }
   // An extra looked up by name through get_proc_address.
   void extra(const char* name, const void* pointer) { extras_.push_back({name, pointer}); }
+  // Offers figures() to the host (extra "figures/1"); call in the constructor.
+  void provides_figures() { extra(AB_EXTRA_FIGURES, &figures_table_); }
+
 
  private:
   static Variant& self(void* context) { return *static_cast<Variant*>(context); }
@@ -463,6 +480,22 @@ class Variant {
                    [&] { reinterpret_cast<Instance*>(instance)->record(command_buffer); });
   }
   static void destroy_thunk(ab_instance* instance) { delete reinterpret_cast<Instance*>(instance); }
+  static ab_status figures_thunk(void* context, const ab_problem* problem, const ab_tensor* tensors, uint32_t count,
+                                 ab_figure* out, uint32_t capacity, uint32_t* written) {
+    *written = 0;
+    return guarded(nullptr, 0, [&] {
+      Figures list;
+      self(context).figures(Problem(*problem, self(context).schema_), Tensors(tensors, count), list);
+      for (const auto& [name, value] : list.list()) {
+        if (*written == capacity || name.size() >= sizeof(out->name)) throw std::logic_error("figure list too long");
+        ab_figure& f = out[(*written)++];
+        std::memset(f.name, 0, sizeof f.name);
+        std::memcpy(f.name, name.data(), name.size());
+        f.value = value;
+      }
+    });
+  }
+  static constexpr ab_figures figures_table_{sizeof(ab_figures), &figures_thunk};
   static const void* get_proc_address_thunk(void* context, const char* name) {
     if (!name) return nullptr;
     for (const auto& [key, pointer] : self(context).extras_)

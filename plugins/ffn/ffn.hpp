@@ -19,6 +19,8 @@ class FfnVariant : public sdk::Variant {
   void describe(const sdk::Problem& problem, sdk::Info& info) const override;
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
+  // Parameters and weight bytes, so a dense FFN ranks beside a MoE layer at equal active parameters.
+  void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
   ARCHBENCH_BACKEND_HOOKS  // create_cpu in cpu.cpp; create_vulkan in vulkan.cpp (Vulkan builds)
 
   Activation activation() const { return activation_; }

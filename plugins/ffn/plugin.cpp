@@ -14,6 +14,7 @@ FfnVariant::FfnVariant(const char* name, const char* description, Activation act
   schema().add_int("d_ff", "dff", 11008, 1, 1 << 18, "hidden width of the FFN");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
+  provides_figures();
 }
 
 std::string FfnVariant::validate(const sdk::Problem& problem) const {
@@ -40,6 +41,13 @@ void FfnVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   info.flops(2.0 * tokens * d_model * d_ff * projections);
   info.bytes(element * (projections * d_model * d_ff + 2.0 * tokens * d_model));
   info.tokens(double(tokens));
+}
+
+void FfnVariant::figures(const sdk::Problem& problem, const sdk::Tensors&, sdk::Figures& out) const {
+  const double params = (gated_ ? 3.0 : 2.0) * double(problem.integer("d_model")) * double(problem.integer("d_ff"));
+  out.add("active_params", params);  // every token uses every weight
+  out.add("total_params", params);
+  out.add("weight_bytes", params * double(sdk::dtype_size(problem.dtype())));
 }
 
 struct SwiGlu : FfnVariant {

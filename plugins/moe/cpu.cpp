@@ -12,17 +12,23 @@
 //   5. shared experts as one dense gated FFN over all tokens; then a weighted
 //      combine per token (no atomics: each token sums its own slots)
 //
-// The expert matmuls are primitives with a runtime row count, created once and
-// run on each expert's block and weight slice in place (no per-expert pre-pack,
-// so the weights are not held twice). Arithmetic is f32: bf16 problems have
-// their weights widened once at create time, as the ffn plugin does on CPUs
-// without a bf16 matmul; x and y are converted on the fly (part of the cost).
+// Expert weights, two ways (chosen at create time by the expected rows per expert):
+//   - packed (prefill): each expert's gate|up side by side and its down matrix
+//     reordered once into the layout oneDNN's brgemm matmul prefers (the same
+//     for every row count); primitives per row count, made on first use and kept;
+//   - in place (decode, few rows per expert): runtime-row-count primitives on the
+//     host's weight slices, so the weights are neither copied nor held twice and
+//     a token reads exactly its experts' bytes.
+// Arithmetic is f32: bf16 problems have their weights widened once at create
+// time, as the ffn plugin does on CPUs without a bf16 matmul; x and y are
+// converted on the fly (part of the cost).
 #include <archbench/sdk_cpu.hpp>
 
 #include "moe.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <optional>
 
 namespace archbench::plugins::moe {
@@ -79,10 +85,7 @@ class MoeCpu : public sdk::Instance {
         experts_out_(static_cast<int32_t*>(tensors["experts"].data)),
         weights_out_(static_cast<float*>(tensors["weights"].data)),
         scores_out_(static_cast<float*>(tensors["router_scores"].data)),
-        w_router_(tensors["w_router"]),
-        w_gate_(tensors["w_gate"]),
-        w_up_(tensors["w_up"]),
-        w_down_(tensors["w_down"]) {
+        w_router_(tensors["w_router"]) {
     offset_ = static_cast<const float*>(tensors["logit_offset"].data);
     if (router_ == Router::sigmoid_topk) bias_ = static_cast<const float*>(tensors["selection_bias"].data);
     const int64_t assignments = s_.tokens * s_.top_k;
@@ -93,8 +96,8 @@ class MoeCpu : public sdk::Instance {
     chosen_weight_.resize(size_t(assignments));
     row_of_.resize(size_t(assignments));
     rows_.resize(size_t(assignments * s_.d_model));
-    gate_.resize(size_t(assignments * s_.expert_ff));
-    up_.resize(size_t(assignments * s_.expert_ff));
+    gate_up_.resize(size_t(assignments * 2 * s_.expert_ff));
+    hidden_.resize(size_t(assignments * s_.expert_ff));
     out_.resize(size_t(assignments * s_.d_model));
     first_row_.resize(size_t(s_.experts + 1));
 
@@ -103,20 +106,12 @@ class MoeCpu : public sdk::Instance {
     router_pd_ = dnnl::matmul::primitive_desc(
         dnnl::matmul::desc(rows_desc(s_.tokens, s_.d_model), router_weights, rows_desc(s_.tokens, s_.experts)),
         ctx_.engine);
-    // Experts: row count given at execute time (each expert's block).
-    const memory::dim any_rows = DNNL_RUNTIME_DIM_VAL;
-    up_pd_ = dnnl::matmul::primitive_desc(
-        dnnl::matmul::desc(rows_desc(any_rows, s_.d_model), rows_desc(s_.d_model, s_.expert_ff),
-                           rows_desc(any_rows, s_.expert_ff)),
-        ctx_.engine);
-    down_pd_ = dnnl::matmul::primitive_desc(
-        dnnl::matmul::desc(rows_desc(any_rows, s_.expert_ff), rows_desc(s_.expert_ff, s_.d_model),
-                           rows_desc(any_rows, s_.d_model)),
-        ctx_.engine);
     router_mm_ = dnnl::matmul(router_pd_);
-    up_mm_ = dnnl::matmul(up_pd_);
-    down_mm_ = dnnl::matmul(down_pd_);
-
+    // Packed when an expert expects enough rows for a matmul to pay for the
+    // layout (about 4); otherwise the weights are read in place.
+    packed_ = s_.tokens * s_.top_k >= 4 * s_.experts;
+    if (packed_) pack_experts(tensors);
+    else read_experts_in_place(tensors);
     if (s_.shared > 0) {
       const int64_t width = s_.shared_width();
       shared_gate_w_.emplace(tensors["shared_gate"]);
@@ -255,27 +250,122 @@ class MoeCpu : public sdk::Instance {
     }
   }
 
-  // Step 4: only experts with rows; each runs on its block and weight slice in place.
+  // Step 4: only experts with rows. Gate and up land side by side in gate_up_
+  // ([rows, 2 * expert_ff]); the activation makes hidden_; down writes out_.
   void run_experts() {
-    const int64_t slice = s_.d_model * s_.expert_ff;
+    const int64_t ff = s_.expert_ff, dm = s_.d_model;
     for (int64_t e = 0; e < s_.experts; ++e) {
       const int64_t first = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first;
       if (n == 0) continue;
-      const float* rows = rows_.data() + first * s_.d_model;
-      run(up_mm_, rows, rows_desc(n, s_.d_model), w_gate_.data() + e * slice, rows_desc(s_.d_model, s_.expert_ff),
-          gate_.data() + first * s_.expert_ff, rows_desc(n, s_.expert_ff));
-      run(up_mm_, rows, rows_desc(n, s_.d_model), w_up_.data() + e * slice, rows_desc(s_.d_model, s_.expert_ff),
-          up_.data() + first * s_.expert_ff, rows_desc(n, s_.expert_ff));
+      float* rows = rows_.data() + first * dm;
+      float* gate_up = gate_up_.data() + first * 2 * ff;
+      if (packed_) {
+        Packed& p = packed_for(n);
+        memory src(rows_desc(n, dm), ctx_.engine, rows), dst(rows_desc(n, 2 * ff), ctx_.engine, gate_up);
+        p.up.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_gate_up_[size_t(e)]}, {DNNL_ARG_DST, dst}});
+      } else {
+        const int64_t slice = dm * ff;
+        const memory::desc half({n, ff}, dt::f32, memory::dims{2 * ff, 1});  // one half of gate_up's rows
+        run(up_mm_, rows, rows_desc(n, dm), in_place_gate_->data() + e * slice, rows_desc(dm, ff), gate_up, half);
+        run(up_mm_, rows, rows_desc(n, dm), in_place_up_->data() + e * slice, rows_desc(dm, ff), gate_up + ff, half);
+      }
     }
     ctx_.stream.wait();
-    activate_all(gate_.data(), up_.data(), first_row_.back() * s_.expert_ff);
+    activate_halves(gate_up_.data(), hidden_.data(), first_row_.back(), ff);
     for (int64_t e = 0; e < s_.experts; ++e) {
       const int64_t first = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first;
       if (n == 0) continue;
-      run(down_mm_, gate_.data() + first * s_.expert_ff, rows_desc(n, s_.expert_ff), w_down_.data() + e * slice,
-          rows_desc(s_.expert_ff, s_.d_model), out_.data() + first * s_.d_model, rows_desc(n, s_.d_model));
+      float* hidden = hidden_.data() + first * ff;
+      float* out = out_.data() + first * dm;
+      if (packed_) {
+        Packed& p = packed_for(n);
+        memory src(rows_desc(n, ff), ctx_.engine, hidden), dst(rows_desc(n, dm), ctx_.engine, out);
+        p.down.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_down_[size_t(e)]}, {DNNL_ARG_DST, dst}});
+      } else {
+        run(down_mm_, hidden, rows_desc(n, ff), in_place_down_->data() + e * dm * ff, rows_desc(ff, dm), out,
+            rows_desc(n, dm));
+      }
     }
     ctx_.stream.wait();
+  }
+
+  // hidden[r, j] = act(gate_up[r, j], gate_up[r, ff + j]).
+  void activate_halves(const float* gate_up, float* hidden, int64_t rows, int64_t ff) const {
+    const Activation activation = s_.activation;
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t j = 0; j < ff; ++j)
+        hidden[r * ff + j] = activate_f32(activation, gate_up[r * 2 * ff + j], gate_up[r * 2 * ff + ff + j]);
+  }
+
+  // One expert's slice of a stacked weight as f32 (the host's, or widened).
+  static const float* slice_f32(const ab_tensor& t, int64_t expert, int64_t elements, std::vector<float>& scratch) {
+    if (t.desc->dtype == AB_DTYPE_F32) return static_cast<const float*>(t.data) + expert * elements;
+    scratch.resize(size_t(elements));
+    for (int64_t i = 0; i < elements; ++i)
+      scratch[size_t(i)] = float(sdk::element_as_double(t.data, t.desc->dtype, expert * elements + i));
+    return scratch.data();
+  }
+
+  void pack_experts(const sdk::Tensors& tensors) {
+    const int64_t ff = s_.expert_ff, dm = s_.d_model, slice = dm * ff;
+    const auto any_weights = [](int64_t k, int64_t n) { return memory::desc({k, n}, dt::f32, tag::any); };
+    const int64_t typical = std::max<int64_t>(1, s_.tokens * s_.top_k / s_.experts);
+    packed_gate_up_desc_ = dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(rows_desc(typical, dm), any_weights(dm, 2 * ff), rows_desc(typical, 2 * ff)), ctx_.engine)
+                               .weights_desc();
+    packed_down_desc_ = dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(rows_desc(typical, ff), any_weights(ff, dm), rows_desc(typical, dm)), ctx_.engine)
+                            .weights_desc();
+    std::vector<float> gate_scratch, up_scratch, down_scratch, side_by_side(size_t(2 * slice));
+    for (int64_t e = 0; e < s_.experts; ++e) {
+      const float* gate = slice_f32(tensors["w_gate"], e, slice, gate_scratch);
+      const float* up = slice_f32(tensors["w_up"], e, slice, up_scratch);
+      for (int64_t k = 0; k < dm; ++k) {
+        std::copy(gate + k * ff, gate + (k + 1) * ff, side_by_side.begin() + k * 2 * ff);
+        std::copy(up + k * ff, up + (k + 1) * ff, side_by_side.begin() + k * 2 * ff + ff);
+      }
+      packed_gate_up_.push_back(pack(side_by_side.data(), rows_desc(dm, 2 * ff), packed_gate_up_desc_));
+      const float* down = slice_f32(tensors["w_down"], e, slice, down_scratch);
+      packed_down_.push_back(pack(down, rows_desc(ff, dm), packed_down_desc_));
+    }
+  }
+
+  memory pack(const float* plain, const memory::desc& plain_desc, const memory::desc& packed_desc) {
+    memory from(plain_desc, ctx_.engine, const_cast<float*>(plain)), to(packed_desc, ctx_.engine);
+    dnnl::reorder(from, to).execute(ctx_.stream, from, to);
+    ctx_.stream.wait();
+    return to;
+  }
+
+  // The packed matmuls for an expert block of n rows, made on first use: the
+  // packed layout does not depend on n (checked), so one copy of the weights serves all.
+  struct Packed {
+    dnnl::matmul up, down;
+  };
+  Packed& packed_for(int64_t n) {
+    auto found = packed_by_rows_.find(n);
+    if (found != packed_by_rows_.end()) return found->second;
+    const int64_t ff = s_.expert_ff, dm = s_.d_model;
+    const dnnl::matmul::primitive_desc up(
+        dnnl::matmul::desc(rows_desc(n, dm), packed_gate_up_desc_, rows_desc(n, 2 * ff)), ctx_.engine);
+    const dnnl::matmul::primitive_desc down(
+        dnnl::matmul::desc(rows_desc(n, ff), packed_down_desc_, rows_desc(n, dm)), ctx_.engine);
+    return packed_by_rows_.emplace(n, Packed{dnnl::matmul(up), dnnl::matmul(down)}).first->second;
+  }
+
+  void read_experts_in_place(const sdk::Tensors& tensors) {
+    in_place_gate_.emplace(tensors["w_gate"]);
+    in_place_up_.emplace(tensors["w_up"]);
+    in_place_down_.emplace(tensors["w_down"]);
+    const memory::dim any_rows = DNNL_RUNTIME_DIM_VAL;
+    const memory::desc half({any_rows, s_.expert_ff}, dt::f32, memory::dims{2 * s_.expert_ff, 1});
+    up_mm_ = dnnl::matmul(dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(rows_desc(any_rows, s_.d_model), rows_desc(s_.d_model, s_.expert_ff), half), ctx_.engine));
+    down_mm_ = dnnl::matmul(dnnl::matmul::primitive_desc(
+        dnnl::matmul::desc(rows_desc(any_rows, s_.expert_ff), rows_desc(s_.expert_ff, s_.d_model),
+                           rows_desc(any_rows, s_.d_model)),
+        ctx_.engine));
   }
 
   void activate_all(float* gate, const float* up, int64_t count) const {
@@ -329,11 +419,16 @@ class MoeCpu : public sdk::Instance {
   float* scores_out_;
   const float* offset_ = nullptr;
   const float* bias_ = nullptr;
-  F32Weights w_router_, w_gate_, w_up_, w_down_;
+  F32Weights w_router_;
+  bool packed_ = false;
+  std::vector<memory> packed_gate_up_, packed_down_;  // per expert (packed path)
+  memory::desc packed_gate_up_desc_, packed_down_desc_;
+  std::map<int64_t, Packed> packed_by_rows_;
+  std::optional<F32Weights> in_place_gate_, in_place_up_, in_place_down_;  // in-place path
   std::optional<F32Weights> shared_gate_w_, shared_up_w_, shared_down_w_;
-  dnnl::matmul::primitive_desc router_pd_, up_pd_, down_pd_, shared_up_pd_, shared_down_pd_;
+  dnnl::matmul::primitive_desc router_pd_, shared_up_pd_, shared_down_pd_;
   dnnl::matmul router_mm_, up_mm_, down_mm_, shared_up_mm_, shared_down_mm_;
-  std::vector<float> x32_, y32_, logits_, chosen_weight_, rows_, gate_, up_, out_, shared_gate_, shared_up_;
+  std::vector<float> x32_, y32_, logits_, chosen_weight_, rows_, gate_up_, hidden_, out_, shared_gate_, shared_up_;
   std::vector<int32_t> chosen_;
   std::vector<int64_t> row_of_, first_row_;
 };

@@ -60,6 +60,8 @@ class MoeVariant : public sdk::Variant {
   void describe(const sdk::Problem& problem, sdk::Info& info) const override;
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
+  // Active and total parameters, weight bytes, load imbalance, dropped fraction.
+  void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
   ARCHBENCH_BACKEND_HOOKS  // create_cpu in cpu.cpp; create_vulkan in vulkan.cpp (Vulkan builds)
 
   Router router() const { return router_; }

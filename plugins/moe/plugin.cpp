@@ -71,6 +71,7 @@ MoeVariant::MoeVariant(const char* name, const char* description, Router router)
   if (router == Router::sigmoid_topk) s.mark_design({"groups", "top_groups", "route_scale"});
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
+  provides_figures();
 }
 
 std::string MoeVariant::validate(const sdk::Problem& problem) const {
@@ -123,6 +124,25 @@ void MoeVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   const double element = sdk::dtype_size(dtype);
   info.bytes(element * (touched * expert_weights + shared_weights + e * dm + 2.0 * t * dm) + 4.0 * t * (2.0 * e + double(s.top_k)));
   info.tokens(t);
+}
+
+void MoeVariant::figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const {
+  const Shape s = Shape::of(problem);
+  const double dm = double(s.d_model), router = double(s.experts) * dm, expert = 3.0 * dm * double(s.expert_ff),
+               shared = 3.0 * dm * double(s.shared_width());
+  const double total = router + double(s.experts) * expert + shared;
+  // Per token: the router, its top_k experts and the shared ones (what a dense
+  // FFN of equal cost would hold).
+  out.add("active_params", router + double(s.top_k) * expert + shared);
+  out.add("total_params", total);
+  out.add("weight_bytes", total * double(sdk::dtype_size(problem.dtype())));
+  // How the harness's inputs (and its router skew) spread the work: the busiest
+  // expert's kept assignments over the mean, and the assignments capacity dropped.
+  const Routing routing = route_in_double(router_, s, tensors);
+  int64_t kept = 0, busiest = 0;
+  for (int64_t load : routing.expert_load) kept += load, busiest = std::max(busiest, load);
+  out.add("load_imbalance", kept ? double(busiest) * double(s.experts) / double(kept) : 0.0);
+  out.add("dropped_fraction", double(routing.dropped) / double(s.tokens * s.top_k));
 }
 
 struct SoftmaxTopk : MoeVariant {
