@@ -27,6 +27,7 @@ bool valid_name(const char* name, size_t capacity) {
 std::string collect_figures(const ab_variant& variant, const ab_problem& problem, const TensorSet& tensors,
                             std::vector<std::pair<std::string, double>>& figures) {
   figures.clear();
+  std::vector<std::pair<std::string, double>> checked;  // handed over only when all are valid
   const auto* table = static_cast<const ab_figures*>(extra_table(variant, AB_EXTRA_FIGURES));
   if (!table) return {};
   if (table->struct_size < sizeof(ab_figures) || !table->figures) return "figures: the extra's table is incomplete";
@@ -43,8 +44,9 @@ std::string collect_figures(const ab_variant& variant, const ab_problem& problem
     const std::string name = out[i].name;
     if (!std::isfinite(out[i].value)) return "figures: '" + name + "' is not finite";
     if (!seen.insert(name).second) return "figures: '" + name + "' reported twice";
-    figures.emplace_back(name, out[i].value);
+    checked.emplace_back(name, out[i].value);
   }
+  figures = std::move(checked);
   return {};
 }
 

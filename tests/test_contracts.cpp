@@ -191,3 +191,43 @@ TEST_CASE("variants reach tasks through contracts: attention offers mixer.qkv/1,
   REQUIRE(!core.cells.empty());
   for (const auto& cell : core.cells) CHECK(cell.successes == cell.trials);
 }
+
+TEST_CASE("figures/1: a variant's figures are stored under its names, computed on the problem's inputs",
+          "[contracts]") {
+  static Registry registry = test_support::load_from({mocks + "/figures"});
+  const auto r = check_only(registry, "mock/figures:n64");
+  INFO(r.reason);
+  REQUIRE(r.outcome == "passed");
+  REQUIRE(r.figures.size() == 2);
+  CHECK(r.figures[0] == std::pair<std::string, double>("elements", 64.0));
+  CHECK(r.figures[1].first == "sum_of_x");
+  CHECK(r.figures[1].second != 0.0);
+  // The same seed fills the same inputs: the figure is reproducible; another seed changes it.
+  CHECK(check_only(registry, "mock/figures:n64").figures[1].second == r.figures[1].second);
+  CHECK(check_only(registry, "mock/figures:n64.seed7").figures[1].second != r.figures[1].second);
+
+  // Stored, and read back with the result.
+  results::Store store = results::Store::open_readwrite(":memory:");
+  store.record(store.begin_run(results::RunInfo{}), r);
+  const auto rows = store.query("SELECT name, value FROM result_figures ORDER BY name");
+  REQUIRE(rows.rows.size() == 2);
+  CHECK(std::get<std::string>(rows.rows[0][0]) == "elements");
+}
+
+TEST_CASE("figures/1: bad names, non-finite values, duplicates and a throwing figures() fail the problem",
+          "[contracts]") {
+  static Registry registry = test_support::load_from({mocks + "/figures"});
+  const std::pair<const char*, const char*> cases[] = {
+      {"mock/figures-name:n8", "is not 1-31 characters of [a-z0-9_]"},
+      {"mock/figures-nan:n8", "'ratio' is not finite"},
+      {"mock/figures-twice:n8", "'elements' reported twice"},
+      {"mock/figures-throws:n8", "figures() failed"},
+  };
+  for (const auto& [problem, why] : cases) {
+    const auto r = check_only(registry, problem);
+    INFO(problem << " -> " << r.outcome << ": " << r.reason);
+    CHECK(r.outcome == "failed");
+    CHECK_THAT(r.reason, Catch::Contains(why));
+    CHECK(r.figures.empty());
+  }
+}
