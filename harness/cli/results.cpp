@@ -3,6 +3,7 @@
 // stored; `runs` alone then marks runs whose process is gone as abandoned.
 #include "harness/cli/common.hpp"
 #include "harness/errors.hpp"
+#include "results/figure_board.hpp"
 #include "results/format.hpp"
 #include "results/growth.hpp"
 #include "results/leaderboard.hpp"
@@ -43,7 +44,7 @@ void print(const results::QueryResult& result, const std::string& format) {
 int leaderboard_command(const Context& context) {
   Globals globals;
   results::LeaderboardOptions board;
-  std::string format = "table", by;
+  std::string format = "table", by, per;
   int64_t run = 0;
   results::TaskFilter task;
   po::options_description options("archbench leaderboard");
@@ -57,11 +58,12 @@ int leaderboard_command(const Context& context) {
       ("shape", po::value(&board.shape), "only workloads matching this glob, e.g. 'prefill.b1.s4096.*'")
       ("metric", po::value(&board.metric), "tokens_per_s (default), gflops, gbps, frac_peak_compute, median_s, kv_cache_bytes_per_token, nmse; with --by also max_abs, max_rel (default nmse)")
       ("by", po::value(&by), "pivot: one column per value of this parameter (e.g. seq, tokens, d_model), one row per series with it blanked to '*'")
+      ("per", po::value(&per), "rank across kinds by tokens/s x this reported figure (e.g. active_params, weight_bytes), grouped by backend, dtype and tokens")
       ("run", po::value(&run), "only this run id (default: the latest result of each problem)")
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --per FIGURE [--kind K] [--backend B] [--run ID]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
   if (values.count("run")) board.run_id = run;
@@ -71,7 +73,13 @@ int leaderboard_command(const Context& context) {
     throw InputError("--task: '" + task.kind + "' is not one of " + tasks::task_names());
   if (values.count("task") && values.count("by"))
     throw InputError("archbench leaderboard: --by pivots the fidelity results; --task has its own per-context columns");
+  if (values.count("per") && (values.count("task") || values.count("by") || values.count("metric") || values.count("shape")))
+    throw InputError("archbench leaderboard: --per ranks by tokens/s x the figure; it takes no --task, --by, --metric or --shape");
   const results::Store store = results::Store::open_readonly(database_path(globals));
+  if (values.count("per")) {
+    print(results::figure_leaderboard(store, {per, board.kind, board.backend, board.run_id}), format);
+    return 0;
+  }
   if (values.count("task")) {
     task.backend = board.backend;
     task.run_id = board.run_id;
