@@ -15,6 +15,7 @@ namespace {
 const char* small_shape(const std::string& kind) {
   if (kind == "ffn") return "t17.dm96.dff200";
   if (kind == "attention") return "s33.h8.hd16";  // every option: test_attention.cpp
+  if (kind == "moe") return "t17.dm96.e8.k2.eff40";  // every option: test_moe.cpp
   return "t33.dm200";
 }
 
