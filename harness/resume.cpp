@@ -1,0 +1,32 @@
+// What a resumed run still has to do (see resume.hpp).
+#include "harness/resume.hpp"
+
+#include "harness/errors.hpp"
+#include "harness/shard.hpp"
+
+#include <set>
+
+namespace archbench {
+
+std::vector<PlannedProblem> remaining_rows(const results::Store& store, int64_t run_id,
+                                           const std::vector<PlannedProblem>& plan, const std::string& plan_hash) {
+  const std::string what = "--resume " + std::to_string(run_id);
+  const std::optional<results::StoredRun> run = store.stored_run(run_id);
+  if (!run) throw InputError(what + ": " + store.path() + " has no run " + std::to_string(run_id) + " (see `archbench runs`)");
+  // Abandoned runs were marked when the store opened; one still 'running' has a
+  // live process (or one on another host that cannot be judged from here).
+  if (run->status == "running")
+    throw InputError(what + ": the run is still running (its process lives, or it was recorded on another host)");
+  if (run->plan_hash.empty())
+    throw InputError(what + ": the run was recorded before schema v8 and has no plan digest to check; start a new run");
+  if (run->plan_hash != plan_hash)
+    throw InputError(what + ": these options plan other rows than the run did (it ran: " + run->command_line +
+                     "); resume with the options it was started with");
+  const std::set<std::string> finished(run->finished.begin(), run->finished.end());
+  std::vector<PlannedProblem> rest;
+  for (const PlannedProblem& planned : plan)
+    if (!finished.count(row_key(planned))) rest.push_back(planned);
+  return rest;
+}
+
+}  // namespace archbench

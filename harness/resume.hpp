@@ -1,0 +1,24 @@
+// `archbench run --resume RUN_ID`: a pre-empted or killed run (a Slurm job
+// requeued, a machine rebooted) continues where it stopped instead of starting
+// over. The run keeps its id and uid; only the rows it has not recorded run, so
+// it ends with exactly the results an uninterrupted run would have (each row is
+// committed as it finishes, and the one in flight when it died is not).
+#pragma once
+
+#include "harness/runner.hpp"
+#include "results/store.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace archbench {
+
+// The rows of `plan` that run `run_id` has not recorded, in plan order. Refused
+// with an InputError naming --resume: a run that does not exist, one that is
+// still running, and one that planned other rows (`plan_hash`, see
+// shard.hpp's plan_digest: other suites, options or shard).
+std::vector<PlannedProblem> remaining_rows(const results::Store& store, int64_t run_id,
+                                           const std::vector<PlannedProblem>& plan, const std::string& plan_hash);
+
+}  // namespace archbench
