@@ -4,9 +4,27 @@
 #include "harness/errors.hpp"
 #include "harness/shard.hpp"
 
+#include <charconv>
 #include <set>
 
 namespace archbench {
+
+int64_t parse_resume(const std::string& text) {
+  if (text == "auto") return kResumeAuto;
+  int64_t id = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || id < 1)
+    throw InputError("--resume '" + printable(text) + "': expected a run id (see `archbench runs`) or auto");
+  return id;
+}
+
+std::optional<int64_t> resumable_run(const results::Store& store, const std::string& plan_hash) {
+  const results::QueryResult found = store.query(
+      "SELECT id FROM runs WHERE plan_hash = ?1 AND status IN ('interrupted', 'abandoned') ORDER BY id DESC LIMIT 1",
+      {results::Cell{plan_hash}});
+  if (found.rows.empty()) return std::nullopt;
+  return std::get<int64_t>(found.rows[0][0]);
+}
 
 std::vector<PlannedProblem> remaining_rows(const results::Store& store, int64_t run_id,
                                            const std::vector<PlannedProblem>& plan, const std::string& plan_hash) {

@@ -9,10 +9,21 @@
 #include "results/store.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 namespace archbench {
+
+// --resume auto, as parse_resume returns it.
+inline constexpr int64_t kResumeAuto = -1;
+
+// --resume: a run id (>= 1) or "auto" (kResumeAuto); anything else -> InputError.
+int64_t parse_resume(const std::string& text);
+
+// For --resume auto: the newest run of this database with this plan digest
+// that stopped without completing (interrupted or abandoned), if any.
+std::optional<int64_t> resumable_run(const results::Store& store, const std::string& plan_hash);
 
 // The rows of `plan` that run `run_id` has not recorded, in plan order. Refused
 // with an InputError naming --resume: a run that does not exist, one that is

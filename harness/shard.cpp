@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdio>
 #include <numeric>
 
 namespace archbench {
@@ -118,8 +119,16 @@ std::vector<PlannedProblem> shard_of(const std::vector<PlannedProblem>& plan, co
 }
 
 std::string plan_digest(const std::vector<PlannedProblem>& rows, const Shard& shard) {
+  // Each row with how it is measured: a resume with other settings (--quick,
+  // --fidelity-only) would mix two kinds of numbers in one run.
   std::vector<std::string> keys;
-  for (const PlannedProblem& planned : rows) keys.push_back(row_key(planned));
+  for (const PlannedProblem& planned : rows) {
+    const Measurement& m = planned.measurement;
+    char settings[160];
+    std::snprintf(settings, sizeof settings, " perf%d r%d t%.17g w%.17g limit%.17g", int(m.perf), m.repetitions,
+                  m.min_time_s, m.warmup_s, planned.timeout_s);
+    keys.push_back(row_key(planned) + settings);
+  }
   std::sort(keys.begin(), keys.end());
   std::string text = "shard " + shard.label() + "\n";
   for (const std::string& key : keys) text += key + "\n";

@@ -45,7 +45,8 @@ std::vector<int> assign_shards(const std::vector<std::string>& keys, const std::
 std::vector<PlannedProblem> shard_of(const std::vector<PlannedProblem>& plan, const Shard& shard,
                                      const std::function<double(const PlannedProblem&)>& cost);
 
-// A digest of the rows a run plans (their keys, in any order, and the shard),
+// A digest of the rows a run plans (their keys and measurement settings, in
+// any order, and the shard),
 // stored with the run so `run --resume` can tell it continues the same work.
 std::string plan_digest(const std::vector<PlannedProblem>& rows, const Shard& shard);
 

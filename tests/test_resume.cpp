@@ -91,7 +91,8 @@ TEST_CASE("a shard killed mid-way and resumed ends with exactly the results of a
   CHECK(scalar(killed, "SELECT status FROM runs") == "running");
   const std::string uid = scalar(killed, "SELECT uid FROM runs");
 
-  const auto resumed = run_cli(args + "--resume 1 --db " + killed);
+  // auto finds it: the newest run of this plan that stopped without completing.
+  const auto resumed = run_cli(args + "--resume auto --db " + killed);
   INFO(resumed.output);
   CHECK(resumed.exit_code == 0);
   CHECK_THAT(resumed.output, Catch::Contains("note: run 1 marked abandoned"));
@@ -120,7 +121,7 @@ TEST_CASE("--resume refuses what it cannot continue in one line, before anything
   for (const Case& c : {Case{"--shard 1/2 --resume 7", "--resume 7: " + db + " has no run 7 (see `archbench runs`)"},
                         Case{"--shard 0/2 --resume 1", "--resume 1: these options plan other rows than the run did"},
                         Case{"--resume 1", "--resume 1: these options plan other rows than the run did"},
-                        Case{"--shard 1/2 --resume 0", "--resume: expected a run id"},
+                        Case{"--shard 1/2 --resume 0", "--resume '0': expected a run id (see `archbench runs`) or auto"},
                         Case{"--shard 1/2 --resume 1 --dry-run", "--resume and --dry-run do not go together"}}) {
     const auto refused = run_cli("run --backend cpu --suite " + suite + " " + c.args + " --db " + db);
     INFO(c.args << "\n" << refused.output);
@@ -130,4 +131,10 @@ TEST_CASE("--resume refuses what it cannot continue in one line, before anything
   }
   CHECK(recorded(db) == before);
   CHECK(scalar(db, "SELECT count(*) FROM runs") == "1");
+
+  // auto with nothing to resume (run 1 completed) starts a new run.
+  const auto fresh = run_cli("run --backend cpu --suite " + suite + " --shard 1/2 --resume auto --db " + db);
+  CHECK(fresh.exit_code == 0);
+  CHECK_THAT(fresh.output, Catch::Contains("note: --resume auto: no interrupted or abandoned run of this plan; starting a new run"));
+  CHECK(scalar(db, "SELECT group_concat(status, ' ') FROM runs") == "completed completed");
 }

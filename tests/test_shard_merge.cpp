@@ -281,3 +281,42 @@ TEST_CASE("merge refuses a newer schema and bad arguments in one line - migrates
   CHECK(Store::open_readonly(out).schema_version() == archbench::results::latest_schema_version());
   CHECK_THAT(added, Catch::Contains("runs added"));
 }
+
+TEST_CASE("schema v8 gives every run a uid: older runs a name-based one that every copy agrees on", "[results][merge]") {
+  TempDir tmp;
+  const std::string one = tmp.file("one.db"), two = tmp.file("two.db");
+  {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(one.c_str(), &db) == SQLITE_OK);
+    archbench::results::migrate(db, one, archbench::results::migrations().first(7));
+    sqlite3_close(db);
+  }
+  raw_exec(one, "INSERT INTO runs (started_at, status, host, pid, command_line) VALUES"
+                " ('2026-01-01T00:00:00.000Z', 'completed', 'a', 10, 'archbench run'),"
+                " ('2026-01-01T00:00:00.000Z', 'completed', 'a', 11, 'archbench run')");
+  fs::copy_file(one, two);
+  std::vector<std::string> uids[2];
+  int i = 0;
+  for (const std::string& path : {one, two}) {
+    Store store = Store::open_readwrite(path);
+    for (const auto& row : store.query("SELECT uid FROM runs ORDER BY id").rows)
+      uids[i].push_back(archbench::results::display_cell(row[0]));
+    ++i;
+  }
+  REQUIRE(uids[0].size() == 2);
+  CHECK(uids[0] == uids[1]);          // both copies, migrated apart, agree
+  CHECK(uids[0][0] != uids[0][1]);    // runs that differ only in pid differ
+  CHECK(uids[0][0].size() == 36);     // a UUID
+  Store store = Store::open_readwrite(one);
+  const int64_t fresh = store.begin_run({});
+  const std::string uid = archbench::results::display_cell(
+      store.query("SELECT uid FROM runs WHERE id = ?1", {archbench::results::Cell{fresh}}).rows.at(0).at(0));
+  CHECK(uid.size() == 36);
+  CHECK(uid[14] == '4');  // random (version 4)
+  // uids are unique in a database (merge looks runs up by them).
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(one.c_str(), &db) == SQLITE_OK);
+  const std::string duplicate = "UPDATE runs SET uid = '" + uids[0][0] + "' WHERE id = " + std::to_string(fresh);
+  CHECK(sqlite3_exec(db, duplicate.c_str(), nullptr, nullptr, nullptr) == SQLITE_CONSTRAINT);
+  sqlite3_close(db);
+}

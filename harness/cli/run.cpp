@@ -100,7 +100,7 @@ int run_command(const Context& context) {
   bool fidelity_only = false;
   bool dry_run = false;
   std::string shard_text;
-  int64_t resume = 0;
+  std::string resume;
   po::options_description options("archbench run");
   options.add_options()
       ("suite", po::value(&request.suites)->composing(), "suite name (suites/<name>.toml) or file; repeatable (default: quick)")
@@ -112,10 +112,10 @@ int run_command(const Context& context) {
       ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time")
       ("dry-run", po::bool_switch(&dry_run), "print the planned problems, the suite parameters left out and an estimated duration; run nothing, leave the database alone")
       ("shard", po::value(&shard_text), "run one part of the plan: I/N (0 <= I < N), slurm (a job array's task) or k8s (an Indexed Job's JOB_COMPLETION_INDEX, with ARCHBENCH_SHARD_COUNT); parts are balanced by estimated time")
-      ("resume", po::value(&resume), "continue run RUN_ID of this database: run only what it has not recorded yet (give the options it was started with)");
+      ("resume", po::value(&resume), "RUN_ID: continue that run of this database, running only what it has not recorded (give the options it was started with); auto: the newest interrupted or abandoned run with this plan, or a new run if there is none (for jobs that may be requeued)");
   add_globals(options, globals, true);
   po::variables_map values;
-  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--dry-run] [--shard I/N|slurm|k8s] [--resume RUN_ID] [--threads N] [--plugin-dir DIR]... [--db PATH]",
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--dry-run] [--shard I/N|slurm|k8s] [--resume RUN_ID|auto] [--threads N] [--plugin-dir DIR]... [--db PATH]",
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
@@ -125,8 +125,7 @@ int run_command(const Context& context) {
   if (globals.threads < 0) throw InputError("--threads: expected a positive count, got " + std::to_string(globals.threads));
   const Shard shard = values.count("shard") ? parse_shard(shard_text, [](const char* name) { return std::getenv(name); })
                                             : Shard{};
-  if (values.count("resume") && resume < 1)
-    throw InputError("--resume: expected a run id (see `archbench runs`), got " + std::to_string(resume));
+  const std::optional<int64_t> resume_id = values.count("resume") ? std::optional<int64_t>(parse_resume(resume)) : std::nullopt;
   if (values.count("resume") && dry_run) throw InputError("archbench run: --resume and --dry-run do not go together");
 
   cpu::CpuBackend cpu_backend(globals.threads);
@@ -171,16 +170,21 @@ int run_command(const Context& context) {
   provenance.shard = shard.label();
   provenance.plan_hash = plan_digest(shard_plan, shard);
   // With --resume, what the run already recorded is left out (resume.hpp).
+  std::optional<int64_t> resumed = resume_id;
+  if (resume_id == kResumeAuto) {
+    resumed = resumable_run(store, provenance.plan_hash);
+    if (!resumed) std::printf("note: --resume auto: no interrupted or abandoned run of this plan; starting a new run\n");
+  }
   std::vector<PlannedProblem> plan = shard_plan;
-  if (values.count("resume")) plan = remaining_rows(store, resume, shard_plan, provenance.plan_hash);
+  if (resumed) plan = remaining_rows(store, *resumed, shard_plan, provenance.plan_hash);
   // From here to finish_run, SIGINT, SIGTERM and SIGHUP mark the run
   // 'interrupted' (after killing the child in flight) instead of ending us.
   const InterruptScope interrupts;
-  int64_t run_id = resume;
-  if (values.count("resume")) store.resume_run(run_id);
+  int64_t run_id = 0;
+  if (resumed) store.resume_run(run_id = *resumed);
   else run_id = store.begin_run(provenance);
   std::printf("run %lld%s: %zu problems%s, %d threads, database %s\n", (long long)run_id,
-              values.count("resume") ? " (resumed)" : "", plan.size(),
+              resumed ? " (resumed)" : "", plan.size(),
               shard.whole() ? "" : (" (shard " + shard.label() + " of a plan of " + std::to_string(whole_plan.size()) + ")").c_str(),
               cpu_backend.threads(), db_path.c_str());
   if (!backends.vulkan_device.empty()) std::printf("%s\n", backends.vulkan_device.c_str());
