@@ -224,7 +224,7 @@ MergeInput::~MergeInput() {
 }
 
 std::string MergeReport::line() const {
-  return std::to_string(runs_added) + " runs added, " + std::to_string(runs_extended) + " completed, " +
+  return std::to_string(runs_added) + " runs added, " + std::to_string(runs_extended) + " updated, " +
          std::to_string(runs_present) + " already present; " + std::to_string(results_added) + " results, " +
          std::to_string(calibrations_added) + " calibrations copied";
 }
@@ -273,15 +273,20 @@ MergeReport merge_into(Store& out, const std::vector<MergeInput>& inputs) {
     }
     const size_t added = copy_results(from, to, pending.id, to_run);
     report.results_added += added;
-    if (!added) {
-      ++report.runs_present;
-      continue;
-    }
-    // The input holds more of this run than OUT did: it went on (or was
-    // resumed) after an earlier merge, so its status is the newer one.
     sql::Stmt state(from, "SELECT status, finished_at FROM runs WHERE id = ?1");
     state.bind(1, pending.id);
     state.step();
+    // The input holds more of this run than OUT did, or the same results and an
+    // end where OUT still has it going: the run went on (or was resumed, or
+    // finished) after an earlier merge, so the input's status is the newer one.
+    const std::string status = text_of(state.column(0));
+    const bool ended_since = status != "running" && status != "abandoned" &&
+                             lookup(to, "SELECT count(*) FROM runs WHERE id = ?1 AND status IN ('running', 'abandoned')",
+                                    Cell{to_run}) > 0;
+    if (!added && !ended_since) {
+      ++report.runs_present;
+      continue;
+    }
     sql::Stmt update(to, "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1");
     update.bind(1, to_run).bind(2, state.column(0)).bind(3, state.column(1));
     update.run();

@@ -4,7 +4,7 @@
 //
 // - Runs are matched by their uid (schema v8), never by id: merging an input
 //   twice adds nothing, and a run merged while it was still going gets the rest
-//   of its results (and its final status) when merged again.
+//   of its results (and its final status) when merged again ("updated").
 // - Inputs are never written: each is read (read-only, or immutable where it
 //   has no -wal) into a private temporary copy, and an older schema is migrated
 //   there. An input with a newer schema, or that is not an intact archbench
@@ -42,9 +42,10 @@ class MergeInput {
 };
 
 struct MergeReport {
+  // runs_extended: runs OUT had that gained results or ended since (status updated).
   size_t runs_added = 0, runs_extended = 0, runs_present = 0;
   size_t results_added = 0, calibrations_added = 0;
-  std::string line() const;  // "2 runs added, 0 extended, 1 already present; 40 results, 0 calibrations"
+  std::string line() const;  // "2 runs added, 0 updated, 1 already present; 40 results, 0 calibrations copied"
 };
 
 // Copies every input's runs (provenance), problems, results, samples, task

@@ -91,6 +91,11 @@ TEST_CASE("a shard killed mid-way and resumed ends with exactly the results of a
   CHECK(scalar(killed, "SELECT status FROM runs") == "running");
   const std::string uid = scalar(killed, "SELECT uid FROM runs");
 
+  // Merged while cut short: the merged copy gets the rest when merged again.
+  const std::string merged = tmp.file("merged.db");
+  const auto early = run_cli("merge " + merged + " " + killed);
+  CHECK(early.exit_code == 0);
+
   // auto finds it: the newest run of this plan that stopped without completing.
   const auto resumed = run_cli(args + "--resume auto --db " + killed);
   INFO(resumed.output);
@@ -100,6 +105,13 @@ TEST_CASE("a shard killed mid-way and resumed ends with exactly the results of a
   CHECK(recorded(killed) == expected);  // every row once: none missing, none twice
   CHECK(scalar(killed, "SELECT count(*) || ' ' || status || ' ' || shard || ' ' || uid FROM runs") ==
         "1 completed 1/2 " + uid);
+
+  const auto late = run_cli("merge " + merged + " " + killed);
+  INFO(late.output);
+  CHECK_THAT(late.output, Catch::Contains("0 runs added, 1 updated, 0 already present; " +
+                                          std::to_string(planned - before) + " results"));
+  CHECK(recorded(merged) == expected);
+  CHECK(scalar(merged, "SELECT status || ' ' || uid FROM runs") == "completed " + uid);
 
   // Resuming it again finds nothing left to do, and changes nothing.
   const auto again = run_cli(args + "--resume 1 --db " + killed);

@@ -195,7 +195,7 @@ TEST_CASE("merge: shards fold into one plan - idempotent - same leaderboards in 
 
   const std::string a = tmp.file("a.db"), b = tmp.file("b.db");
   CHECK_THAT(output_of("merge " + a + " " + s0 + " " + s1 + " " + s2),
-             Catch::Contains("3 runs added, 0 completed, 0 already present"));
+             Catch::Contains("3 runs added, 0 updated, 0 already present"));
   output_of("merge " + b + " " + s2 + " " + s0 + " " + s1);
   const std::vector<std::string> boards = {"leaderboard --format csv", "leaderboard", "leaderboard --hosts",
                                            "leaderboard --kind norm --format json", "runs --format csv"};
@@ -207,7 +207,7 @@ TEST_CASE("merge: shards fold into one plan - idempotent - same leaderboards in 
   }
   // Again, the other way round, and one input twice: nothing is added.
   CHECK_THAT(output_of("merge " + a + " " + s1 + " " + s0 + " " + s2 + " " + s1),
-             Catch::Contains("0 runs added, 0 completed, 4 already present; 0 results"));  // s1 counted twice
+             Catch::Contains("0 runs added, 0 updated, 4 already present; 0 results"));  // s1 counted twice
   for (size_t i = 0; i < boards.size(); ++i) CHECK(output_of(boards[i] + " --db " + a) == first[i]);
 
   // The merged plan is the unsharded plan: every row once.
