@@ -186,8 +186,10 @@ MergeInput MergeInput::open(const std::string& path) {
   sqlite3* source = open_input(path);
   try {
     require_mergeable(source, path);
-    char pattern[] = "/tmp/archbench-merge-XXXXXX";
-    if (!mkdtemp(pattern)) throw std::runtime_error("merge: cannot make a temporary folder in /tmp");
+    std::error_code ec;
+    std::string pattern = (std::filesystem::temp_directory_path(ec) / "archbench-merge-XXXXXX").string();
+    if (ec || !mkdtemp(pattern.data()))
+      throw std::runtime_error("merge: cannot make a temporary folder for the copy of " + path);
     input.copy_dir_ = pattern;
     const std::string copy = input.copy_dir_ + "/copy.db";
     sql::check(nullptr, sqlite3_open_v2(copy.c_str(), &input.db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr),

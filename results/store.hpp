@@ -30,7 +30,7 @@ struct RunInfo {
 // What `run --resume` needs of a stored run.
 struct StoredRun {
   int64_t id = 0;
-  std::string uid, status, shard, plan_hash, command_line;
+  std::string uid, status, shard, plan_hash, command_line, host, cpu_model, vulkan_device;
   // "canonical|backend|task" of every result it recorded: the rows it finished.
   std::vector<std::string> finished;
 };

@@ -71,7 +71,7 @@ int64_t Store::begin_run(const RunInfo& i) {
 }
 
 std::optional<StoredRun> Store::stored_run(int64_t run_id) const {
-  sql::Stmt st(db_, "SELECT uid, status, shard, plan_hash, command_line FROM runs WHERE id = ?1");
+  sql::Stmt st(db_, "SELECT uid, status, shard, plan_hash, command_line, host, cpu_model, vulkan_device FROM runs WHERE id = ?1");
   st.bind(1, run_id);
   if (!st.step()) return std::nullopt;
   StoredRun run;
@@ -81,6 +81,9 @@ std::optional<StoredRun> Store::stored_run(int64_t run_id) const {
   run.shard = std::get<std::string>(st.column(2));
   run.plan_hash = std::get<std::string>(st.column(3));
   run.command_line = std::get<std::string>(st.column(4));
+  run.host = std::get<std::string>(st.column(5));
+  run.cpu_model = std::get<std::string>(st.column(6));
+  run.vulkan_device = std::get<std::string>(st.column(7));
   sql::Stmt rows(db_, "SELECT p.canonical || '|' || r.backend || '|' || r.task FROM results r"
                       " JOIN problems p ON p.id = r.problem_id WHERE r.run_id = ?1 ORDER BY r.id");
   rows.bind(1, run_id);

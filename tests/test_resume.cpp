@@ -2,6 +2,7 @@
 // as a pre-empted Slurm job dies) and resumed ends with exactly the results
 // of an uninterrupted shard: every planned row once, in one run, completed.
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,7 +121,7 @@ TEST_CASE("a shard killed mid-way and resumed ends with exactly the results of a
   CHECK(recorded(killed) == expected);
 }
 
-TEST_CASE("--resume refuses what it cannot continue in one line, before anything runs", "[resume][cli]") {
+TEST_CASE("run --resume refuses what it cannot continue in one line, before anything runs", "[resume][cli]") {
   TempDir tmp;
   const std::string suite = tmp.file("resume.toml"), db = tmp.file("r.db");
   write_suite(suite);
@@ -141,12 +142,33 @@ TEST_CASE("--resume refuses what it cannot continue in one line, before anything
     CHECK_THAT(refused.output, Catch::Contains(c.message));
     CHECK(std::count(refused.output.begin(), refused.output.end(), '\n') == 1);
   }
+  const auto nowhere = run_cli("run --backend cpu --suite " + suite + " --shard 1/2 --resume 1 --db " + tmp.file("none.db"));
+  CHECK(nowhere.exit_code == 2);
+  CHECK_THAT(nowhere.output, Catch::Contains("--resume 1: " + tmp.file("none.db") + " does not exist"));
+  CHECK_FALSE(std::filesystem::exists(tmp.file("none.db")));
   CHECK(recorded(db) == before);
   CHECK(scalar(db, "SELECT count(*) FROM runs") == "1");
+
+  // A run recorded on another machine is not continued here, nor found by auto.
+  const std::string other = tmp.file("other.db");
+  std::filesystem::copy_file(db, other);
+  sqlite3* raw = nullptr;
+  REQUIRE(sqlite3_open(other.c_str(), &raw) == SQLITE_OK);
+  CHECK(sqlite3_exec(raw, "UPDATE runs SET host = 'node-b', status = 'interrupted'", nullptr, nullptr, nullptr) == SQLITE_OK);
+  sqlite3_close(raw);
+  const auto moved = run_cli("run --backend cpu --suite " + suite + " --shard 1/2 --resume 1 --db " + other);
+  CHECK(moved.exit_code == 2);
+  CHECK_THAT(moved.output, Catch::Contains("--resume 1: the run was recorded on another machine (node-b, "));
+  const auto elsewhere = run_cli("run --backend cpu --suite " + suite + " --shard 1/2 --resume auto --db " + other);
+  CHECK(elsewhere.exit_code == 0);
+  CHECK_THAT(elsewhere.output, Catch::Contains("starting a new run"));
+  CHECK(scalar(other, "SELECT group_concat(status, ' ') FROM (SELECT status FROM runs ORDER BY id)") ==
+        "interrupted completed");
+  CHECK(scalar(other, "SELECT host FROM runs WHERE id = 1") == "node-b");
 
   // auto with nothing to resume (run 1 completed) starts a new run.
   const auto fresh = run_cli("run --backend cpu --suite " + suite + " --shard 1/2 --resume auto --db " + db);
   CHECK(fresh.exit_code == 0);
-  CHECK_THAT(fresh.output, Catch::Contains("note: --resume auto: no interrupted or abandoned run of this plan; starting a new run"));
+  CHECK_THAT(fresh.output, Catch::Contains("note: --resume auto: no interrupted or abandoned run of this plan on this machine; starting a new run"));
   CHECK(scalar(db, "SELECT group_concat(status, ' ') FROM runs") == "completed completed");
 }

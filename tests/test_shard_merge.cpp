@@ -109,7 +109,7 @@ void run_shard(const std::string& db, int i, int n) {
 
 }  // namespace
 
-TEST_CASE("--shard takes I/N, or a Slurm array task, or a Kubernetes completion index", "[shard]") {
+TEST_CASE("run --shard takes I/N, or a Slurm array task, or a Kubernetes completion index", "[shard]") {
   CHECK(parsed("0/4").index == 0);
   CHECK(parsed("3/4").index == 3);
   CHECK(parsed("3/4").count == 4);

@@ -19,8 +19,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <filesystem>
 #include <iostream>
-#include <set>
 
 namespace archbench::cli {
 namespace {
@@ -152,6 +152,9 @@ int run_command(const Context& context) {
   }
 
   const std::string db_path = database_path(globals);
+  std::error_code missing;
+  if (resume_id && *resume_id != kResumeAuto && !std::filesystem::exists(db_path, missing))
+    throw InputError("--resume " + resume + ": " + db_path + " does not exist (give the --db the run was recorded in)");
   // The describer gives rows from before schema v5 the structure they lack.
   const StoreDescriber describer(registry);
   results::Store store = results::Store::open_readwrite(db_path, &describer);
@@ -172,11 +175,12 @@ int run_command(const Context& context) {
   // With --resume, what the run already recorded is left out (resume.hpp).
   std::optional<int64_t> resumed = resume_id;
   if (resume_id == kResumeAuto) {
-    resumed = resumable_run(store, provenance.plan_hash);
-    if (!resumed) std::printf("note: --resume auto: no interrupted or abandoned run of this plan; starting a new run\n");
+    resumed = resumable_run(store, provenance);
+    if (!resumed)
+      std::printf("note: --resume auto: no interrupted or abandoned run of this plan on this machine; starting a new run\n");
   }
   std::vector<PlannedProblem> plan = shard_plan;
-  if (resumed) plan = remaining_rows(store, *resumed, shard_plan, provenance.plan_hash);
+  if (resumed) plan = remaining_rows(store, *resumed, shard_plan, provenance);
   // From here to finish_run, SIGINT, SIGTERM and SIGHUP mark the run
   // 'interrupted' (after killing the child in flight) instead of ending us.
   const InterruptScope interrupts;
