@@ -94,21 +94,28 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
   for (const char* c : {"tokens_per_s", "gflops", "frac_peak_compute", "kv_cache_bytes_per_token", "nmse"})
     if (col != c) extra += std::string(", ") + c;
 
-  // ?1 kind, ?2 backend, ?3 run id, ?4 workload glob; NULL means "no filter".
+  // Per machine, "latest" and the CPU a row is compared with are that machine's.
+  const std::string machine = o.by_machine ? ", host, device" : "";
+  const std::string same_machine = o.by_machine ? " AND c.host = ranked.host" : "";
+  // ?1 kind, ?2 backend, ?3 run id, ?4 workload glob, ?5 host glob, ?6 device
+  // glob; NULL means "no filter".
   const std::string sql =
       "WITH latest AS ("
       " SELECT r.*, p.kind,"
       "  CASE WHEN p.design <> '' THEN p.design ELSE p.variant END AS design,"
-      "  CASE WHEN p.workload <> '' THEN p.workload ELSE p.shape END AS shape, p.dtype,"
-      "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend"
+      "  CASE WHEN p.workload <> '' THEN p.workload ELSE p.shape END AS shape, p.dtype, ru.host,"
+      "  CASE WHEN r.backend = 'vulkan' THEN ru.vulkan_device ELSE ru.cpu_model END AS device,"
+      "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend" +
+      std::string(o.by_machine ? ", ru.host, CASE WHEN r.backend = 'vulkan' THEN ru.vulkan_device ELSE ru.cpu_model END" : "") +
       "                     ORDER BY r.run_id DESC, r.id DESC) AS recency"
-      " FROM results r JOIN problems p ON p.id = r.problem_id"
+      " FROM results r JOIN problems p ON p.id = r.problem_id JOIN runs ru ON ru.id = r.run_id"
       // Newest result of any outcome: a problem whose latest check failed drops
       // out of the ranking instead of hiding behind an older passing number.
       " WHERE r.task = '' AND (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
       "  AND (?3 IS NULL OR r.run_id = ?3)"
       "), filtered AS ("
-      " SELECT * FROM latest WHERE (?4 IS NULL OR shape GLOB ?4)"
+      " SELECT * FROM latest WHERE (?4 IS NULL OR shape GLOB ?4) AND (?5 IS NULL OR host GLOB ?5)"
+      "  AND (?6 IS NULL OR device GLOB ?6)"
       "), ranked AS ("
       " SELECT *, CASE WHEN " + col + " IS NULL THEN NULL ELSE"
       "  RANK() OVER (PARTITION BY kind, backend, shape ORDER BY " + col + " IS NULL, " +
@@ -117,29 +124,39 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       ")"
       // Backends side by side: each row's speed relative to the same problem
       // on the CPU backend (its median time over this one's; 2 = twice as fast).
-      " SELECT kind, backend, shape, rank, design, " + col +
+      " SELECT kind, backend, shape, rank, design" + machine + ", " + col +
       ", median_s * 1000.0 AS median_ms,"
       "  (SELECT c.median_s FROM ranked c WHERE c.problem_id = ranked.problem_id"
-      "    AND c.backend = 'cpu') / median_s AS speed_vs_cpu" + extra + ", run_id, dtype"
-      " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design";
+      "    AND c.backend = 'cpu'" + same_machine + ") / median_s AS speed_vs_cpu" + extra + ", run_id, dtype"
+      " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design" + machine;
 
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
   QueryResult board = store.query(sql, {opt(o.kind), opt(o.backend), o.run_id ? Cell{*o.run_id} : Cell{},
-                                        opt(o.shape)});
+                                        opt(o.shape), opt(o.host), opt(o.device)});
   add_headline_columns(store, o.headline_task, board);
   return board;
 }
 
-QueryResult list_runs(const Store& store) {
-  return store.query(
+QueryResult list_runs(const Store& store, const std::string& host) {
+  QueryResult runs = store.query(
       "SELECT r.id, r.started_at AS started, r.finished_at AS finished, r.status, r.host,"
       " substr(r.git_sha, 1, 12) AS git_sha, r.threads, r.suites, r.vulkan_device,"
       " count(x.id) AS results,"
       " count(CASE WHEN x.outcome = 'passed' THEN 1 END) AS passed,"
       " count(CASE WHEN x.outcome IN ('failed', 'crashed', 'timed-out') THEN 1 END) AS failed,"
-      " count(CASE WHEN x.outcome IN ('skipped', 'unimplemented') THEN 1 END) AS skipped"
-      " FROM runs r LEFT JOIN results x ON x.run_id = r.id"
-      " GROUP BY r.id ORDER BY r.id");
+      " count(CASE WHEN x.outcome IN ('skipped', 'unimplemented') THEN 1 END) AS skipped, r.shard"
+      " FROM runs r LEFT JOIN results x ON x.run_id = r.id WHERE ?1 IS NULL OR r.host GLOB ?1"
+      " GROUP BY r.id ORDER BY r.id",
+      {host.empty() ? Cell{} : Cell{host}});
+  // The shard column only where a run has one: a one-machine history reads as before.
+  const bool sharded = std::any_of(runs.rows.begin(), runs.rows.end(), [](const std::vector<Cell>& row) {
+    return std::holds_alternative<std::string>(row.back()) && !std::get<std::string>(row.back()).empty();
+  });
+  if (!sharded) {
+    runs.columns.pop_back();
+    for (auto& row : runs.rows) row.pop_back();
+  }
+  return runs;
 }
 
 QueryResult compare_runs(const Store& store, int64_t a, int64_t b) {

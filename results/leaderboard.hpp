@@ -16,6 +16,13 @@ struct LeaderboardOptions {
   std::string shape;          // GLOB over the workload, e.g. "prefill.b1.s4096*"; empty = all
   std::string metric = "tokens_per_s";
   std::optional<int64_t> run_id;  // only this run's results; default: latest per problem
+  // Many machines (a merged database): GLOBs over the run's host and its device
+  // (the CPU model for cpu rows, the Vulkan device for vulkan rows); empty = all.
+  std::string host, device;
+  // Rank machines side by side: the latest result per (problem, backend, host,
+  // device) instead of per (problem, backend), with `host` and `device` columns;
+  // speed_vs_cpu then compares with the CPU of the same host.
+  bool by_machine = false;
   // The task kind whose headline rows show beside speed, as the columns
   // "<kind>_acc", "eff_context", "<kind>_task"; "" = none. The harness names it
   // from its task registry (results/ knows no task).
@@ -38,7 +45,9 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& opts);
 // One row per run: id, started, finished, status, host, git_sha, threads, suites,
 // and counts of results: results, passed, failed (incl. crashed/timed-out), skipped
 // (incl. unimplemented).
-QueryResult list_runs(const Store& store);
+// `host` (a GLOB over runs.host, empty = all) keeps one machine's history. A
+// `shard` column ("I/N") is shown when some listed run ran a shard.
+QueryResult list_runs(const Store& store, const std::string& host = "");
 
 // Per (problem, backend) present in both runs: outcomes, medians, speedup of b over
 // a (median_a / median_b, only when both passed), nmse of both. Unknown run -> InputError.

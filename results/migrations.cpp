@@ -3,9 +3,11 @@
 
 #include <array>
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "harness/errors.hpp"
+#include "results/run_uid.hpp"
 #include "results/sqlite_util.hpp"
 #include "results/task_views.hpp"
 
@@ -252,7 +254,46 @@ ALTER TABLE runs ADD COLUMN pid_host TEXT NOT NULL DEFAULT '';
 ALTER TABLE runs ADD COLUMN pid_start TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Figures: named per-result numbers a variant reports through the "figures/1"
+// v8 (issue 19: many machines): a run's stable unique id, which `archbench merge`
+// matches runs by (ids differ from file to file, uids do not), the shard of the
+// plan it ran ("I/N", '' for a whole plan), a digest of that plan (so
+// `run --resume` can tell it is continuing the same work), and, for a run copied
+// in by `archbench merge`, the file it came from.
+constexpr std::string_view kV8 = R"sql(
+ALTER TABLE runs ADD COLUMN uid TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN shard TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN plan_hash TEXT NOT NULL DEFAULT '';
+ALTER TABLE runs ADD COLUMN merged_from TEXT NOT NULL DEFAULT '';
+)sql";
+
+// v8's step: runs recorded before it get a uid derived from what identifies
+// them, not a random one, so two copies of one old database migrated apart
+// (merge migrates a private copy of each older input) agree on every run's uid.
+void give_runs_uids(sqlite3* db) {
+  std::vector<std::pair<int64_t, std::string>> uids;
+  {
+    sql::Stmt runs(db, "SELECT id, started_at, host, pid_host, pid, pid_start, command_line FROM runs ORDER BY id");
+    while (runs.step()) {
+      std::string identity;
+      for (int c = 0; c < 7; ++c) {
+        const Cell cell = runs.column(c);
+        identity += (c ? "\x1f" : "") + (std::holds_alternative<std::string>(cell) ? std::get<std::string>(cell)
+                                        : std::holds_alternative<int64_t>(cell) ? std::to_string(std::get<int64_t>(cell))
+                                                                                 : std::string());
+      }
+      uids.emplace_back(runs.column_int(0), legacy_run_uid(identity));
+    }
+  }
+  sql::Stmt set(db, "UPDATE runs SET uid = ?2 WHERE id = ?1");
+  for (const auto& [id, uid] : uids) {
+    set.bind(1, id).bind(2, uid);
+    set.run();
+    sqlite3_reset(set.get());
+  }
+  sql::exec(db, "CREATE UNIQUE INDEX runs_by_uid ON runs(uid)");
+}
+
+// v9 (issue 15): figures, named per-result numbers a variant reports through the "figures/1"
 // extra (active and total parameters, load imbalance, dropped fraction, ...),
 // one row each; the names are the plugin's, the store knows none of them.
 constexpr std::string_view kFigures = R"sql(
@@ -265,9 +306,9 @@ CREATE TABLE result_figures (
 CREATE INDEX result_figures_by_name ON result_figures(name, result_id);
 )sql";
 
-// Append the next version here.
-constexpr std::array<Migration, 8> kMigrations = {kV1, kV2, kV3, kV4, Migration{kV5, move_cell_tables}, kV6Plugin, kV7,
-                                                  kFigures};
+// Append v10, ... here.
+constexpr std::array<Migration, 9> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
+                                                  kV6Plugin, kV7, Migration{kV8, give_runs_uids}, kFigures};
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 // Implementation of the sqlite RAII helpers (see sqlite_util.hpp).
 #include "results/sqlite_util.hpp"
 
+#include <filesystem>
 #include <stdexcept>
 
 namespace archbench::results::sql {
@@ -96,6 +97,30 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   exec(db_, "COMMIT");
   done_ = true;
+}
+
+// "file:///abs/path?immutable=1": sqlite then reads the file as it is, with no
+// locks and no -shm. Used only where the file has no -wal (everything committed
+// is in the main file); characters that mean something in a URI are escaped.
+std::string immutable_uri(const std::string& path) {
+  static const char hex[] = "0123456789ABCDEF";
+  std::string uri = "file://";
+  for (const char c : std::filesystem::absolute(path).string()) {
+    if (c == '%' || c == '?' || c == '#') {
+      uri += '%';
+      uri += hex[(unsigned char)c >> 4];
+      uri += hex[(unsigned char)c & 15];
+    } else {
+      uri += c;
+    }
+  }
+  return uri + "?immutable=1";
+}
+
+// A -wal beside the file: commits may be there and not yet in the file.
+bool wal_mode_file(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path + "-wal", ec);
 }
 
 }  // namespace archbench::results::sql

@@ -62,4 +62,11 @@ class Transaction {
   bool done_ = false;
 };
 
+// "file:///abs/path?immutable=1": sqlite reads the file as it is, with no locks
+// and no -shm. Only for a file without a -wal (every commit is in the file).
+std::string immutable_uri(const std::string& path);
+
+// Whether `path` has a -wal beside it.
+bool wal_mode_file(const std::string& path);
+
 }  // namespace archbench::results::sql

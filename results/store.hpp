@@ -22,6 +22,17 @@ struct RunInfo {
       command_line, plugins_json /*JSON array of {name,version,path}*/, suites /*comma list*/,
       vulkan_device /*"llvmpipe (...), driver ..." or "" without the Vulkan backend*/;
   int threads = 0;
+  // Schema v8: the part of the plan this run measures ("I/N", "" for all of it)
+  // and a digest of its planned rows (run --resume checks it).
+  std::string shard, plan_hash;
+};
+
+// What `run --resume` needs of a stored run.
+struct StoredRun {
+  int64_t id = 0;
+  std::string uid, status, shard, plan_hash, command_line, host, cpu_model, vulkan_device;
+  // "canonical|backend|task" of every result it recorded: the rows it finished.
+  std::vector<std::string> finished;
 };
 
 // One cell of an accuracy task row: a point on the task's axis at one context.
@@ -108,6 +119,8 @@ struct QueryLimits {
 };
 
 class Describer;  // backfill.hpp
+class MergeInput;  // merge.hpp
+struct MergeReport;
 
 class Store {
  public:
@@ -132,7 +145,13 @@ class Store {
 
   // Inserts a runs row with started_at = now (UTC ISO-8601) and status 'running',
   // and this process's identity (pid, host, start; see run_liveness.hpp).
+  // Also gives the run a fresh uid (schema v8; see run_uid.hpp).
   int64_t begin_run(const RunInfo& info);
+  // The run `run_id`, or nullopt when there is none.
+  std::optional<StoredRun> stored_run(int64_t run_id) const;
+  // Takes up a stored run again (run --resume): status 'running', no finished_at,
+  // and this process as its recorder, so its liveness is judged by us now.
+  void resume_run(int64_t run_id);
   // Upserts the problem (and its problem_params when r.params is given), inserts
   // the result, its samples and its task cells (creating the kind's view with
   // its first row); one transaction, committed before returning. Returns the
@@ -175,6 +194,7 @@ class Store {
   bool readonly() const { return readonly_; }
 
  private:
+  friend MergeReport merge_into(Store& out, const std::vector<MergeInput>& inputs);
   Store(sqlite3* db, std::string path, bool readonly);
   QueryResult run_query(const std::string& sql, const std::vector<Cell>& params, const QueryLimits& limits) const;
   sqlite3* db_ = nullptr;

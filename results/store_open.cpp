@@ -108,34 +108,12 @@ void require_intact(sqlite3* db, const std::string& path) {
   throw InputError(path + ": the database is corrupt (quick_check: " + verdict + ")" + kLeftAlone);
 }
 
-// "file:///abs/path?immutable=1": sqlite then reads the file as it is, with no
-// locks and no -shm. Used only where the file has no -wal (everything committed
-// is in the main file); characters that mean something in a URI are escaped.
-std::string immutable_uri(const std::string& path) {
-  static const char hex[] = "0123456789ABCDEF";
-  std::string uri = "file://";
-  for (const char c : std::filesystem::absolute(path).string()) {
-    if (c == '%' || c == '?' || c == '#') {
-      uri += '%';
-      uri += hex[(unsigned char)c >> 4];
-      uri += hex[(unsigned char)c & 15];
-    } else {
-      uri += c;
-    }
-  }
-  return uri + "?immutable=1";
-}
-
 void require_path(const std::string& path) {
   // sqlite takes "" as a private temporary database: a run would measure into
   // it and lose every result when it ends, and a read would find nothing.
   if (path.empty()) throw InputError("--db: the database path is empty");
 }
 
-bool wal_mode_file(const std::string& path) {
-  std::error_code ec;
-  return std::filesystem::exists(path + "-wal", ec);
-}
 
 }  // namespace
 
@@ -143,7 +121,7 @@ Store Store::open_readwrite(const std::string& path, const Describer* describer)
   require_path(path);
   // A -wal that is already there is part of the file's content: if we refuse
   // the file, closing must not checkpoint it into the main file.
-  const bool had_wal = wal_mode_file(path);
+  const bool had_wal = sql::wal_mode_file(path);
   sqlite3* raw = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
   Store store(raw, path, false);  // owns (and closes) the handle even if rc failed
@@ -190,10 +168,10 @@ Store Store::open_readonly(const std::string& path) {
     // every commit is in the main file, so reading it as immutable misses
     // nothing; with one, sqlite reads an existing -shm read-only by itself.
     const int code = sqlite3_exec(raw, "PRAGMA user_version", nullptr, nullptr, nullptr) & 0xff;
-    if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !wal_mode_file(path)) {
+    if ((code == SQLITE_READONLY || code == SQLITE_CANTOPEN) && !sql::wal_mode_file(path)) {
       sqlite3_close_v2(raw);
       raw = nullptr;
-      rc = sqlite3_open_v2(immutable_uri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+      rc = sqlite3_open_v2(sql::immutable_uri(path).c_str(), &raw, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
     }
   }
   Store store(raw, path, true);

@@ -8,6 +8,7 @@
 
 #include "harness/errors.hpp"
 #include "results/run_liveness.hpp"
+#include "results/run_uid.hpp"
 #include "results/sqlite_util.hpp"
 #include "results/store.hpp"
 #include "results/store_rows.hpp"
@@ -55,16 +56,50 @@ int64_t Store::begin_run(const RunInfo& i) {
   require_writable(readonly_, path_, "begin_run");
   sql::Stmt st(db_, std::string("INSERT INTO runs (started_at, status, host, cpu_model, cpu_flags, "
                                 "threads, onednn_version, onednn_isa, git_sha, build_type, "
-                                "command_line, plugins_json, suites, vulkan_device, pid, pid_host, pid_start) VALUES (") +
-                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+                                "command_line, plugins_json, suites, vulkan_device, pid, pid_host, pid_start, uid, shard, plan_hash)"
+                                " VALUES (") +
+                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
   st.bind(1, i.host).bind(2, i.cpu_model).bind(3, i.cpu_flags).bind(4, int64_t{i.threads});
   st.bind(5, i.onednn_version).bind(6, i.onednn_isa).bind(7, i.git_sha).bind(8, i.build_type);
   st.bind(9, i.command_line).bind(10, i.plugins_json.empty() ? "[]" : i.plugins_json);
   st.bind(11, i.suites).bind(12, i.vulkan_device);
   const ProcessIdentity me = this_process();  // who to ask later whether the run still lives
   st.bind(13, me.pid).bind(14, me.host).bind(15, me.start);
+  st.bind(16, new_run_uid()).bind(17, i.shard).bind(18, i.plan_hash);
   st.run();
   return sqlite3_last_insert_rowid(db_);
+}
+
+std::optional<StoredRun> Store::stored_run(int64_t run_id) const {
+  sql::Stmt st(db_, "SELECT uid, status, shard, plan_hash, command_line, host, cpu_model, vulkan_device FROM runs WHERE id = ?1");
+  st.bind(1, run_id);
+  if (!st.step()) return std::nullopt;
+  StoredRun run;
+  run.id = run_id;
+  run.uid = std::get<std::string>(st.column(0));
+  run.status = std::get<std::string>(st.column(1));
+  run.shard = std::get<std::string>(st.column(2));
+  run.plan_hash = std::get<std::string>(st.column(3));
+  run.command_line = std::get<std::string>(st.column(4));
+  run.host = std::get<std::string>(st.column(5));
+  run.cpu_model = std::get<std::string>(st.column(6));
+  run.vulkan_device = std::get<std::string>(st.column(7));
+  sql::Stmt rows(db_, "SELECT p.canonical || '|' || r.backend || '|' || r.task FROM results r"
+                      " JOIN problems p ON p.id = r.problem_id WHERE r.run_id = ?1 ORDER BY r.id");
+  rows.bind(1, run_id);
+  while (rows.step()) run.finished.push_back(std::get<std::string>(rows.column(0)));
+  return run;
+}
+
+void Store::resume_run(int64_t run_id) {
+  require_writable(readonly_, path_, "resume_run");
+  const ProcessIdentity me = this_process();
+  sql::Stmt st(db_, "UPDATE runs SET status = 'running', finished_at = NULL, pid = ?2, pid_host = ?3,"
+                    " pid_start = ?4 WHERE id = ?1");
+  st.bind(1, run_id).bind(2, me.pid).bind(3, me.host).bind(4, me.start);
+  st.run();
+  if (sqlite3_changes(db_) != 1)
+    throw std::invalid_argument("resume_run: no run with id " + std::to_string(run_id));
 }
 
 std::vector<int64_t> Store::abandoned_runs() const {

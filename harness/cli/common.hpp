@@ -53,5 +53,6 @@ int compare_command(const Context&);
 int calibrate_command(const Context&);
 int devices_command(const Context&);
 int plot_command(const Context&);
+int merge_command(const Context&);
 
 }  // namespace archbench::cli

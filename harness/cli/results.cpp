@@ -60,10 +60,13 @@ int leaderboard_command(const Context& context) {
       ("by", po::value(&by), "pivot: one column per value of this parameter (e.g. seq, tokens, d_model), one row per series with it blanked to '*'")
       ("per", po::value(&per), "rank across kinds by tokens/s x this reported figure (e.g. active_params, weight_bytes), grouped by backend, dtype and tokens")
       ("run", po::value(&run), "only this run id (default: the latest result of each problem)")
+      ("host", po::value(&board.host), "only runs on hosts matching this glob (a merged database holds many)")
+      ("device", po::value(&board.device), "only results on devices matching this glob: the CPU model for cpu rows, the Vulkan device for vulkan rows")
+      ("hosts", po::bool_switch(&board.by_machine), "rank machines side by side: the latest result per host and device, with host and device columns")
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--format F] [--db PATH]\n       archbench leaderboard --per FIGURE [--kind K] [--backend B] [--run ID]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--host GLOB] [--device GLOB] [--hosts] [--format F] [--db PATH]\n       archbench leaderboard --per FIGURE [--kind K] [--backend B] [--run ID]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
   if (values.count("run")) board.run_id = run;
@@ -71,10 +74,13 @@ int leaderboard_command(const Context& context) {
     throw InputError("archbench leaderboard: --variant, --dtype and --options apply with --task " + tasks::task_names());
   if (values.count("task") && !tasks::find_task(task.kind))
     throw InputError("--task: '" + task.kind + "' is not one of " + tasks::task_names());
+  if ((values.count("task") || values.count("by")) && (values.count("host") || values.count("device") || board.by_machine))
+    throw InputError("archbench leaderboard: --host, --device and --hosts apply to the speed leaderboard, not with --task or --by");
   if (values.count("task") && values.count("by"))
     throw InputError("archbench leaderboard: --by pivots the fidelity results; --task has its own per-context columns");
-  if (values.count("per") && (values.count("task") || values.count("by") || values.count("metric") || values.count("shape")))
-    throw InputError("archbench leaderboard: --per ranks by tokens/s x the figure; it takes no --task, --by, --metric or --shape");
+  if (values.count("per") && (values.count("task") || values.count("by") || values.count("metric") || values.count("shape") ||
+                              values.count("host") || values.count("device") || board.by_machine))
+    throw InputError("archbench leaderboard: --per ranks by tokens/s x the figure; it takes no --task, --by, --metric, --shape, --host, --device or --hosts");
   const results::Store store = results::Store::open_readonly(database_path(globals));
   if (values.count("per")) {
     print(results::figure_leaderboard(store, {per, board.kind, board.backend, board.run_id}), format);
@@ -133,12 +139,13 @@ int query_command(const Context& context) {
 
 int runs_command(const Context& context) {
   Globals globals;
-  std::string format = "table";
+  std::string format = "table", host;
   po::options_description options("archbench runs");
-  options.add_options()("format", po::value(&format), "table | csv | json | md");
+  options.add_options()("format", po::value(&format), "table | csv | json | md")(
+      "host", po::value(&host), "only runs on hosts matching this glob (one machine's history in a merged database)");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("runs", "archbench runs [--format F] [--db PATH]", context, options, values)) return 0;
+  if (!parse("runs", "archbench runs [--host GLOB] [--format F] [--db PATH]", context, options, values)) return 0;
   results::parse_format(format);
   const std::string path = database_path(globals);
   std::vector<int64_t> gone;
@@ -146,7 +153,7 @@ int runs_command(const Context& context) {
   {
     const results::Store store = results::Store::open_readonly(path);
     gone = store.abandoned_runs();
-    listed = results::list_runs(store);
+    listed = results::list_runs(store, host);
   }
   if (!gone.empty()) {
     // Runs whose archbench died without finishing: recorded as 'abandoned' when

@@ -7,7 +7,9 @@
 #include "harness/estimate.hpp"
 #include "harness/plugin_calls.hpp"
 #include "harness/provenance.hpp"
+#include "harness/resume.hpp"
 #include "harness/runner.hpp"
+#include "harness/shard.hpp"
 #include "harness/store_describer.hpp"
 #include "harness/task_executor.hpp"
 #include "results/format.hpp"
@@ -17,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
+#include <filesystem>
 #include <iostream>
 
 namespace archbench::cli {
@@ -67,7 +70,8 @@ std::string joined(const std::vector<std::string>& items) {
 // --dry-run: one line per planned row (canonical string, with @task for an
 // accuracy row; backend; suite), the suite parameters left out, then the count
 // and the estimate. Nothing runs and the database is never opened.
-void print_plan(const std::vector<PlannedProblem>& plan, const std::vector<SkippedParam>& skipped) {
+void print_plan(const std::vector<PlannedProblem>& plan, const std::vector<SkippedParam>& skipped,
+                const Shard& shard, size_t whole_plan) {
   double seconds = 0;
   size_t task_rows = 0;
   for (const PlannedProblem& planned : plan) {
@@ -81,8 +85,9 @@ void print_plan(const std::vector<PlannedProblem>& plan, const std::vector<Skipp
   for (const SkippedParam& s : skipped)
     std::printf("skipped: %s has no parameter '%s' (%s); planned without it\n", s.variant.c_str(),
                 s.parameter.c_str(), s.where.c_str());
-  std::printf("dry run: %zu planned (%zu problems, %zu task rows), estimated %s; nothing was run\n", plan.size(),
-              plan.size() - task_rows, task_rows, format_duration(seconds).c_str());
+  const std::string part = shard.whole() ? "" : " in shard " + shard.label() + " (of " + std::to_string(whole_plan) + ")";
+  std::printf("dry run: %zu planned%s (%zu problems, %zu task rows), estimated %s; nothing was run\n", plan.size(),
+              part.c_str(), plan.size() - task_rows, task_rows, format_duration(seconds).c_str());
 }
 
 }  // namespace
@@ -94,6 +99,8 @@ int run_command(const Context& context) {
   int device = -1;
   bool fidelity_only = false;
   bool dry_run = false;
+  std::string shard_text;
+  std::string resume;
   po::options_description options("archbench run");
   options.add_options()
       ("suite", po::value(&request.suites)->composing(), "suite name (suites/<name>.toml) or file; repeatable (default: quick)")
@@ -103,10 +110,12 @@ int run_command(const Context& context) {
       ("device", po::value(&device), "Vulkan device index (see `archbench devices`; default: best score)")
       ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions, and only the entries (and accuracy grids) a suite marks quick (smoke runs, CI)")
       ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time")
-      ("dry-run", po::bool_switch(&dry_run), "print the planned problems, the suite parameters left out and an estimated duration; run nothing, leave the database alone");
+      ("dry-run", po::bool_switch(&dry_run), "print the planned problems, the suite parameters left out and an estimated duration; run nothing, leave the database alone")
+      ("shard", po::value(&shard_text), "run one part of the plan: I/N (0 <= I < N), slurm (a job array's task) or k8s (an Indexed Job's JOB_COMPLETION_INDEX, with ARCHBENCH_SHARD_COUNT); parts are balanced by estimated time")
+      ("resume", po::value(&resume), "RUN_ID: continue that run of this database, running only what it has not recorded (give the options it was started with); auto: the newest interrupted or abandoned run with this plan, or a new run if there is none (for jobs that may be requeued)");
   add_globals(options, globals, true);
   po::variables_map values;
-  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--dry-run] [--threads N] [--plugin-dir DIR]... [--db PATH]",
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--dry-run] [--shard I/N|slurm|k8s] [--resume RUN_ID|auto] [--threads N] [--plugin-dir DIR]... [--db PATH]",
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
@@ -114,6 +123,10 @@ int run_command(const Context& context) {
       resolve_backends(backend, values.count("device") ? std::optional<int>(device) : std::nullopt);
   request.backends = backends.list;
   if (globals.threads < 0) throw InputError("--threads: expected a positive count, got " + std::to_string(globals.threads));
+  const Shard shard = values.count("shard") ? parse_shard(shard_text, [](const char* name) { return std::getenv(name); })
+                                            : Shard{};
+  const std::optional<int64_t> resume_id = values.count("resume") ? std::optional<int64_t>(parse_resume(resume)) : std::nullopt;
+  if (values.count("resume") && dry_run) throw InputError("archbench run: --resume and --dry-run do not go together");
 
   cpu::CpuBackend cpu_backend(globals.threads);
   Registry registry;
@@ -123,20 +136,25 @@ int run_command(const Context& context) {
   // plans below without running plugin code at one fork per call (plugin_calls.hpp).
   prefetch_plugin_calls([&] {
     for (const PlannedProblem& planned : plan_run(request, registry))
-      if (dry_run) estimated_seconds(planned);
+      if (dry_run || !shard.whole()) estimated_seconds(planned);  // a shard is balanced by the estimate
   });
   // Everything that can be wrong with the input is found here, before the DB is touched.
   std::vector<SkippedParam> skipped;
-  const std::vector<PlannedProblem> plan = plan_run(request, registry, &skipped);
-  if (plan.empty()) throw InputError("archbench run: nothing to run (no problem matches the given suites/variants)");
+  const std::vector<PlannedProblem> whole_plan = plan_run(request, registry, &skipped);
+  if (whole_plan.empty()) throw InputError("archbench run: nothing to run (no problem matches the given suites/variants)");
+  // Every shard computes the same split of the same plan and keeps its part.
+  const std::vector<PlannedProblem> shard_plan = shard_of(whole_plan, shard, estimated_seconds);
   if (dry_run) {
     if (!backends.vulkan_device.empty()) std::printf("%s\n", backends.vulkan_device.c_str());
     if (!backends.note.empty()) std::printf("%s\n", backends.note.c_str());
-    print_plan(plan, skipped);
+    print_plan(shard_plan, skipped, shard, whole_plan.size());
     return 0;
   }
 
   const std::string db_path = database_path(globals);
+  std::error_code missing;
+  if (resume_id && *resume_id != kResumeAuto && !std::filesystem::exists(db_path, missing))
+    throw InputError("--resume " + resume + ": " + db_path + " does not exist (give the --db the run was recorded in)");
   // The describer gives rows from before schema v5 the structure they lack.
   const StoreDescriber describer(registry);
   results::Store store = results::Store::open_readwrite(db_path, &describer);
@@ -152,11 +170,26 @@ int run_command(const Context& context) {
   results::RunInfo provenance =
       collect_provenance(registry, cpu_backend.threads(), context.command_line, joined(suites));
   provenance.vulkan_device = backends.vulkan_device;
+  provenance.shard = shard.label();
+  provenance.plan_hash = plan_digest(shard_plan, shard);
+  // With --resume, what the run already recorded is left out (resume.hpp).
+  std::optional<int64_t> resumed = resume_id;
+  if (resume_id == kResumeAuto) {
+    resumed = resumable_run(store, provenance);
+    if (!resumed)
+      std::printf("note: --resume auto: no interrupted or abandoned run of this plan on this machine; starting a new run\n");
+  }
+  std::vector<PlannedProblem> plan = shard_plan;
+  if (resumed) plan = remaining_rows(store, *resumed, shard_plan, provenance);
   // From here to finish_run, SIGINT, SIGTERM and SIGHUP mark the run
   // 'interrupted' (after killing the child in flight) instead of ending us.
   const InterruptScope interrupts;
-  const int64_t run_id = store.begin_run(provenance);
-  std::printf("run %lld: %zu problems, %d threads, database %s\n", (long long)run_id, plan.size(),
+  int64_t run_id = 0;
+  if (resumed) store.resume_run(run_id = *resumed);
+  else run_id = store.begin_run(provenance);
+  std::printf("run %lld%s: %zu problems%s, %d threads, database %s\n", (long long)run_id,
+              resumed ? " (resumed)" : "", plan.size(),
+              shard.whole() ? "" : (" (shard " + shard.label() + " of a plan of " + std::to_string(whole_plan.size()) + ")").c_str(),
               cpu_backend.threads(), db_path.c_str());
   if (!backends.vulkan_device.empty()) std::printf("%s\n", backends.vulkan_device.c_str());
   if (!backends.note.empty()) std::printf("%s\n", backends.note.c_str());
