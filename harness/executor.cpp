@@ -11,6 +11,7 @@
 
 #include <archbench/sdk.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <stdexcept>
@@ -38,19 +39,23 @@ uint64_t resident_bytes() {
 }
 
 // Memory a problem needs: every tensor and one packed copy a plugin may make
-// of it, the reference's doubles (each tensor read once, each output written
-// once per input set), and three more copies of the inputs (the two input sets
-// timing alternates between, and the runner's own).
+// of it; three more copies of the inputs (the two input sets timing alternates
+// between, and the runner's own); the reference's doubles: each input and state
+// once, each output once per input set, and of the weights the largest one (the
+// in-tree references widen one weight, or one expert's slice, at a time; a
+// 2.4 G-element MoE layer would otherwise look four times its size).
 uint64_t estimated_bytes(const ab_problem_info& info) {
-  uint64_t total = 0;
+  uint64_t total = 0, largest_weight = 0;
   for (uint32_t i = 0; i < info.tensor_count; ++i) {
     const ab_tensor_desc& d = info.tensors[i];
     const uint64_t elements = uint64_t(sdk::element_count(d)), bytes = tensor_bytes(d);
-    total += 2 * bytes + 8 * elements;
-    if (d.role == AB_TENSOR_INPUT) total += 3 * bytes;
-    if (d.role == AB_TENSOR_OUTPUT) total += 8 * elements;
+    total += 2 * bytes;
+    if (d.role == AB_TENSOR_INPUT) total += 3 * bytes + 8 * elements;
+    if (d.role == AB_TENSOR_OUTPUT) total += 2 * 8 * elements;
+    if (d.role == AB_TENSOR_STATE) total += 8 * elements;  // a KV cache is read whole
+    if (d.role == AB_TENSOR_WEIGHT) largest_weight = std::max(largest_weight, elements);
   }
-  return total;
+  return total + 8 * largest_weight;
 }
 
 using ReferenceOutputs = std::vector<std::vector<double>>;

@@ -16,14 +16,15 @@
 //   - packed (prefill): each expert's gate|up side by side and its down matrix
 //     reordered once into the layout oneDNN's brgemm matmul prefers (the same
 //     for every row count); primitives per row count, made on first use and kept;
-//   - in place (decode, few rows per expert): runtime-row-count primitives on the
-//     host's weight slices, so the weights are neither copied nor held twice and
-//     a token reads exactly its experts' bytes.
-// Arithmetic is f32: bf16 problems have their weights widened once at create
+//   - in place (decode, few rows per expert): cpu_few_rows.cpp streams the host's
+//     weight slices in their own dtype (bf16 widened on load), so the weights are
+//     neither copied nor held twice and a token reads exactly its experts' bytes.
+// Arithmetic is f32: on the packed path bf16 weights are widened once at create
 // time, as the ffn plugin does on CPUs without a bf16 matmul; x and y are
 // converted on the fly (part of the cost).
 #include <archbench/sdk_cpu.hpp>
 
+#include "cpu_few_rows.hpp"
 #include "moe.hpp"
 
 #include <algorithm>
@@ -111,7 +112,9 @@ class MoeCpu : public sdk::Instance {
     // layout (about 4); otherwise the weights are read in place.
     packed_ = s_.tokens * s_.top_k >= 4 * s_.experts;
     if (packed_) pack_experts(tensors);
-    else read_experts_in_place(tensors);
+    w_gate_ = &tensors["w_gate"];
+    w_up_ = &tensors["w_up"];
+    w_down_ = &tensors["w_down"];
     if (s_.shared > 0) {
       const int64_t width = s_.shared_width();
       shared_gate_w_.emplace(tensors["shared_gate"]);
@@ -263,13 +266,9 @@ class MoeCpu : public sdk::Instance {
         Packed& p = packed_for(n);
         memory src(rows_desc(n, dm), ctx_.engine, rows), dst(rows_desc(n, 2 * ff), ctx_.engine, gate_up);
         p.up.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_gate_up_[size_t(e)]}, {DNNL_ARG_DST, dst}});
-      } else {
-        const int64_t slice = dm * ff;
-        const memory::desc half({n, ff}, dt::f32, memory::dims{2 * ff, 1});  // one half of gate_up's rows
-        run(up_mm_, rows, rows_desc(n, dm), in_place_gate_->data() + e * slice, rows_desc(dm, ff), gate_up, half);
-        run(up_mm_, rows, rows_desc(n, dm), in_place_up_->data() + e * slice, rows_desc(dm, ff), gate_up + ff, half);
       }
     }
+    if (!packed_) in_place(rows_.data(), dm, w_gate_, w_up_, gate_up_.data(), ff);
     ctx_.stream.wait();
     activate_halves(gate_up_.data(), hidden_.data(), first_row_.back(), ff);
     for (int64_t e = 0; e < s_.experts; ++e) {
@@ -281,11 +280,9 @@ class MoeCpu : public sdk::Instance {
         Packed& p = packed_for(n);
         memory src(rows_desc(n, ff), ctx_.engine, hidden), dst(rows_desc(n, dm), ctx_.engine, out);
         p.down.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_down_[size_t(e)]}, {DNNL_ARG_DST, dst}});
-      } else {
-        run(down_mm_, hidden, rows_desc(n, ff), in_place_down_->data() + e * dm * ff, rows_desc(ff, dm), out,
-            rows_desc(n, dm));
       }
     }
+    if (!packed_) in_place(hidden_.data(), ff, w_down_, nullptr, out_.data(), dm);
     ctx_.stream.wait();
   }
 
@@ -354,18 +351,26 @@ class MoeCpu : public sdk::Instance {
     return packed_by_rows_.emplace(n, Packed{dnnl::matmul(up), dnnl::matmul(down)}).first->second;
   }
 
-  void read_experts_in_place(const sdk::Tensors& tensors) {
-    in_place_gate_.emplace(tensors["w_gate"]);
-    in_place_up_.emplace(tensors["w_up"]);
-    in_place_down_.emplace(tensors["w_down"]);
-    const memory::dim any_rows = DNNL_RUNTIME_DIM_VAL;
-    const memory::desc half({any_rows, s_.expert_ff}, dt::f32, memory::dims{2 * s_.expert_ff, 1});
-    up_mm_ = dnnl::matmul(dnnl::matmul::primitive_desc(
-        dnnl::matmul::desc(rows_desc(any_rows, s_.d_model), rows_desc(s_.d_model, s_.expert_ff), half), ctx_.engine));
-    down_mm_ = dnnl::matmul(dnnl::matmul::primitive_desc(
-        dnnl::matmul::desc(rows_desc(any_rows, s_.expert_ff), rows_desc(s_.expert_ff, s_.d_model),
-                           rows_desc(any_rows, s_.d_model)),
-        ctx_.engine));
+  // The few-rows path: every expert with rows times its weight slice(s) read in
+  // place, threads over (expert, column block). With two weights (gate, up) the
+  // outputs land side by side in rows of 2 * width, as the packed path leaves them.
+  void in_place(const float* rows, int64_t k, const ab_tensor* first, const ab_tensor* second, float* out,
+                int64_t width) {
+    constexpr int64_t kColumns = 256;
+    const int64_t halves = second ? 2 : 1, ld_out = halves * width, blocks = (width + kColumns - 1) / kColumns;
+    const int64_t slice = k * width, element = int64_t(sdk::dtype_size(first->desc->dtype));
+    const int64_t tasks = s_.experts * halves * blocks;
+#pragma omp parallel for schedule(dynamic)
+    for (int64_t task = 0; task < tasks; ++task) {
+      const int64_t e = task / (halves * blocks), half = task / blocks % halves, b = task % blocks;
+      const int64_t first_row = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first_row;
+      if (n == 0) continue;
+      const ab_tensor& weight = half ? *second : *first;
+      const auto* base = static_cast<const uint8_t*>(weight.data) + e * slice * element;
+      few_rows_times_weight(rows + first_row * k, n, k, base, weight.desc->dtype, width,
+                            out + first_row * ld_out + half * width, ld_out, b * kColumns,
+                            std::min(width, (b + 1) * kColumns));
+    }
   }
 
   void activate_all(float* gate, const float* up, int64_t count) const {
@@ -424,10 +429,12 @@ class MoeCpu : public sdk::Instance {
   std::vector<memory> packed_gate_up_, packed_down_;  // per expert (packed path)
   memory::desc packed_gate_up_desc_, packed_down_desc_;
   std::map<int64_t, Packed> packed_by_rows_;
-  std::optional<F32Weights> in_place_gate_, in_place_up_, in_place_down_;  // in-place path
+  const ab_tensor* w_gate_ = nullptr;  // in-place path: the host's stacked weights
+  const ab_tensor* w_up_ = nullptr;
+  const ab_tensor* w_down_ = nullptr;
   std::optional<F32Weights> shared_gate_w_, shared_up_w_, shared_down_w_;
   dnnl::matmul::primitive_desc router_pd_, shared_up_pd_, shared_down_pd_;
-  dnnl::matmul router_mm_, up_mm_, down_mm_, shared_up_mm_, shared_down_mm_;
+  dnnl::matmul router_mm_, shared_up_mm_, shared_down_mm_;
   std::vector<float> x32_, y32_, logits_, chosen_weight_, rows_, gate_up_, hidden_, out_, shared_gate_, shared_up_;
   std::vector<int32_t> chosen_;
   std::vector<int64_t> row_of_, first_row_;
