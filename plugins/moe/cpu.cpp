@@ -15,7 +15,8 @@
 // Expert weights, two ways (chosen at create time by the expected rows per expert):
 //   - packed (prefill): each expert's gate|up side by side and its down matrix
 //     reordered once into the layout oneDNN's brgemm matmul prefers (the same
-//     for every row count); primitives per row count, made on first use and kept;
+//     for every row count); each expert's rows run as blocks of 32, then 8 (the
+//     last padded), through two primitive pairs made at create time;
 //   - in place (decode, few rows per expert): cpu_few_rows.cpp streams the host's
 //     weight slices in their own dtype (bf16 widened on load), so the weights are
 //     neither copied nor held twice and a token reads exactly its experts' bytes.
@@ -29,7 +30,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <map>
 #include <optional>
 
 namespace archbench::plugins::moe {
@@ -73,6 +73,8 @@ float activate_f32(Activation activation, float gate, float up) {
   return 0;
 }
 
+constexpr int64_t kBigBlock = 32, kSmallBlock = 8;  // rows per packed expert matmul
+
 memory::desc rows_desc(memory::dim rows, memory::dim cols) { return memory::desc({rows, cols}, dt::f32, tag::ab); }
 
 class MoeCpu : public sdk::Instance {
@@ -96,11 +98,16 @@ class MoeCpu : public sdk::Instance {
     chosen_.resize(size_t(assignments));
     chosen_weight_.resize(size_t(assignments));
     row_of_.resize(size_t(assignments));
-    rows_.resize(size_t(assignments * s_.d_model));
-    gate_up_.resize(size_t(assignments * 2 * s_.expert_ff));
-    hidden_.resize(size_t(assignments * s_.expert_ff));
-    out_.resize(size_t(assignments * s_.d_model));
+    // Each expert's rows start at a multiple of kSmallBlock, so whole blocks of
+    // 8 or 32 rows never reach into the next expert's (the padding rows are
+    // computed and ignored; zeroed once so they hold no NaN).
+    const int64_t row_space = assignments + s_.experts * (kSmallBlock - 1);
+    rows_.assign(size_t(row_space * s_.d_model), 0.0f);
+    gate_up_.assign(size_t(row_space * 2 * s_.expert_ff), 0.0f);
+    hidden_.assign(size_t(row_space * s_.expert_ff), 0.0f);
+    out_.assign(size_t(row_space * s_.d_model), 0.0f);
     first_row_.resize(size_t(s_.experts + 1));
+    rows_of_.resize(size_t(s_.experts));
 
     // Router: logits[t, e] = x[t, :] . w_router[e, :]  (weights read transposed in place).
     const memory::desc router_weights({s_.d_model, s_.experts}, dt::f32, memory::dims{1, s_.d_model});
@@ -240,7 +247,11 @@ class MoeCpu : public sdk::Instance {
       row_of_[size_t(a)] = c < capacity ? c++ : -1;  // rank within the expert for now
     }
     first_row_[0] = 0;
-    for (int64_t e = 0; e < s_.experts; ++e) first_row_[size_t(e + 1)] = first_row_[size_t(e)] + count[size_t(e)];
+    for (int64_t e = 0; e < s_.experts; ++e) {
+      rows_of_[size_t(e)] = count[size_t(e)];
+      const int64_t padded = (count[size_t(e)] + kSmallBlock - 1) / kSmallBlock * kSmallBlock;
+      first_row_[size_t(e + 1)] = first_row_[size_t(e)] + padded;
+    }
     const bool scale_input = router_ == Router::sigmoid_top1;
 #pragma omp parallel for schedule(static)
     for (int64_t a = 0; a < assignments; ++a) {
@@ -257,33 +268,39 @@ class MoeCpu : public sdk::Instance {
   // ([rows, 2 * expert_ff]); the activation makes hidden_; down writes out_.
   void run_experts() {
     const int64_t ff = s_.expert_ff, dm = s_.d_model;
-    for (int64_t e = 0; e < s_.experts; ++e) {
-      const int64_t first = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first;
-      if (n == 0) continue;
-      float* rows = rows_.data() + first * dm;
-      float* gate_up = gate_up_.data() + first * 2 * ff;
-      if (packed_) {
-        Packed& p = packed_for(n);
-        memory src(rows_desc(n, dm), ctx_.engine, rows), dst(rows_desc(n, 2 * ff), ctx_.engine, gate_up);
-        p.up.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_gate_up_[size_t(e)]}, {DNNL_ARG_DST, dst}});
-      }
+    if (packed_) {
+      for_each_block([&](int64_t e, int64_t first, const Blocks::Pair& mm, int64_t n) {
+        memory src(rows_desc(n, dm), ctx_.engine, rows_.data() + first * dm),
+            dst(rows_desc(n, 2 * ff), ctx_.engine, gate_up_.data() + first * 2 * ff);
+        mm.up.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_gate_up_[size_t(e)]}, {DNNL_ARG_DST, dst}});
+      });
+    } else {
+      in_place(rows_.data(), dm, w_gate_, w_up_, gate_up_.data(), ff);
     }
-    if (!packed_) in_place(rows_.data(), dm, w_gate_, w_up_, gate_up_.data(), ff);
     ctx_.stream.wait();
     activate_halves(gate_up_.data(), hidden_.data(), first_row_.back(), ff);
-    for (int64_t e = 0; e < s_.experts; ++e) {
-      const int64_t first = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first;
-      if (n == 0) continue;
-      float* hidden = hidden_.data() + first * ff;
-      float* out = out_.data() + first * dm;
-      if (packed_) {
-        Packed& p = packed_for(n);
-        memory src(rows_desc(n, ff), ctx_.engine, hidden), dst(rows_desc(n, dm), ctx_.engine, out);
-        p.down.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_down_[size_t(e)]}, {DNNL_ARG_DST, dst}});
-      }
+    if (packed_) {
+      for_each_block([&](int64_t e, int64_t first, const Blocks::Pair& mm, int64_t n) {
+        memory src(rows_desc(n, ff), ctx_.engine, hidden_.data() + first * ff),
+            dst(rows_desc(n, dm), ctx_.engine, out_.data() + first * dm);
+        mm.down.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_down_[size_t(e)]}, {DNNL_ARG_DST, dst}});
+      });
+    } else {
+      in_place(hidden_.data(), ff, w_down_, nullptr, out_.data(), dm);
     }
-    if (!packed_) in_place(hidden_.data(), ff, w_down_, nullptr, out_.data(), dm);
     ctx_.stream.wait();
+  }
+
+  // Each expert's rows as blocks of 32, then of 8 (the last one padded): two
+  // primitive pairs made at create time serve every row count, so nothing is
+  // built while timing.
+  template <class Run>
+  void for_each_block(Run&& run) {
+    for (int64_t e = 0; e < s_.experts; ++e) {
+      int64_t first = first_row_[size_t(e)], left = rows_of_[size_t(e)];
+      for (; left >= kBigBlock; left -= kBigBlock, first += kBigBlock) run(e, first, blocks_.big, kBigBlock);
+      for (; left > 0; left -= kSmallBlock, first += kSmallBlock) run(e, first, blocks_.small, kSmallBlock);
+    }
   }
 
   // hidden[r, j] = act(gate_up[r, j], gate_up[r, ff + j]).
@@ -307,7 +324,7 @@ class MoeCpu : public sdk::Instance {
   void pack_experts(const sdk::Tensors& tensors) {
     const int64_t ff = s_.expert_ff, dm = s_.d_model, slice = dm * ff;
     const auto any_weights = [](int64_t k, int64_t n) { return memory::desc({k, n}, dt::f32, tag::any); };
-    const int64_t typical = std::max<int64_t>(1, s_.tokens * s_.top_k / s_.experts);
+    const int64_t typical = kBigBlock;
     packed_gate_up_desc_ = dnnl::matmul::primitive_desc(
         dnnl::matmul::desc(rows_desc(typical, dm), any_weights(dm, 2 * ff), rows_desc(typical, 2 * ff)), ctx_.engine)
                                .weights_desc();
@@ -326,6 +343,7 @@ class MoeCpu : public sdk::Instance {
       const float* down = slice_f32(tensors["w_down"], e, slice, down_scratch);
       packed_down_.push_back(pack(down, rows_desc(ff, dm), packed_down_desc_));
     }
+    blocks_ = {make_block_pair(kBigBlock), make_block_pair(kSmallBlock)};
   }
 
   memory pack(const float* plain, const memory::desc& plain_desc, const memory::desc& packed_desc) {
@@ -335,20 +353,21 @@ class MoeCpu : public sdk::Instance {
     return to;
   }
 
-  // The packed matmuls for an expert block of n rows, made on first use: the
-  // packed layout does not depend on n (checked), so one copy of the weights serves all.
-  struct Packed {
-    dnnl::matmul up, down;
+  // The packed matmuls for blocks of 32 and of 8 rows: oneDNN's packed weight
+  // layout does not depend on the row count, so one copy of the weights serves both.
+  struct Blocks {
+    struct Pair {
+      dnnl::matmul up, down;
+    };
+    Pair big, small;
   };
-  Packed& packed_for(int64_t n) {
-    auto found = packed_by_rows_.find(n);
-    if (found != packed_by_rows_.end()) return found->second;
+  Blocks::Pair make_block_pair(int64_t n) {
     const int64_t ff = s_.expert_ff, dm = s_.d_model;
     const dnnl::matmul::primitive_desc up(
         dnnl::matmul::desc(rows_desc(n, dm), packed_gate_up_desc_, rows_desc(n, 2 * ff)), ctx_.engine);
     const dnnl::matmul::primitive_desc down(
         dnnl::matmul::desc(rows_desc(n, ff), packed_down_desc_, rows_desc(n, dm)), ctx_.engine);
-    return packed_by_rows_.emplace(n, Packed{dnnl::matmul(up), dnnl::matmul(down)}).first->second;
+    return {dnnl::matmul(up), dnnl::matmul(down)};
   }
 
   // The few-rows path: every expert with rows times its weight slice(s) read in
@@ -363,7 +382,7 @@ class MoeCpu : public sdk::Instance {
 #pragma omp parallel for schedule(dynamic)
     for (int64_t task = 0; task < tasks; ++task) {
       const int64_t e = task / (halves * blocks), half = task / blocks % halves, b = task % blocks;
-      const int64_t first_row = first_row_[size_t(e)], n = first_row_[size_t(e + 1)] - first_row;
+      const int64_t first_row = first_row_[size_t(e)], n = rows_of_[size_t(e)];
       if (n == 0) continue;
       const ab_tensor& weight = half ? *second : *first;
       const auto* base = static_cast<const uint8_t*>(weight.data) + e * slice * element;
@@ -428,7 +447,7 @@ class MoeCpu : public sdk::Instance {
   bool packed_ = false;
   std::vector<memory> packed_gate_up_, packed_down_;  // per expert (packed path)
   memory::desc packed_gate_up_desc_, packed_down_desc_;
-  std::map<int64_t, Packed> packed_by_rows_;
+  Blocks blocks_;
   const ab_tensor* w_gate_ = nullptr;  // in-place path: the host's stacked weights
   const ab_tensor* w_up_ = nullptr;
   const ab_tensor* w_down_ = nullptr;
@@ -437,7 +456,7 @@ class MoeCpu : public sdk::Instance {
   dnnl::matmul router_mm_, shared_up_mm_, shared_down_mm_;
   std::vector<float> x32_, y32_, logits_, chosen_weight_, rows_, gate_up_, hidden_, out_, shared_gate_, shared_up_;
   std::vector<int32_t> chosen_;
-  std::vector<int64_t> row_of_, first_row_;
+  std::vector<int64_t> row_of_, first_row_, rows_of_;  // per expert: padded first row, rows
 };
 
 }  // namespace
