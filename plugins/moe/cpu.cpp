@@ -32,6 +32,8 @@
 #include <cmath>
 #include <optional>
 
+#include <omp.h>
+
 namespace archbench::plugins::moe {
 namespace {
 
@@ -269,10 +271,13 @@ class MoeCpu : public sdk::Instance {
   void run_experts() {
     const int64_t ff = s_.expert_ff, dm = s_.d_model;
     if (packed_) {
-      for_each_block([&](int64_t e, int64_t first, const Blocks::Pair& mm, int64_t n) {
+      for_each_block([&](int64_t e, int64_t first, const Blocks::Pair& mm, int64_t n, Worker& w) {
         memory src(rows_desc(n, dm), ctx_.engine, rows_.data() + first * dm),
             dst(rows_desc(n, 2 * ff), ctx_.engine, gate_up_.data() + first * 2 * ff);
-        mm.up.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_gate_up_[size_t(e)]}, {DNNL_ARG_DST, dst}});
+        mm.up.execute(w.stream, {{DNNL_ARG_SRC, src},
+                                 {DNNL_ARG_WEIGHTS, packed_gate_up_[size_t(e)]},
+                                 {DNNL_ARG_DST, dst},
+                                 {DNNL_ARG_SCRATCHPAD, w.scratchpad}});
       });
     } else {
       in_place(rows_.data(), dm, w_gate_, w_up_, gate_up_.data(), ff);
@@ -280,10 +285,13 @@ class MoeCpu : public sdk::Instance {
     ctx_.stream.wait();
     activate_halves(gate_up_.data(), hidden_.data(), first_row_.back(), ff);
     if (packed_) {
-      for_each_block([&](int64_t e, int64_t first, const Blocks::Pair& mm, int64_t n) {
+      for_each_block([&](int64_t e, int64_t first, const Blocks::Pair& mm, int64_t n, Worker& w) {
         memory src(rows_desc(n, ff), ctx_.engine, hidden_.data() + first * ff),
             dst(rows_desc(n, dm), ctx_.engine, out_.data() + first * dm);
-        mm.down.execute(ctx_.stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, packed_down_[size_t(e)]}, {DNNL_ARG_DST, dst}});
+        mm.down.execute(w.stream, {{DNNL_ARG_SRC, src},
+                                   {DNNL_ARG_WEIGHTS, packed_down_[size_t(e)]},
+                                   {DNNL_ARG_DST, dst},
+                                   {DNNL_ARG_SCRATCHPAD, w.scratchpad}});
       });
     } else {
       in_place(hidden_.data(), ff, w_down_, nullptr, out_.data(), dm);
@@ -293,13 +301,24 @@ class MoeCpu : public sdk::Instance {
 
   // Each expert's rows as blocks of 32, then of 8 (the last one padded): two
   // primitive pairs made at create time serve every row count, so nothing is
-  // built while timing.
+  // built while timing. Threads take whole blocks (one parallel region per
+  // phase, each primitive single-threaded inside it with that thread's stream
+  // and scratchpad): hundreds of small per-primitive parallel regions would
+  // each wait for both cores, which on a loaded machine costs more than the math.
   template <class Run>
   void for_each_block(Run&& run) {
+    tasks_.clear();
     for (int64_t e = 0; e < s_.experts; ++e) {
       int64_t first = first_row_[size_t(e)], left = rows_of_[size_t(e)];
-      for (; left >= kBigBlock; left -= kBigBlock, first += kBigBlock) run(e, first, blocks_.big, kBigBlock);
-      for (; left > 0; left -= kSmallBlock, first += kSmallBlock) run(e, first, blocks_.small, kSmallBlock);
+      for (; left >= kBigBlock; left -= kBigBlock, first += kBigBlock) tasks_.push_back({e, first, true});
+      for (; left > 0; left -= kSmallBlock, first += kSmallBlock) tasks_.push_back({e, first, false});
+    }
+    const int64_t count = int64_t(tasks_.size());
+#pragma omp parallel for schedule(dynamic) num_threads(int(workers_.size()))
+    for (int64_t i = 0; i < count; ++i) {
+      const Task& t = tasks_[size_t(i)];
+      Worker& w = workers_[size_t(omp_get_thread_num())];
+      run(t.expert, t.first, t.big ? blocks_.big : blocks_.small, t.big ? kBigBlock : kSmallBlock, w);
     }
   }
 
@@ -343,7 +362,12 @@ class MoeCpu : public sdk::Instance {
       const float* down = slice_f32(tensors["w_down"], e, slice, down_scratch);
       packed_down_.push_back(pack(down, rows_desc(ff, dm), packed_down_desc_));
     }
-    blocks_ = {make_block_pair(kBigBlock), make_block_pair(kSmallBlock)};
+    size_t scratchpad_bytes = 0;
+    blocks_.big = make_block_pair(kBigBlock, scratchpad_bytes);
+    blocks_.small = make_block_pair(kSmallBlock, scratchpad_bytes);
+    for (int i = 0; i < std::max(1, ctx_.threads); ++i)
+      workers_.push_back({dnnl::stream(ctx_.engine),
+                          memory({{int64_t(std::max<size_t>(scratchpad_bytes, 1))}, dt::u8, tag::a}, ctx_.engine)});
   }
 
   memory pack(const float* plain, const memory::desc& plain_desc, const memory::desc& packed_desc) {
@@ -361,14 +385,28 @@ class MoeCpu : public sdk::Instance {
     };
     Pair big, small;
   };
-  Blocks::Pair make_block_pair(int64_t n) {
+  Blocks::Pair make_block_pair(int64_t n, size_t& scratchpad_bytes) {
     const int64_t ff = s_.expert_ff, dm = s_.d_model;
+    dnnl::primitive_attr attr;
+    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // one per thread: blocks run concurrently
     const dnnl::matmul::primitive_desc up(
-        dnnl::matmul::desc(rows_desc(n, dm), packed_gate_up_desc_, rows_desc(n, 2 * ff)), ctx_.engine);
+        dnnl::matmul::desc(rows_desc(n, dm), packed_gate_up_desc_, rows_desc(n, 2 * ff)), attr, ctx_.engine);
     const dnnl::matmul::primitive_desc down(
-        dnnl::matmul::desc(rows_desc(n, ff), packed_down_desc_, rows_desc(n, dm)), ctx_.engine);
+        dnnl::matmul::desc(rows_desc(n, ff), packed_down_desc_, rows_desc(n, dm)), attr, ctx_.engine);
+    scratchpad_bytes = std::max({scratchpad_bytes, up.scratchpad_desc().get_size(), down.scratchpad_desc().get_size()});
     return {dnnl::matmul(up), dnnl::matmul(down)};
   }
+
+  // A thread's own stream (the host's engine; a CPU stream is only an in-order
+  // queue, and the primitives of one thread must not share another's) and scratchpad.
+  struct Worker {
+    dnnl::stream stream;
+    memory scratchpad;
+  };
+  struct Task {
+    int64_t expert, first;
+    bool big;
+  };
 
   // The few-rows path: every expert with rows times its weight slice(s) read in
   // place, threads over (expert, column block). With two weights (gate, up) the
@@ -448,6 +486,8 @@ class MoeCpu : public sdk::Instance {
   std::vector<memory> packed_gate_up_, packed_down_;  // per expert (packed path)
   memory::desc packed_gate_up_desc_, packed_down_desc_;
   Blocks blocks_;
+  std::vector<Worker> workers_;
+  std::vector<Task> tasks_;
   const ab_tensor* w_gate_ = nullptr;  // in-place path: the host's stacked weights
   const ab_tensor* w_up_ = nullptr;
   const ab_tensor* w_down_ = nullptr;
