@@ -413,7 +413,7 @@ class MoeCpu : public sdk::Instance {
   // outputs land side by side in rows of 2 * width, as the packed path leaves them.
   void in_place(const float* rows, int64_t k, const ab_tensor* first, const ab_tensor* second, float* out,
                 int64_t width) {
-    constexpr int64_t kColumns = 256;
+    constexpr int64_t kColumns = 1024;  // runs of 2-4 KB per weight row: streams well
     const int64_t halves = second ? 2 : 1, ld_out = halves * width, blocks = (width + kColumns - 1) / kColumns;
     const int64_t slice = k * width, element = int64_t(sdk::dtype_size(first->desc->dtype));
     const int64_t tasks = s_.experts * halves * blocks;

@@ -1,5 +1,5 @@
 // Few-row expert matmul in place (see cpu_few_rows.hpp). Accumulators for all
-// rows over a 256-column block stay in registers/L1 while the k loop streams
+// rows over a 1024-column block stay in L1/L2 while the k loop streams
 // the weights' block row by row; bf16 weights are widened on load (a shift).
 #include "cpu_few_rows.hpp"
 
@@ -9,7 +9,7 @@
 namespace archbench::plugins::moe {
 namespace {
 
-constexpr int64_t kBlock = 256;
+constexpr int64_t kBlock = 1024;  // columns per pass: long contiguous runs of each weight row
 
 inline float widen(uint16_t bits) {
   const uint32_t word = uint32_t(bits) << 16;
