@@ -240,11 +240,11 @@ class MoeVulkan : public sdk::Instance {
                   {uint32_t(tile)});
 
     // 4: the routed experts.
-    const GroupedMatmulShape up_shape{u32(X), u32(D), u32(F), 0, u32(rows_per_expert), u32(max_tiles)};
+    const GroupedMatmulShape up_shape{u32(X), u32(D), u32(F), 0, u32(rows_per_expert), u32(rows)};
     up_ = std::make_unique<GroupedMatmul>(
         device_, gated, gated_tiling, sv::Specialization{act, 1, flag(router_ == Router::sigmoid_top1)}, up_shape,
         weights("w_gate"), weights("w_up"), x32, sv::Binding::of(hidden_), plan);
-    const GroupedMatmulShape down_shape{u32(X), u32(F), u32(D), 0, u32(rows_per_expert), u32(max_tiles)};
+    const GroupedMatmulShape down_shape{u32(X), u32(F), u32(D), 0, u32(rows_per_expert), u32(rows)};
     down_ = std::make_unique<GroupedMatmul>(device_, plain, plain_tiling, linear, down_shape, weights("w_down"),
                                             static_cast<const E*>(nullptr), sv::Binding::of(hidden_),
                                             sv::Binding::of(expert_out_), plan);

@@ -25,7 +25,7 @@ struct GroupedMatmulShape {
   uint32_t experts, k, n;     // B_e is [k, n] for e < experts
   uint32_t dense_rows;        // > 0: dense mode over these rows
   uint32_t rows_per_expert;   // routed: the most rows one expert can get
-  uint32_t max_tiles;         // routed: the longest tile list the routing can make
+  uint32_t rows;              // routed: the most rows all experts together can get
 };
 
 class GroupedMatmul {
@@ -64,12 +64,15 @@ class GroupedMatmul {
                                 plan.row_token, plan.row_weight});
       step.push = {shape.n, shape.k, shape.k, shape.n, slice.panel_begin * tiling.panel_width(), slice.panel_count,
                    slice.expert_begin, slice.expert_end, shape.dense_rows};
-      // Workgroups: one per tile (rows x 8 panels); x folded into z past 32768.
+      // Workgroups: one per tile (kTileRows rows x 8 panels), as many as the
+      // slice's experts can need: each at most its rows / kTileRows rounded
+      // up, so all of them at most rows / kTileRows + one per expert. x is
+      // folded into z past 32768.
+      const uint64_t experts = slice.expert_end - slice.expert_begin;
       const uint64_t tiles =
-          shape.dense_rows > 0
-              ? (shape.dense_rows + kTileRows - 1) / kTileRows
-              : std::min<uint64_t>(shape.max_tiles, uint64_t(slice.expert_end - slice.expert_begin) *
-                                                        ((shape.rows_per_expert + kTileRows - 1) / kTileRows));
+          shape.dense_rows > 0 ? ceil_div(shape.dense_rows, kTileRows)
+                               : std::min(ceil_div(shape.rows, kTileRows) + experts,
+                                          experts * ceil_div(shape.rows_per_expert, kTileRows));
       step.groups_x = uint32_t(std::clamp<uint64_t>(tiles, 1, 32768));
       step.groups_z = uint32_t((std::max<uint64_t>(tiles, 1) + step.groups_x - 1) / step.groups_x);
       step.groups_y = (slice.panel_count + 7) / 8;
@@ -83,6 +86,8 @@ class GroupedMatmul {
   }
 
  private:
+  static uint64_t ceil_div(uint64_t a, uint64_t b) { return (a + b - 1) / b; }
+
   // push_constant block of grouped_matmul.comp.
   struct Push {
     uint32_t n, k, lda, ldc, n_base, slice_panels, expert_begin, expert_end, dense_rows;
