@@ -175,10 +175,13 @@ TEST_CASE("vulkan: every moe variant matches the reference over its routers and 
   // 4-wide k); capacity 1 and 0.5 drop assignments (token order decides which),
   // skew concentrates tokens on few experts, t1 and t3 are decodes where most
   // experts get no rows, top-16 of 16 experts gives every expert every token.
+  // One-row tiles: t1 everywhere, capacity 0.1 (one row per expert) in the
+  // routed GEMMs beside 8-row dense ones.
   const char* options[] = {"t37.dm64.eff24",           "t37.dm64.eff24.act-geglu",     "t37.dm64.eff24.act-swiglu-clamp",
                            "t37.dm64.eff24.sh1",       "t37.dm64.eff24.sh2.sff40",     "t37.dm64.eff24.cf1",
                            "t37.dm64.eff24.cf0p5.sk4", "t37.dm64.eff24.sk4",           "t37.dm38.eff7",
-                           "t20.dm130.eff33.sh1.sff9", "t1.dm64.eff24",                "t3.dm64.eff24.sh1"};
+                           "t20.dm130.eff33.sh1.sff9", "t1.dm64.eff24",                "t3.dm64.eff24.sh1",
+                           "t37.dm64.eff24.cf0p1.sh1"};
   std::vector<std::string> grid;
   for (const char* variant : {"moe/softmax-topk:e16.k4.", "moe/sigmoid-topk:e16.k4.", "moe/sigmoid-top1:e16.k1."})
     for (const char* option : options) grid.push_back(std::string(variant) + option);

@@ -25,12 +25,16 @@
 #include "spirv/moe_count.hpp"
 #include "spirv/moe_expert_scan.hpp"
 #include "spirv/moe_gemm_gated_bf16_direct.hpp"
+#include "spirv/moe_gemm_gated_bf16_rows1.hpp"
 #include "spirv/moe_gemm_gated_bf16_subgroup.hpp"
 #include "spirv/moe_gemm_gated_direct.hpp"
+#include "spirv/moe_gemm_gated_rows1.hpp"
 #include "spirv/moe_gemm_gated_subgroup.hpp"
 #include "spirv/moe_gemm_plain_bf16_direct.hpp"
+#include "spirv/moe_gemm_plain_bf16_rows1.hpp"
 #include "spirv/moe_gemm_plain_bf16_subgroup.hpp"
 #include "spirv/moe_gemm_plain_direct.hpp"
+#include "spirv/moe_gemm_plain_rows1.hpp"
 #include "spirv/moe_gemm_plain_subgroup.hpp"
 #include "spirv/moe_place.hpp"
 #include "spirv/moe_plan.hpp"
@@ -43,17 +47,27 @@
 namespace archbench::plugins::moe {
 namespace {
 
-// Must match the MM_TN defines of the GEMM builds in CMakeLists.txt.
-constexpr sv::MatmulTiling kGatedTiling{8, MOE_GATED_TN, 1, true};
-constexpr sv::MatmulTiling kPlainTiling{8, MOE_PLAIN_TN, 1, false};
-constexpr sv::MatmulTiling with_bf16(sv::MatmulTiling t) {
-  t.bf16 = true;
-  return t;
-}
+// Must match the MM_TM / MM_TN defines of the GEMM builds in CMakeLists.txt.
+constexpr uint32_t kGatedTn = MOE_GATED_TN, kPlainTn = MOE_PLAIN_TN;
 
-#define MOE_GEMM_SPIRV(kind, bf16, subgroups)                                                            \
-  (bf16 ? (subgroups ? ARCHBENCH_SPIRV(moe_gemm_##kind##_bf16_subgroup) : ARCHBENCH_SPIRV(moe_gemm_##kind##_bf16_direct)) \
-        : (subgroups ? ARCHBENCH_SPIRV(moe_gemm_##kind##_subgroup) : ARCHBENCH_SPIRV(moe_gemm_##kind##_direct)))
+// The GEMM build and its tiling: gated (gate|up, activation) or plain; f32 or
+// bf16 weights; the subgroup path or the direct one (devices without
+// suitable subgroups, and the one-row tiles: a lone row needs no exchange).
+struct Gemm {
+  sv::Spirv spirv;
+  sv::MatmulTiling tiling;
+};
+Gemm gemm(bool gated, bool bf16, bool subgroups, bool one_row) {
+#define MOE_GEMM_BUILDS(kind)                                                                                  \
+  {ARCHBENCH_SPIRV(moe_gemm_##kind##_direct), ARCHBENCH_SPIRV(moe_gemm_##kind##_subgroup),                     \
+   ARCHBENCH_SPIRV(moe_gemm_##kind##_rows1), ARCHBENCH_SPIRV(moe_gemm_##kind##_bf16_direct),                   \
+   ARCHBENCH_SPIRV(moe_gemm_##kind##_bf16_subgroup), ARCHBENCH_SPIRV(moe_gemm_##kind##_bf16_rows1)}
+  static const sv::Spirv gated_builds[6] = MOE_GEMM_BUILDS(gated), plain_builds[6] = MOE_GEMM_BUILDS(plain);
+#undef MOE_GEMM_BUILDS
+  const int path = one_row ? 2 : subgroups ? 1 : 0;
+  sv::MatmulTiling tiling{one_row ? 1u : 8u, gated ? kGatedTn : kPlainTn, 1, gated, bf16};
+  return {(gated ? gated_builds : plain_builds)[(bf16 ? 3 : 0) + path], tiling};
+}
 
 uint32_t u32(int64_t v) { return uint32_t(v); }
 uint32_t flag(bool on) { return on ? 1u : 0u; }
@@ -150,7 +164,7 @@ class MoeVulkan : public sdk::Instance {
     const int64_t assignments = T * K, capacity = s_.capacity();
     const int64_t rows_per_expert = std::min(T, capacity);  // an expert appears once per token at most
     const int64_t rows = std::min(assignments, X * rows_per_expert);
-    const int64_t tile = GroupedMatmul::kTileRows;
+    const int64_t tile = rows_per_expert == 1 ? 1 : 8;  // the routed GEMMs' MM_TM
     const int64_t max_tiles = std::min((rows + tile - 1) / tile + X, X * ((rows_per_expert + tile - 1) / tile));
     // Chunks of the counting sort: at least 64 assignments, at most 4M counters.
     const int64_t chunk = std::max<int64_t>(64, (assignments * X + (1 << 22) - 1) / (1 << 22));
@@ -178,10 +192,12 @@ class MoeVulkan : public sdk::Instance {
                             sv::Binding::of(row_token_), sv::Binding::of(row_weight_)};
     const PlanBindings no_plan{dummy, dummy, dummy, dummy, dummy};
 
+    // One-row tiles where every tile would hold a single row: the dense GEMMs
+    // of a one-token batch, the routed ones when no expert can get two rows.
     const bool subgroups = sv::matmul_uses_subgroups(device_);
-    const sv::Spirv gated = MOE_GEMM_SPIRV(gated, bf16_, subgroups), plain = MOE_GEMM_SPIRV(plain, bf16_, subgroups);
-    const sv::MatmulTiling gated_tiling = bf16_ ? with_bf16(kGatedTiling) : kGatedTiling;
-    const sv::MatmulTiling plain_tiling = bf16_ ? with_bf16(kPlainTiling) : kPlainTiling;
+    const Gemm dense_gated = gemm(true, bf16_, subgroups, T == 1), dense_plain = gemm(false, bf16_, subgroups, T == 1);
+    const Gemm routed_gated = gemm(true, bf16_, subgroups, rows_per_expert == 1),
+               routed_plain = gemm(false, bf16_, subgroups, rows_per_expert == 1);
     const uint32_t act = 1 + uint32_t(s_.activation);  // the shader's ACT: 0 is none
     const auto weights = [&](const char* name) { return static_cast<const E*>(tensors[name].data); };
     const sv::Specialization linear{0, 0, 0};
@@ -196,7 +212,7 @@ class MoeVulkan : public sdk::Instance {
     const E* w_router = weights("w_router");
     for (int64_t e = 0; e < X; ++e)
       for (int64_t d = 0; d < D; ++d) router_t[size_t(d * X + e)] = w_router[e * D + d];
-    router_gemm_ = std::make_unique<GroupedMatmul>(device_, plain, plain_tiling, linear,
+    router_gemm_ = std::make_unique<GroupedMatmul>(device_, dense_plain.spirv, dense_plain.tiling, linear,
                                                    GroupedMatmulShape{1, u32(D), u32(X), u32(T), 0, 0},
                                                    router_t.data(), static_cast<const E*>(nullptr), x32,
                                                    sv::Binding::of(logits_), no_plan);
@@ -242,10 +258,12 @@ class MoeVulkan : public sdk::Instance {
     // 4: the routed experts.
     const GroupedMatmulShape up_shape{u32(X), u32(D), u32(F), 0, u32(rows_per_expert), u32(rows)};
     up_ = std::make_unique<GroupedMatmul>(
-        device_, gated, gated_tiling, sv::Specialization{act, 1, flag(router_ == Router::sigmoid_top1)}, up_shape,
+        device_, routed_gated.spirv, routed_gated.tiling, sv::Specialization{act, 1, flag(router_ == Router::sigmoid_top1)},
+        up_shape,
         weights("w_gate"), weights("w_up"), x32, sv::Binding::of(hidden_), plan);
     const GroupedMatmulShape down_shape{u32(X), u32(F), u32(D), 0, u32(rows_per_expert), u32(rows)};
-    down_ = std::make_unique<GroupedMatmul>(device_, plain, plain_tiling, linear, down_shape, weights("w_down"),
+    down_ = std::make_unique<GroupedMatmul>(device_, routed_plain.spirv, routed_plain.tiling, linear, down_shape,
+                                            weights("w_down"),
                                             static_cast<const E*>(nullptr), sv::Binding::of(hidden_),
                                             sv::Binding::of(expert_out_), plan);
 
@@ -255,10 +273,11 @@ class MoeVulkan : public sdk::Instance {
       shared_hidden_ = scratch("the shared experts' hidden activations", uint64_t(T * W) * 4);
       shared_out_ = scratch("the shared experts' output", uint64_t(T * D) * 4);
       shared_up_ = std::make_unique<GroupedMatmul>(
-          device_, gated, gated_tiling, sv::Specialization{act, 0, 0}, GroupedMatmulShape{1, u32(D), u32(W), u32(T), 0, 0},
+          device_, dense_gated.spirv, dense_gated.tiling, sv::Specialization{act, 0, 0},
+          GroupedMatmulShape{1, u32(D), u32(W), u32(T), 0, 0},
           weights("shared_gate"), weights("shared_up"), x32, sv::Binding::of(shared_hidden_), no_plan);
       shared_down_ = std::make_unique<GroupedMatmul>(
-          device_, plain, plain_tiling, linear, GroupedMatmulShape{1, u32(W), u32(D), u32(T), 0, 0},
+          device_, dense_plain.spirv, dense_plain.tiling, linear, GroupedMatmulShape{1, u32(W), u32(D), u32(T), 0, 0},
           weights("shared_down"), static_cast<const E*>(nullptr), sv::Binding::of(shared_hidden_),
           sv::Binding::of(shared_out_), no_plan);
     }

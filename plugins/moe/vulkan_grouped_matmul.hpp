@@ -4,6 +4,8 @@
 // finds its expert and rows in the plan tables the routing shaders wrote on
 // the device, so the dispatch sizes are bounds and nothing is read back.
 // Dense (dense_rows > 0): one "expert", rows 0..dense_rows-1 (router, shared experts).
+// tiling.tm is the build's MM_TM: 8, or 1 for one-row builds (plan.comp's
+// TILE_ROWS must agree for routed ones).
 #pragma once
 
 #include <archbench/sdk_vulkan_matmul.hpp>
@@ -30,8 +32,6 @@ struct GroupedMatmulShape {
 
 class GroupedMatmul {
  public:
-  static constexpr uint32_t kTileRows = 8;  // the shader's MM_TM
-
   // b (and b_up, gated) hold the experts' row-major [k, n] matrices one after
   // another: floats, or bf16 bits (uint16_t) for B_BF16 builds.
   template <class T>
@@ -64,15 +64,15 @@ class GroupedMatmul {
                                 plan.row_token, plan.row_weight});
       step.push = {shape.n, shape.k, shape.k, shape.n, slice.panel_begin * tiling.panel_width(), slice.panel_count,
                    slice.expert_begin, slice.expert_end, shape.dense_rows};
-      // Workgroups: one per tile (kTileRows rows x 8 panels), as many as the
-      // slice's experts can need: each at most its rows / kTileRows rounded
-      // up, so all of them at most rows / kTileRows + one per expert. x is
-      // folded into z past 32768.
+      // Workgroups: one per tile (tiling.tm rows, the shader's MM_TM, x 8
+      // panels), as many as the slice's experts can need: each at most its
+      // rows / tm rounded up, so all of them at most rows / tm + one per
+      // expert. x is folded into z past 32768.
       const uint64_t experts = slice.expert_end - slice.expert_begin;
       const uint64_t tiles =
-          shape.dense_rows > 0 ? ceil_div(shape.dense_rows, kTileRows)
-                               : std::min(ceil_div(shape.rows, kTileRows) + experts,
-                                          experts * ceil_div(shape.rows_per_expert, kTileRows));
+          shape.dense_rows > 0 ? ceil_div(shape.dense_rows, tiling.tm)
+                               : std::min(ceil_div(shape.rows, tiling.tm) + experts,
+                                          experts * ceil_div(shape.rows_per_expert, tiling.tm));
       step.groups_x = uint32_t(std::clamp<uint64_t>(tiles, 1, 32768));
       step.groups_z = uint32_t((std::max<uint64_t>(tiles, 1) + step.groups_x - 1) / step.groups_x);
       step.groups_y = (slice.panel_count + 7) / 8;

@@ -20,7 +20,9 @@
 //
 // Defines: GATED (B interleaves gate and up; the epilogue applies ACT), B_BF16
 // (B holds bf16 bits, 4 k per uvec2), MM_TN, MM_DIRECT_A (no subgroup ops:
-// each lane reads the group's A rows itself). MM_TM is 8. A and C are f32.
+// each lane reads the group's A rows itself), MM_TM (rows per tile: 8, or
+// with MM_DIRECT_A also 1, for decodes where an expert gets one row and an
+// 8-row tile would do 8 times the FMAs). A and C are f32.
 // Specialization: 0 ACT (0 none, 1 SwiGLU, 2 GeGLU tanh, 3 gpt-oss clamped
 // SwiGLU), 1 GATHER, 2 SCALE_INPUT (gate and up times row_weight[r]: Llama 4's
 // routing weight on the expert input, which passes through the linear
@@ -37,7 +39,12 @@
 #endif
 #include "archbench/shaders/bf16.glsl"
 
+#ifndef MM_TM
 #define MM_TM 8
+#endif
+#if !defined(MM_DIRECT_A) && MM_TM != 8
+#error "the subgroup path exchanges A among 8 lanes: MM_TM must be 8"
+#endif
 #ifndef MM_TN
 #define MM_TN 3
 #endif
@@ -113,7 +120,11 @@ vec4 load_a_tail(uint row, uint k, uint K) {
       acc[R][s] = fma(ar.w, bv[s].w, acc[R][s]);               \
     }                                                          \
   }
+#ifdef MM_DIRECT_A
+#define MM_ROWS [[unroll]] for (uint row = 0; row < MM_TM; ++row) MM_ROW(row)
+#else
 #define MM_ROWS MM_ROW(0) MM_ROW(1) MM_ROW(2) MM_ROW(3) MM_ROW(4) MM_ROW(5) MM_ROW(6) MM_ROW(7)
+#endif
 
 void main() {
   // Which expert and rows: workgroup-uniform, so an early return keeps
