@@ -188,7 +188,12 @@ TEST_CASE("vulkan: every moe variant matches the reference over its routers and 
   for (const char* text : {"moe/softmax-topk:t37.dm64.e16.k4.eff24.rn0", "moe/softmax-topk:t9.dm64.e16.k16.eff24",
                            "moe/sigmoid-topk:t37.dm64.e16.k4.eff24.g4.tg2", "moe/sigmoid-topk:t37.dm64.e16.k6.eff24.g8.tg3.rs2p5",
                            "moe/sigmoid-topk:t3.dm64.e16.k4.eff24.g4.tg2.sh1", "moe/sigmoid-topk:t37.dm64.e16.k4.eff24.rn0.rs2p5",
-                           "moe/sigmoid-top1:t64.dm64.e8.k2.eff24.sk8"})
+                           "moe/sigmoid-top1:t64.dm64.e8.k2.eff24.sk8",
+                           // test_moe.cpp's CPU cases not above
+                           "moe/sigmoid-topk:t37.dm64.e16.k4.eff24.rn0.sh2.sff16",
+                           "moe/sigmoid-topk:t40.dm66.e32.k8.eff18.g8.tg4.cf1",
+                           "moe/sigmoid-top1:t37.dm64.e16.k2.eff24.act-geglu",
+                           "moe/sigmoid-top1:t2.dm64.e16.eff24.act-swiglu-clamp"})
     grid.push_back(text);
   for (const std::string& problem : grid)
     for (const char* dtype : {".f32", ".bf16"}) {
@@ -203,6 +208,17 @@ TEST_CASE("vulkan: every moe variant matches the reference over its routers and 
   const auto odd = on_vulkan("moe/softmax-topk:t4.dm7.e4.k2.eff8.bf16", test_support::in_tree());
   CHECK(odd.outcome == "unimplemented");
   CHECK_THAT(odd.reason, Catch::Contains("bf16 needs an even d_model"));
+}
+
+TEST_CASE("vulkan: moe timing alternates input sets whose routings differ, and still passes", "[vulkan]") {
+  // The routing is recomputed on the device at every replay: counts, rows and
+  // tiles follow each input set, nothing decided at create time is reused.
+  for (const char* text : {"moe/softmax-topk:t64.dm64.e16.k4.eff32.cf1", "moe/sigmoid-top1:t2.dm64.e16.eff32.bf16"}) {
+    const auto r = on_vulkan(text, test_support::in_tree(), true);
+    INFO(text << " -> " << r.outcome << ": " << r.reason);
+    CHECK(r.outcome == "passed");
+    CHECK(r.samples.size() == 2);
+  }
 }
 
 TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them side by side", "[vulkan]") {
