@@ -32,11 +32,10 @@ class CpuRunner : public InstanceRunner {
     sets_[1] = std::move(second);
   }
   void use_input_set(int which) override { tensors_.restore_inputs(sets_[which]); }
-  std::vector<double> output_elements(uint32_t tensor, const std::vector<int64_t>& at) override {
-    std::vector<double> values;
-    for (int64_t index : at)
-      values.push_back(sdk::element_as_double(tensors_.bound()[tensor].data, tensors_.info().tensors[tensor].dtype, index));
-    return values;
+  void output_elements(uint32_t tensor, const std::vector<int64_t>& at, std::vector<double>& values) override {
+    values.resize(at.size());
+    for (size_t k = 0; k < at.size(); ++k)
+      values[k] = sdk::element_as_double(tensors_.bound()[tensor].data, tensors_.info().tensors[tensor].dtype, at[k]);
   }
   std::vector<std::string> damaged_guards() override { return tensors_.damaged_guards(); }
 

@@ -80,8 +80,14 @@ uint64_t second_input_seed(uint64_t seed) { return seed * 0x2545F4914F6CDD1Dull 
 // on. An answer computed once and replayed (or patched where the harness
 // poisoned it, or recomputed only when the inputs stop changing) matches the
 // other input set's instead.
+struct Sampling {
+  uint64_t state;                // the position generator
+  std::vector<int64_t> at;       // reused: nothing allocated per iteration
+  std::vector<double> values;
+};
+
 std::string sampled_mismatch(const ab_problem_info& info, InstanceRunner& runner, const ReferenceOutputs& reference,
-                             uint64_t& state) {
+                             Sampling& sampling) {
   size_t output = 0;
   for (uint32_t i = 0; i < info.tensor_count; ++i) {
     const ab_tensor_desc& d = info.tensors[i];
@@ -89,16 +95,16 @@ std::string sampled_mismatch(const ab_problem_info& info, InstanceRunner& runner
     const std::vector<double>& ref = reference[output++];
     // Index sets may legitimately pick another of tied scores: only values are sampled.
     if ((d.compare != AB_COMPARE_NUMERIC && d.compare != AB_COMPARE_EXACT) || ref.empty()) continue;
-    std::vector<int64_t> at;
-    for (int k = 0; k < 8; ++k) {
-      state = state * 6364136223846793005ull + 1442695040888963407ull;
-      at.push_back(int64_t((state >> 17) % ref.size()));
+    sampling.at.resize(8);
+    for (int64_t& position : sampling.at) {
+      sampling.state = sampling.state * 6364136223846793005ull + 1442695040888963407ull;
+      position = int64_t((sampling.state >> 17) % ref.size());
     }
-    const std::vector<double> values = runner.output_elements(i, at);
+    runner.output_elements(i, sampling.at, sampling.values);
     double error = 0, magnitude = 0;
-    for (size_t k = 0; k < at.size(); ++k) {
-      const double expected = ref[size_t(at[k])];
-      error += (values[k] - expected) * (values[k] - expected);
+    for (size_t k = 0; k < sampling.at.size(); ++k) {
+      const double expected = ref[size_t(sampling.at[k])], value = sampling.values[k];
+      error += (value - expected) * (value - expected);
       magnitude += expected * expected;
     }
     // Loose on purpose (a bf16 output is ~1e-5 off, a stale one ~1): it only has to
@@ -227,12 +233,13 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   tensors.restore_inputs(first_inputs);
   runner.stage_input_sets(std::move(first_inputs), second_inputs);
 
-  uint64_t iteration = 0, sample_state = problem.seed ^ uint64_t(resident_after);
+  uint64_t iteration = 0;
+  Sampling sampling{problem.seed ^ uint64_t(resident_after), {}, {}};
   const TimingResult timing = time_with_gbench(record.canonical, measurement, [&] {
     const int set = int(iteration++ % 2);
     runner.use_input_set(set);  // untimed
     const double seconds = runner.timed_iteration();
-    if (std::string why = sampled_mismatch(info, runner, set ? second_reference : reference, sample_state); !why.empty())
+    if (std::string why = sampled_mismatch(info, runner, set ? second_reference : reference, sampling); !why.empty())
       throw std::runtime_error(why);
     return seconds;
   });

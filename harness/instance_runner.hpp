@@ -35,9 +35,10 @@ class InstanceRunner {
   // device buffers) and switches between them untimed.
   virtual void stage_input_sets(TensorSet::InputSnapshot first, TensorSet::InputSnapshot second) = 0;
   virtual void use_input_set(int which) = 0;
-  // Elements `at` of tensor `tensor` as the last run left them, as doubles
-  // (the executor samples a few per timed iteration against the reference).
-  virtual std::vector<double> output_elements(uint32_t tensor, const std::vector<int64_t>& at) = 0;
+  // Elements `at` of tensor `tensor` as the last run left them, as doubles, into
+  // `values` (the executor samples a few per timed iteration against the
+  // reference; the caller's buffers are reused, so nothing is allocated per iteration).
+  virtual void output_elements(uint32_t tensor, const std::vector<int64_t>& at, std::vector<double>& values) = 0;
   // Anything the backend itself reported (validation errors), "" when clean.
   virtual std::string backend_problems() const { return {}; }
   // Tensors written outside their bounds (guard regions changed).

@@ -140,15 +140,14 @@ class VulkanRunner : public InstanceRunner {
     });
   }
 
-  std::vector<double> output_elements(uint32_t tensor, const std::vector<int64_t>& at) override {
+  void output_elements(uint32_t tensor, const std::vector<int64_t>& at, std::vector<double>& values) override {
     const ab_dtype dtype = tensors_.bound()[tensor].desc->dtype;
     const uint64_t size = sdk::dtype_size(dtype);
     std::vector<vulkan::Context::Piece> pieces;
     for (int64_t index : at) pieces.push_back({mirrors_[tensor].allocation.buffer, guard_ + uint64_t(index) * size, size});
     const std::vector<uint8_t> bytes = context_.gather(pieces);
-    std::vector<double> values;
-    for (size_t k = 0; k < at.size(); ++k) values.push_back(sdk::element_as_double(bytes.data(), dtype, int64_t(k)));
-    return values;
+    values.resize(at.size());
+    for (size_t k = 0; k < at.size(); ++k) values[k] = sdk::element_as_double(bytes.data(), dtype, int64_t(k));
   }
 
   double timed_iteration() override {

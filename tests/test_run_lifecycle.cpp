@@ -48,6 +48,10 @@ void raw_exec(const std::string& path, const std::string& sql) {
 // group of its own (so the test can clean up), and returns once the copy is
 // committed and the hang is in flight.
 pid_t start_hanging_run(const std::string& db) {
+  // Ready once this run has stored its first result: one more than the file
+  // already holds (a second run must not be taken as started by the first's).
+  const std::string expected =
+      std::to_string(std::filesystem::exists(db) ? std::stoll(scalar(db, "SELECT count(*) FROM results")) + 1 : 1);
   const pid_t pid = fork();
   if (pid == 0) {
     setpgid(0, 0);
@@ -60,7 +64,7 @@ pid_t start_hanging_run(const std::string& db) {
   for (int i = 0; i < 600 && !ready; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     try {
-      ready = std::filesystem::exists(db) && scalar(db, "SELECT count(*) FROM results") == "1";
+      ready = std::filesystem::exists(db) && scalar(db, "SELECT count(*) FROM results") == expected;
     } catch (...) {
     }
   }
