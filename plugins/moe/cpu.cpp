@@ -42,24 +42,25 @@ using tag = memory::format_tag;
 using dt = memory::data_type;
 namespace sc = sdk::cpu;
 
-// A weight tensor as f32: the host's own buffer (f32 problems) or a widened copy.
+// Elements [first, first + count) of a weight as f32: the host's own buffer
+// (f32 problems) or widened into `scratch` by the SDK's vectorized conversion.
+const float* as_f32(const ab_tensor& t, int64_t first, int64_t count, std::vector<float>& scratch) {
+  if (t.desc->dtype == AB_DTYPE_F32) return static_cast<const float*>(t.data) + first;
+  if (t.desc->dtype != AB_DTYPE_BF16) throw sdk::Unimplemented("moe on the cpu: f32 and bf16 weights only");
+  scratch.resize(size_t(count));
+  sc::convert_elements(static_cast<const uint16_t*>(t.data) + first, scratch.data(), count);
+  return scratch.data();
+}
+
+// A whole weight tensor as f32 (see as_f32), kept for the instance's life.
 class F32Weights {
  public:
-  explicit F32Weights(const ab_tensor& t) {
-    const int64_t n = sdk::element_count(*t.desc);
-    if (t.desc->dtype == AB_DTYPE_F32) {
-      data_ = static_cast<const float*>(t.data);
-      return;
-    }
-    owned_.resize(size_t(n));
-    for (int64_t i = 0; i < n; ++i) owned_[size_t(i)] = float(sdk::element_as_double(t.data, t.desc->dtype, i));
-    data_ = owned_.data();
-  }
+  explicit F32Weights(const ab_tensor& t) : data_(as_f32(t, 0, sdk::element_count(*t.desc), owned_)) {}
   const float* data() const { return data_; }
 
  private:
   std::vector<float> owned_;
-  const float* data_ = nullptr;
+  const float* data_;
 };
 
 float activate_f32(Activation activation, float gate, float up) {
@@ -331,15 +332,6 @@ class MoeCpu : public sdk::Instance {
         hidden[r * ff + j] = activate_f32(activation, gate_up[r * 2 * ff + j], gate_up[r * 2 * ff + ff + j]);
   }
 
-  // One expert's slice of a stacked weight as f32 (the host's, or widened).
-  static const float* slice_f32(const ab_tensor& t, int64_t expert, int64_t elements, std::vector<float>& scratch) {
-    if (t.desc->dtype == AB_DTYPE_F32) return static_cast<const float*>(t.data) + expert * elements;
-    scratch.resize(size_t(elements));
-    for (int64_t i = 0; i < elements; ++i)
-      scratch[size_t(i)] = float(sdk::element_as_double(t.data, t.desc->dtype, expert * elements + i));
-    return scratch.data();
-  }
-
   void pack_experts(const sdk::Tensors& tensors) {
     const int64_t ff = s_.expert_ff, dm = s_.d_model, slice = dm * ff;
     const auto any_weights = [](int64_t k, int64_t n) { return memory::desc({k, n}, dt::f32, tag::any); };
@@ -352,14 +344,14 @@ class MoeCpu : public sdk::Instance {
                             .weights_desc();
     std::vector<float> gate_scratch, up_scratch, down_scratch, side_by_side(size_t(2 * slice));
     for (int64_t e = 0; e < s_.experts; ++e) {
-      const float* gate = slice_f32(tensors["w_gate"], e, slice, gate_scratch);
-      const float* up = slice_f32(tensors["w_up"], e, slice, up_scratch);
+      const float* gate = as_f32(tensors["w_gate"], e * slice, slice, gate_scratch);
+      const float* up = as_f32(tensors["w_up"], e * slice, slice, up_scratch);
       for (int64_t k = 0; k < dm; ++k) {
         std::copy(gate + k * ff, gate + (k + 1) * ff, side_by_side.begin() + k * 2 * ff);
         std::copy(up + k * ff, up + (k + 1) * ff, side_by_side.begin() + k * 2 * ff + ff);
       }
       packed_gate_up_.push_back(pack(side_by_side.data(), rows_desc(dm, 2 * ff), packed_gate_up_desc_));
-      const float* down = slice_f32(tensors["w_down"], e, slice, down_scratch);
+      const float* down = as_f32(tensors["w_down"], e * slice, slice, down_scratch);
       packed_down_.push_back(pack(down, rows_desc(ff, dm), packed_down_desc_));
     }
     size_t scratchpad_bytes = 0;
