@@ -28,6 +28,25 @@
 //     kv_norm [kv_lora_rank], w_o [heads*v_head_dim, d_model]
 //   both: w_uk [kv_lora_rank, heads*qk_nope_dim], w_uv [kv_lora_rank, heads*v_head_dim],
 //     kv_cache [batch, slots, kv_lora_rank + qk_rope_dim]   the ring, as attention's
+//
+// DeepSeek Sparse Attention (attention/dsa, V3.2) is MLA whose every query
+// attends only to the top_k visible positions a "lightning indexer" ranks
+// highest (all of them when fewer are visible):
+//   I(i, s) = sum_j w_ij ReLU(q^I_ij . k^I_s)     (index_heads j, index_dim wide)
+// with one index key per token (LayerNorm of x W_ik at layer level), RoPE on
+// the first index_rope dims of index queries and keys, and the index keys
+// cached beside the latent. The attention itself runs absorbed (as DeepSeek's
+// kernels do): a multi-query attention over the selected cache rows.
+//   core level: index_q [batch, tokens, index_heads, index_dim] (unrotated),
+//     index_w [batch, tokens, index_heads], index_k [batch, tokens, index_dim]
+//     (normalized, unrotated);
+//   layer level: w_iq [q_lora_rank or d_model, index_heads*index_dim] (from the
+//     normalized query latent, or x), w_ik [d_model, index_dim], ik_gamma and
+//     ik_beta [index_dim] (LayerNorm), w_iw [d_model, index_heads];
+//   index_cache [batch, slots, index_dim]; outputs also `selected` [batch,
+//     tokens, top_k] int32 positions (-1 pads a row with fewer visible
+//     positions), compared as sets ranked by `index_scores` [batch, tokens,
+//     context] (the reference's index scores, -inf where not visible).
 #pragma once
 
 #include "attention.hpp"
@@ -42,9 +61,14 @@ struct MlaShape {
   bool latent_norm = true, absorb = false;
   Mask mask = Mask::causal;
   int64_t span = 0;
+  int64_t index_heads = 0, index_dim = 0, index_rope = 0, top_k = 0;  // DSA only
   ab_dtype dtype = AB_DTYPE_F32;
 
   static MlaShape of(const sdk::Problem& problem);
+
+  bool sparse() const { return top_k > 0; }
+  // Positions a query of the step at position i may select: its visible ones.
+  int64_t selectable(int64_t i) const;
 
   bool layer() const { return d_model > 0; }
   int64_t qk_dim() const { return nope + rope; }
@@ -61,7 +85,7 @@ struct MlaShape {
 
 class MlaVariant : public sdk::Variant {
  public:
-  MlaVariant();
+  explicit MlaVariant(bool sparse = false);
   std::string validate(const sdk::Problem& problem) const override;
   void describe(const sdk::Problem& problem, sdk::Info& info) const override;
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
@@ -69,7 +93,13 @@ class MlaVariant : public sdk::Variant {
   ARCHBENCH_CPU_HOOK
 
  private:
+  void describe_indexer(const MlaShape& shape, sdk::Info& info) const;
+  bool sparse_;
   std::unique_ptr<sdk::MixerQkv> qkv_;  // contract mixer.qkv/1 through the latent (mla_adapter.cpp)
+};
+
+struct DsaVariant : MlaVariant {
+  DsaVariant() : MlaVariant(true) {}
 };
 
 void reference_mla(const MlaShape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);

@@ -10,12 +10,16 @@
 //      cache rows directly (FlashAttention prefill as a multi-query attention,
 //      or LatentDecode), then apply W_uv per head (batched matmul);
 //   4. layer-level only: the output projection.
+// attention/dsa (sparse) adds the indexer's projections to stage 1, its
+// LayerNorm/RoPE and cache write to stage 2, and in stage 3 attends absorbed
+// over the kept rows only (LightningIndexer, SparseLatentAttention).
 //
 // Everything is computed in f32; bf16 problems store bf16 and are widened
 // (oneDNN 2.6 has no bf16 matmul on CPUs without AVX512-BF16).
 #include <archbench/sdk_cpu.hpp>
 
 #include "cpu_kernels.hpp"
+#include "dsa_kernels.hpp"
 #include "mla.hpp"
 #include "mla_kernels.hpp"
 #include "positions.hpp"
@@ -101,6 +105,25 @@ class MlaCpu : public sdk::Instance {
     q_rows_.assign(size_t(rows * h * s_.qk_dim()), 0.0f);
     latent_rows_.assign(size_t(rows * width), 0.0f);
     attended_.assign(size_t(rows * h * s_.v_head_dim), 0.0f);
+    if (s_.sparse()) {
+      const int64_t ih = s_.index_heads, id = s_.index_dim;
+      index_q_rows_.assign(size_t(rows * ih * id), 0.0f);
+      index_w_rows_.assign(size_t(rows * ih), 0.0f);
+      index_k_rows_.assign(size_t(rows * id), 0.0f);
+      index_cache_ = tensors["index_cache"].data;
+      selected_ = static_cast<int32_t*>(tensors["selected"].data);
+      if (s_.layer()) {
+        ik_gamma_ = static_cast<const float*>(tensors["ik_gamma"].data);
+        ik_beta_ = static_cast<const float*>(tensors["ik_beta"].data);
+      } else {
+        index_q_in_ = tensors["index_q"].data;
+        index_w_in_ = tensors["index_w"].data;
+        index_k_in_ = tensors["index_k"].data;
+      }
+      index_rope_ = RopeTable<float>(p_.first_position(), p_.tokens(), s_.index_rope, s_.rope_theta);
+      indexer_ = std::make_unique<cpu::LightningIndexer>(s_, ctx_.engine, ctx_.threads);
+      sparse_ = std::make_unique<cpu::SparseLatentAttention>(s_, ctx_.engine, ctx_.threads);
+    }
     if (s_.layer()) build_projections(tensors);
     else {
       q_in_ = tensors["q"].data;
@@ -152,7 +175,34 @@ class MlaCpu : public sdk::Instance {
         if (!s_.absorb)  // prepared layout [batch, heads, tokens, qk] (one query per K/V head)
           std::copy_n(x, qk, prepared_q_.data() + ((b * h + head) * t + token) * qk);
       }
+      if (s_.sparse()) prepare_index(r, b, position);
     }
+  }
+
+  // DSA: row r's index queries (RoPE), weights and index key (LayerNorm at
+  // layer level, RoPE), the key into the index cache ring.
+  void prepare_index(int64_t r, int64_t b, int64_t position) {
+    const int64_t ih = s_.index_heads, id = s_.index_dim, slots = p_.slots();
+    float* q = index_q_rows_.data() + r * ih * id;
+    float* w = index_w_rows_.data() + r * ih;
+    float* k = index_k_rows_.data() + r * id;
+    if (!s_.layer()) {
+      load_any(io_bf16_, index_q_in_, r * ih * id, ih * id, q);
+      load_any(io_bf16_, index_w_in_, r * ih, ih, w);
+      load_any(io_bf16_, index_k_in_, r * id, id, k);
+    } else {
+      const float scale = float(1.0 / std::sqrt(double(ih * id)));
+      for (int64_t j = 0; j < ih; ++j) w[j] *= scale;
+      double mean = 0, var = 0;
+      for (int64_t d = 0; d < id; ++d) mean += k[d];
+      mean /= double(id);
+      for (int64_t d = 0; d < id; ++d) var += (k[d] - mean) * (k[d] - mean);
+      const float inverse = float(1.0 / std::sqrt(var / double(id) + 1e-6));
+      for (int64_t d = 0; d < id; ++d) k[d] = (k[d] - float(mean)) * inverse * ik_gamma_[d] + ik_beta_[d];
+    }
+    for (int64_t j = 0; j < ih; ++j) index_rope_.apply(q + j * id, position);
+    index_rope_.apply(k, position);
+    if (position >= p_.context() - slots) store_any(io_bf16_, index_cache_, (b * slots + position % slots) * id, id, k);
   }
 
   // ---- absorb 0 -------------------------------------------------------------
@@ -225,6 +275,7 @@ class MlaCpu : public sdk::Instance {
                               sc::row_major({h, kvr, vhd}, dt::f32),
                               memory::desc({h, rows, vhd}, dt::f32, {vhd, h * vhd, 1}));
     const Shape mqa = s_.absorbed();
+    if (s_.sparse()) return;  // DSA attends through SparseLatentAttention
     if (s_.mode == Mode::prefill) {
       Shape working = mqa;
       working.dtype = AB_DTYPE_F32;
@@ -244,7 +295,13 @@ class MlaCpu : public sdk::Instance {
       for (int64_t head = 0; head < h; ++head)
         std::copy_n(q_rows_.data() + (r * h + head) * qk + nope, s_.rope,
                     prepared_q_.data() + (r * h + head) * width + kvr);
-    if (s_.mode == Mode::prefill) {
+    if (s_.sparse()) {
+      const bool prefill = s_.mode == Mode::prefill;
+      indexer_->run(index_q_rows_.data(), index_w_rows_.data(),
+                    prefill ? static_cast<const void*>(index_k_rows_.data()) : index_cache_, selected_);
+      sparse_->run(prepared_q_.data(), prefill ? static_cast<const void*>(latent_rows_.data()) : cache_, selected_,
+                   latent_out_.data());
+    } else if (s_.mode == Mode::prefill) {
       // Keys: this step's rows [c | k_r] as one K/V head; values: their latents.
 #pragma omp parallel for schedule(static)
       for (int64_t r = 0; r < rows; ++r)
@@ -281,6 +338,15 @@ class MlaCpu : public sdk::Instance {
     } else {
       add_matmul(before_, x, sc::wrap(tensors["w_q"], ctx_), q_rows);
     }
+    if (s_.sparse()) {  // the indexer reads the normalized query latent (or x) and x
+      const int64_t ih = s_.index_heads, id = s_.index_dim;
+      const memory iq(sc::row_major({rows, ih * id}, dt::f32), ctx_.engine, index_q_rows_.data());
+      const memory iw(sc::row_major({rows, ih}, dt::f32), ctx_.engine, index_w_rows_.data());
+      const memory ik(sc::row_major({rows, id}, dt::f32), ctx_.engine, index_k_rows_.data());
+      add_matmul(before_, s_.q_lora_rank > 0 ? q_latent_ : x, sc::wrap(tensors["w_iq"], ctx_), iq);
+      add_matmul(before_, x, sc::wrap(tensors["w_iw"], ctx_), iw);
+      add_matmul(before_, x, sc::wrap(tensors["w_ik"], ctx_), ik);
+    }
     const memory latent_rows(sc::row_major({rows, s_.cache_width()}, dt::f32), ctx_.engine, latent_rows_.data());
     add_matmul(before_, x, sc::wrap(tensors["w_dkv"], ctx_), latent_rows);
     const memory attended(sc::row_major({rows, s_.heads * s_.v_head_dim}, dt::f32), ctx_.engine, attended_.data());
@@ -316,6 +382,15 @@ class MlaCpu : public sdk::Instance {
   StridedMatmul decompress_k_, decompress_v_, absorb_q_, absorb_v_;
   std::unique_ptr<cpu::FlashPrefill> flash_;
   std::unique_ptr<cpu::LatentDecode> latent_decode_;
+  // DSA's indexer: f32 rows of index queries, weights and keys; the cache and selection.
+  std::vector<float> index_q_rows_, index_w_rows_, index_k_rows_;
+  const void *index_q_in_ = nullptr, *index_w_in_ = nullptr, *index_k_in_ = nullptr;
+  const float *ik_gamma_ = nullptr, *ik_beta_ = nullptr;
+  void* index_cache_ = nullptr;
+  int32_t* selected_ = nullptr;
+  RopeTable<float> index_rope_;
+  std::unique_ptr<cpu::LightningIndexer> indexer_;
+  std::unique_ptr<cpu::SparseLatentAttention> sparse_;
   sc::Sequence before_, after_;
   memory q_latent_;
 };

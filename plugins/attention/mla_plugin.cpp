@@ -1,5 +1,6 @@
-// attention/mla: parameter schema, cross-checks, tensor shapes and cost model
-// of multi-head latent attention (see mla.hpp for the computation).
+// attention/mla and attention/dsa: parameter schema, cross-checks, tensor
+// shapes and cost model of multi-head latent attention and of DeepSeek Sparse
+// Attention on top of it (see mla.hpp for the computation).
 #include "mla.hpp"
 
 #include <algorithm>
@@ -21,11 +22,22 @@ MlaShape MlaShape::of(const sdk::Problem& problem) {
   s.v_head_dim = problem.integer("v_head_dim");
   s.rope_theta = problem.real("rope_theta");
   s.latent_norm = problem.flag("latent_norm");
-  s.absorb = problem.flag("absorb");
+  s.absorb = problem.has("absorb") ? problem.flag("absorb") : true;  // DSA attends absorbed
   s.mask = Mask(problem.choice("mask"));
   s.span = problem.integer("span");
+  if (problem.has("top_k")) {
+    s.index_heads = problem.integer("index_heads");
+    s.index_dim = problem.integer("index_dim");
+    s.index_rope = problem.integer("index_rope");
+    s.top_k = problem.integer("top_k");
+  }
   s.dtype = problem.dtype();
   return s;
+}
+
+int64_t MlaShape::selectable(int64_t i) const {
+  const Shape p = positions();
+  return std::min(top_k, i - p.first_visible(i) + 1);
 }
 
 Shape MlaShape::decompressed() const {
@@ -53,10 +65,13 @@ Shape MlaShape::absorbed() const {
 
 double MlaShape::score_scale() const { return 1.0 / std::sqrt(double(qk_dim())); }
 
-MlaVariant::MlaVariant()
-    : Variant("attention/mla", "attention",
-              "multi-head latent attention: a shared latent + RoPE key cached per token, keys and values "
-              "up-projected per head (DeepSeek V3, Kimi K2)"),
+MlaVariant::MlaVariant(bool sparse)
+    : Variant(sparse ? "attention/dsa" : "attention/mla", "attention",
+              sparse ? "DeepSeek Sparse Attention: a lightning indexer keeps each query's top_k positions, "
+                       "MLA attends to those only (DeepSeek V3.2)"
+                     : "multi-head latent attention: a shared latent + RoPE key cached per token, keys and "
+                       "values up-projected per head (DeepSeek V3, Kimi K2)"),
+      sparse_(sparse),
       qkv_(make_mla_qkv_adapter(*this)) {
   auto& s = schema();
   s.add_enum("mode", "mode", "prefill|decode", 0,
@@ -74,13 +89,23 @@ MlaVariant::MlaVariant()
   s.add_int("v_head_dim", "vhd", 128, 1, 1024, "per-head value width");
   s.add_float("rope_theta", "theta", 10000, 1, 1e12, "RoPE base");
   s.add_int("latent_norm", "ln", 1, 0, 1, "1: RMSNorm on the query and KV latents (layer-level)");
-  s.add_int("absorb", "absorb", 0, 0, 1,
-            "0: decompress K and V from the latent; 1: fold the up-projections into the query and output");
+  if (!sparse)
+    s.add_int("absorb", "absorb", 0, 0, 1,
+              "0: decompress K and V from the latent; 1: fold the up-projections into the query and output");
   s.add_enum("mask", "mask", "causal|window|chunk", 0,
              "causal; sliding window of span tokens; chunked attention with chunks of span tokens", true);
   s.add_int("span", "w", 0, 0, 1 << 21, "window or chunk length in tokens (0 with the causal mask)");
+  if (sparse) {
+    s.add_int("index_heads", "ih", 64, 1, 1024, "the indexer's heads (V3.2: 64)");
+    s.add_int("index_dim", "id", 128, 2, 1024, "the indexer's query/key width (V3.2: 128)");
+    s.add_int("index_rope", "ir", 64, 0, 1024, "leading index dims RoPE rotates (even; V3.2: 64)");
+    s.add_int("top_k", "k", 2048, 1, 1 << 20, "positions each query keeps (V3.2: 2048)");
+    s.mark_design({"index_heads", "index_dim", "index_rope", "top_k"});
+  } else {
+    s.mark_design({"absorb"});
+  }
   s.mark_design({"q_lora_rank", "kv_lora_rank", "qk_nope_dim", "qk_rope_dim", "v_head_dim", "rope_theta",
-                 "latent_norm", "absorb", "mask", "span"});
+                 "latent_norm", "mask", "span"});
   backends({AB_BACKEND_CPU});
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
@@ -94,7 +119,11 @@ std::string MlaVariant::validate(const sdk::Problem& problem) const {
   if (s.mask == Mask::causal && s.span != 0)
     return "span applies to the window and chunk masks; leave it 0 with mask=causal";
   if (s.mask != Mask::causal && s.span < 1) return "the window and chunk masks need span >= 1";
+  if (s.sparse() && (s.index_rope % 2 != 0 || s.index_rope > s.index_dim))
+    return "index_rope must be even and at most index_dim";
   const Shape positions = s.positions();
+  if (s.sparse() && double(s.batch) * double(positions.tokens()) * double(positions.context()) > double(int64_t(1) << 31))
+    return "the index scores (batch x tokens x context) would exceed 2^31 elements";
   if (double(s.batch) * double(positions.slots()) * double(s.cache_width()) > double(int64_t(1) << 40))
     return "the latent cache would exceed 2^40 elements";
   // What absorb = 0 decompresses at once (every visible position, every head).
@@ -136,13 +165,26 @@ void MlaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   // The cache as DeepSeek keeps it; in decode its first `seq` positions are the
   // history (a normalized latent and a rotated key, as a real cache holds them).
   info.tensor("kv_cache", AB_TENSOR_STATE, dtype, {b, p.slots(), s.cache_width()});
+  if (s.sparse()) describe_indexer(s, info);
   if (s.layer()) info.tensor("y", AB_TENSOR_OUTPUT, dtype, {b, t, dm});
   else info.tensor("out", AB_TENSOR_OUTPUT, dtype, {b, t, h, s.v_head_dim});
+  if (s.sparse()) {
+    // The selection, compared as sets ranked by the reference's index scores:
+    // a wrong pick fails even where the attention output comes out close.
+    info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.top_k}).index_set("index_scores");
+    info.tensor("index_scores", AB_TENSOR_OUTPUT, AB_DTYPE_F32, {b, t, p.context()}).unchecked();
+  }
 
   // FLOPs of the computation the design flag chooses: decompressing every
   // visible position (absorb 0) or folding the up-projections into the query
   // and output (absorb 1), plus the attention over the visible pairs.
-  const double rows = double(b * t), pairs = p.visible_pairs() * double(b * h);
+  const double rows = double(b * t);
+  double pairs = p.visible_pairs() * double(b * h);
+  if (s.sparse()) {  // the indexer over the visible pairs, then attention over the kept ones
+    double kept = 0;
+    for (int64_t i = p.first_position(); i < p.context(); ++i) kept += double(s.selectable(i));
+    pairs = kept * double(b * h);
+  }
   const double visible_positions = double(p.context() - p.first_visible(p.first_position()));
   double flops;
   if (!s.absorb) {
@@ -156,6 +198,16 @@ void MlaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   const double element = double(sdk::dtype_size(dtype));
   double weights = double(kvr) * double(h * s.nope + o_width);
   double io = s.layer() ? 2.0 * double(dm) : double(q_width + s.cache_width() + o_width);
+  double cache_width = double(s.cache_width());
+  if (s.sparse()) {
+    const double ih = double(s.index_heads), id = double(s.index_dim);
+    flops += p.visible_pairs() * double(b) * ih * (2.0 * id + 2.0);
+    if (s.layer())
+      flops += 2.0 * rows * (double(s.q_lora_rank > 0 ? s.q_lora_rank : dm) * ih * id + double(dm) * (id + ih));
+    weights += s.layer() ? double(s.q_lora_rank > 0 ? s.q_lora_rank : dm) * ih * id + double(dm) * (id + ih) : 0.0;
+    io += s.layer() ? 0.0 : ih * (id + 1.0) + id;
+    cache_width += id;  // index keys are cached too
+  }
   if (s.layer()) {
     const double q_proj = s.q_lora_rank > 0 ? double(dm * s.q_lora_rank + s.q_lora_rank * q_width) : double(dm * q_width);
     const double projections = q_proj + double(dm * s.cache_width()) + double(o_width * dm);
@@ -165,10 +217,30 @@ void MlaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   const double cached_read = s.mode == Mode::decode ? visible_positions - 1 : 0.0;
   const double cached_written = double(std::min(t, p.slots()));
   info.flops(flops);
-  info.bytes(element * (rows * io + weights + double(b * s.cache_width()) * (cached_read + cached_written)));
+  info.bytes(element * (rows * io + weights + double(b) * cache_width * (cached_read + cached_written)));
   info.tokens(rows);
-  // Exactly what is cached per token of context: the latent and the RoPE key.
-  info.kv_cache_bytes_per_token(element * double(s.cache_width()) * double(p.slots()) / double(p.context()));
+  // Exactly what is cached per token of context: the latent and the RoPE key
+  // (and DSA's index key).
+  info.kv_cache_bytes_per_token(element * cache_width * double(p.slots()) / double(p.context()));
+}
+
+void MlaVariant::describe_indexer(const MlaShape& s, sdk::Info& info) const {
+  const Shape p = s.positions();
+  const int64_t b = s.batch, t = p.tokens(), ih = s.index_heads, id = s.index_dim, dm = s.d_model;
+  if (s.layer()) {
+    const int64_t from = s.q_lora_rank > 0 ? s.q_lora_rank : dm;
+    const double q_scale = std::sqrt(3.0 / double(from)), in_scale = std::sqrt(3.0 / double(dm));
+    info.tensor("w_iq", AB_TENSOR_WEIGHT, s.dtype, {from, ih * id}, -q_scale, q_scale);
+    info.tensor("w_ik", AB_TENSOR_WEIGHT, s.dtype, {dm, id}, -in_scale, in_scale);
+    info.tensor("ik_gamma", AB_TENSOR_WEIGHT, AB_DTYPE_F32, {id}, 0.5, 1.5);
+    info.tensor("ik_beta", AB_TENSOR_WEIGHT, AB_DTYPE_F32, {id}, -0.5, 0.5);
+    info.tensor("w_iw", AB_TENSOR_WEIGHT, s.dtype, {dm, ih}, -in_scale, in_scale);
+  } else {
+    info.tensor("index_q", AB_TENSOR_INPUT, s.dtype, {b, t, ih, id});
+    info.tensor("index_w", AB_TENSOR_INPUT, s.dtype, {b, t, ih});
+    info.tensor("index_k", AB_TENSOR_INPUT, s.dtype, {b, t, id});
+  }
+  info.tensor("index_cache", AB_TENSOR_STATE, s.dtype, {b, p.slots(), id});
 }
 
 void MlaVariant::reference(const sdk::Problem& problem, const sdk::Tensors& tensors,

@@ -5,7 +5,9 @@
 // every visible position's latent, the exact two-pass softmax per query row
 // (no online rescaling, no tiling of the softmax) and the output projection.
 // Only the products are blocked (sdk::reference::gemm_accumulate) and the
-// heads split across threads.
+// heads split across threads. For DSA the indexer's scores come first, in
+// full over the visible positions, and each query row's top_k by an exact
+// sort (ties to the earlier position) masks its softmax.
 #include <archbench/reference.hpp>
 
 #include "mla.hpp"
@@ -35,6 +37,81 @@ std::vector<double> project(const std::vector<double>& in, const sdk::Tensors& t
   return out;
 }
 
+
+// LayerNorm of the index key (eps 1e-6, as the indexer's).
+void layer_normalize(double* x, int64_t n, const std::vector<double>& gamma, const std::vector<double>& beta) {
+  double mean = 0, var = 0;
+  for (int64_t d = 0; d < n; ++d) mean += x[d];
+  mean /= double(n);
+  for (int64_t d = 0; d < n; ++d) var += (x[d] - mean) * (x[d] - mean);
+  const double inverse = 1.0 / std::sqrt(var / double(n) + 1e-6);
+  for (int64_t d = 0; d < n; ++d) x[d] = (x[d] - mean) * inverse * gamma[size_t(d)] + beta[size_t(d)];
+}
+
+// The lightning indexer: per query row its scores over the visible positions
+// and its selection. Returns per row the chosen flags over [oldest, context).
+std::vector<char> select_positions(const MlaShape& s, const sdk::Tensors& tensors, const std::vector<double>& x,
+                                   const std::vector<double>& q_latent, const sdk::Outputs& outputs) {
+  const Shape p = s.positions();
+  const int64_t B = s.batch, T = p.tokens(), IH = s.index_heads, ID = s.index_dim, first = p.first_position();
+  const int64_t rows = B * T, oldest = p.first_visible(first), span = p.context() - oldest, slots = p.slots();
+  std::vector<double> iq, iw, ik;
+  if (s.layer()) {
+    const bool from_latent = s.q_lora_rank > 0;
+    iq = project(from_latent ? q_latent : x, tensors, "w_iq", rows, from_latent ? s.q_lora_rank : s.d_model, IH * ID);
+    iw = project(x, tensors, "w_iw", rows, s.d_model, IH);
+    for (double& w : iw) w /= std::sqrt(double(IH * ID));
+    ik = project(x, tensors, "w_ik", rows, s.d_model, ID);
+    const std::vector<double> gamma = tensors.as_doubles("ik_gamma"), beta = tensors.as_doubles("ik_beta");
+    for (int64_t r = 0; r < rows; ++r) layer_normalize(ik.data() + r * ID, ID, gamma, beta);
+  } else {
+    iq = tensors.as_doubles("index_q");
+    iw = tensors.as_doubles("index_w");
+    ik = tensors.as_doubles("index_k");
+  }
+  const RopeTable<double> rope(first, T, s.index_rope, s.rope_theta);
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t position = first + r % T;
+    for (int64_t j = 0; j < IH; ++j) rope.apply(iq.data() + (r * IH + j) * ID, position);
+    rope.apply(ik.data() + r * ID, position);
+  }
+  // Index keys of the visible positions, transposed [B][ID][span].
+  const std::vector<double> cache = s.mode == Mode::decode ? tensors.as_doubles("index_cache") : std::vector<double>();
+  std::vector<double> keys_t(size_t(B * ID * span));
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t pos = oldest; pos < p.context(); ++pos) {
+      const double* key = pos >= first ? ik.data() + (b * T + pos - first) * ID
+                                       : cache.data() + (b * slots + pos % slots) * ID;
+      for (int64_t d = 0; d < ID; ++d) keys_t[size_t((b * ID + d) * span + pos - oldest)] = key[d];
+    }
+  std::vector<char> chosen(size_t(rows * span), 0);
+  double* scores_out = outputs["index_scores"];
+  double* selected_out = outputs["selected"];
+  const int64_t context = p.context();
+#pragma omp parallel for schedule(dynamic)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t b = r / T, i = first + r % T, lo = p.first_visible(i), n = i - lo + 1;
+    std::vector<double> per_head(size_t(IH * n), 0.0), score(size_t(n), 0.0);
+    ref::gemm_accumulate(iq.data() + r * IH * ID, ID, keys_t.data() + b * ID * span + (lo - oldest), span,
+                         per_head.data(), n, IH, n, ID);
+    for (int64_t j = 0; j < IH; ++j)
+      for (int64_t c = 0; c < n; ++c) score[size_t(c)] += iw[size_t(r * IH + j)] * std::max(0.0, per_head[size_t(j * n + c)]);
+    double* row_scores = scores_out + r * context;
+    std::fill(row_scores, row_scores + context, -std::numeric_limits<double>::infinity());
+    std::copy(score.begin(), score.end(), row_scores + lo);
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t c = 0; c < n; ++c) order[size_t(c)] = c;
+    std::stable_sort(order.begin(), order.end(),
+                     [&](int64_t a, int64_t c) { return score[size_t(a)] > score[size_t(c)]; });
+    for (int64_t j = 0; j < s.top_k; ++j) {
+      const bool kept = j < n;
+      selected_out[r * s.top_k + j] = kept ? double(lo + order[size_t(j)]) : -1.0;
+      if (kept) chosen[size_t(r * span + lo + order[size_t(j)] - oldest)] = 1;
+    }
+  }
+  return chosen;
+}
+
 }  // namespace
 
 void reference_mla(const MlaShape& s, const sdk::Tensors& tensors, const sdk::Outputs& outputs) {
@@ -44,11 +121,11 @@ void reference_mla(const MlaShape& s, const sdk::Tensors& tensors, const sdk::Ou
   const int64_t rows = B * T, q_width = H * QK, width = s.cache_width();
 
   // 1. This step's queries [rows, H*QK], latents [rows, KVR] and RoPE keys [rows, ROPE].
-  std::vector<double> q, latent(size_t(rows * KVR)), k_rope(size_t(rows * ROPE));
+  std::vector<double> q, latent(size_t(rows * KVR)), k_rope(size_t(rows * ROPE)), x, cq;
   if (s.layer()) {
-    const std::vector<double> x = tensors.as_doubles("x");
+    x = tensors.as_doubles("x");
     if (s.q_lora_rank > 0) {
-      std::vector<double> cq = project(x, tensors, "w_dq", rows, s.d_model, s.q_lora_rank);
+      cq = project(x, tensors, "w_dq", rows, s.d_model, s.q_lora_rank);
       if (s.latent_norm) {
         const std::vector<double> gamma = tensors.as_doubles("q_norm");
         for (int64_t r = 0; r < rows; ++r) rms_normalize(cq.data() + r * s.q_lora_rank, s.q_lora_rank, gamma);
@@ -103,6 +180,9 @@ void reference_mla(const MlaShape& s, const sdk::Tensors& tensors, const sdk::Ou
       }
     }
 
+  // DSA: which positions each query row keeps.
+  const std::vector<char> chosen = s.sparse() ? select_positions(s, tensors, x, cq, outputs) : std::vector<char>();
+
   // 4. Per (sequence, head): decompress its keys (transposed, [QK][span]) and
   //    values [span][VHD], then exact softmax rows over the visible keys.
   const std::vector<double> w_uk = tensors.as_doubles("w_uk"), w_uv = tensors.as_doubles("w_uv");
@@ -132,13 +212,15 @@ void reference_mla(const MlaShape& s, const sdk::Tensors& tensors, const sdk::Ou
         ref::gemm_accumulate(q_rows.data(), QK, keys_t.data() + (lo - oldest), span, scores.data(), n, m, n, QK);
         for (int64_t t = 0; t < m; ++t) {
           const int64_t i = first + t0 + t, visible_lo = p.first_visible(i);
+          const char* kept = s.sparse() ? chosen.data() + ((b * T + t0 + t) * span + lo - oldest) : nullptr;
+          const auto attends = [&](int64_t c) { return lo + c >= visible_lo && lo + c <= i && (!kept || kept[c]); };
           double* row = scores.data() + t * n;
           double max = -std::numeric_limits<double>::infinity();
           for (int64_t c = 0; c < n; ++c)
-            if (lo + c >= visible_lo && lo + c <= i) max = std::max(max, row[c]);
+            if (attends(c)) max = std::max(max, row[c]);
           double total = 0;
           for (int64_t c = 0; c < n; ++c) {
-            row[c] = (lo + c >= visible_lo && lo + c <= i) ? std::exp(row[c] - max) : 0.0;
+            row[c] = attends(c) ? std::exp(row[c] - max) : 0.0;
             total += row[c];
           }
           for (int64_t c = 0; c < n; ++c) row[c] /= total;

@@ -240,4 +240,5 @@ struct Mqa : AttentionVariant {
 }  // namespace archbench::plugins::attention
 
 ARCHBENCH_PLUGIN("attention", "0.1.0", archbench::plugins::attention::Mha,
-                 archbench::plugins::attention::Gqa, archbench::plugins::attention::Mqa, archbench::plugins::attention::MlaVariant)
+                 archbench::plugins::attention::Gqa, archbench::plugins::attention::Mqa, archbench::plugins::attention::MlaVariant,
+                 archbench::plugins::attention::DsaVariant)
