@@ -67,8 +67,11 @@ struct MlaShape {
   static MlaShape of(const sdk::Problem& problem);
 
   bool sparse() const { return top_k > 0; }
-  // Positions a query of the step at position i may select: its visible ones.
+  // Positions a query of the step at position i keeps: top_k of its visible ones.
   int64_t selectable(int64_t i) const;
+  // Whether the problem declares `index_scores`, which ranks the selection
+  // check: 4 bytes per (query, position) pair, so not for long prefills.
+  bool has_index_scores() const;
 
   bool layer() const { return d_model > 0; }
   int64_t qk_dim() const { return nope + rope; }

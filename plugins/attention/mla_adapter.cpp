@@ -14,6 +14,7 @@
 //     the task planted: the price of a latent narrower than key + value.
 #include "mla.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -102,7 +103,7 @@ class MlaQkv : public sdk::MixerQkv {
       }
     }
     store(tensors["latent"], latent);
-    store(tensors["k_rope"], k_rope);
+    if (rope > 0) store(tensors["k_rope"], k_rope);
     // Up-projections: every head decodes with P (its key part, its value part).
     std::vector<float> w_uk(size_t(kvr * h * nope), 0.0f), w_uv(size_t(kvr * h * vhd), 0.0f);
     for (int64_t i = 0; i < std::min(kvr, content); ++i)
@@ -113,6 +114,24 @@ class MlaQkv : public sdk::MixerQkv {
       }
     store(tensors["w_uk"], w_uk);
     store(tensors["w_uv"], w_uv);
+    if (s.sparse()) write_indexer(s, tensors, q, k);
+  }
+
+  static void write_indexer(const MlaShape& s, const sdk::Tensors& tensors, const float* q, const float* k) {
+    const int64_t rows = s.batch * s.positions().tokens(), h = s.heads, qk = s.qk_dim(), ih = s.index_heads,
+                  id = s.index_dim, shared = std::min(id, qk);
+    std::vector<float> index_q(size_t(rows * ih * id), 0.0f), index_w(size_t(rows * ih), 0.0f),
+        index_k(size_t(rows * id), 0.0f);
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t j = 0; j < std::min(ih, h); ++j) {
+        std::copy_n(q + (r * h + j) * qk, shared, index_q.data() + (r * ih + j) * id);
+        index_w[size_t(r * ih + j)] = 1.0f;
+      }
+      std::copy_n(k + r * qk, shared, index_k.data() + r * id);
+    }
+    store(tensors["index_q"], index_q);
+    store(tensors["index_w"], index_w);
+    store(tensors["index_k"], index_k);
   }
 
   void read_output(const sdk::Problem&, const sdk::Tensors& tensors, float* out) const override {

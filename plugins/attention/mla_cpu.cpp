@@ -128,7 +128,7 @@ class MlaCpu : public sdk::Instance {
     else {
       q_in_ = tensors["q"].data;
       latent_in_ = tensors["latent"].data;
-      k_rope_in_ = tensors["k_rope"].data;
+      if (s_.rope > 0) k_rope_in_ = tensors["k_rope"].data;
       out_ = tensors["out"].data;
     }
     if (s_.layer() && s_.latent_norm) kv_norm_ = static_cast<const float*>(tensors["kv_norm"].data);

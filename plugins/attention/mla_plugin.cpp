@@ -8,6 +8,10 @@
 
 namespace archbench::plugins::attention {
 
+// DSA's selection is checked against the reference's index scores up to this
+// many (query, position) pairs: 64 MiB of f32 scores.
+constexpr double kMaxIndexScores = double(int64_t(1) << 24);
+
 MlaShape MlaShape::of(const sdk::Problem& problem) {
   MlaShape s;
   s.mode = Mode(problem.choice("mode"));
@@ -33,6 +37,11 @@ MlaShape MlaShape::of(const sdk::Problem& problem) {
   }
   s.dtype = problem.dtype();
   return s;
+}
+
+bool MlaShape::has_index_scores() const {
+  const Shape p = positions();
+  return sparse() && double(batch) * double(p.tokens()) * double(p.context()) <= kMaxIndexScores;
 }
 
 int64_t MlaShape::selectable(int64_t i) const {
@@ -122,8 +131,8 @@ std::string MlaVariant::validate(const sdk::Problem& problem) const {
   if (s.sparse() && (s.index_rope % 2 != 0 || s.index_rope > s.index_dim))
     return "index_rope must be even and at most index_dim";
   const Shape positions = s.positions();
-  if (s.sparse() && double(s.batch) * double(positions.tokens()) * double(positions.context()) > double(int64_t(1) << 31))
-    return "the index scores (batch x tokens x context) would exceed 2^31 elements";
+  if (s.sparse() && double(s.batch) * double(positions.tokens()) * double(s.top_k) > double(int64_t(1) << 31))
+    return "the selection (batch x tokens x top_k) would exceed 2^31 elements";
   if (double(s.batch) * double(positions.slots()) * double(s.cache_width()) > double(int64_t(1) << 40))
     return "the latent cache would exceed 2^40 elements";
   // What absorb = 0 decompresses at once (every visible position, every head).
@@ -158,7 +167,7 @@ void MlaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   } else {
     info.tensor("q", AB_TENSOR_INPUT, dtype, {b, t, h, s.qk_dim()}, -2.0, 2.0);
     info.tensor("latent", AB_TENSOR_INPUT, dtype, {b, t, kvr});
-    info.tensor("k_rope", AB_TENSOR_INPUT, dtype, {b, t, s.rope});
+    if (s.rope > 0) info.tensor("k_rope", AB_TENSOR_INPUT, dtype, {b, t, s.rope});  // none without positions
   }
   info.tensor("w_uk", AB_TENSOR_WEIGHT, dtype, {kvr, h * s.nope}, -up_scale, up_scale);
   info.tensor("w_uv", AB_TENSOR_WEIGHT, dtype, {kvr, o_width}, -up_scale, up_scale);
@@ -171,8 +180,14 @@ void MlaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   if (s.sparse()) {
     // The selection, compared as sets ranked by the reference's index scores:
     // a wrong pick fails even where the attention output comes out close.
-    info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.top_k}).index_set("index_scores");
-    info.tensor("index_scores", AB_TENSOR_OUTPUT, AB_DTYPE_F32, {b, t, p.context()}).unchecked();
+    // The scores take 4 bytes per (query, position) pair, so past
+    // kMaxIndexScores pairs (long prefills) only the output is checked.
+    if (s.has_index_scores()) {
+      info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.top_k}).index_set("index_scores");
+      info.tensor("index_scores", AB_TENSOR_OUTPUT, AB_DTYPE_F32, {b, t, p.context()}).unchecked();
+    } else {
+      info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.top_k}).unchecked();
+    }
   }
 
   // FLOPs of the computation the design flag chooses: decompressing every

@@ -85,7 +85,7 @@ std::vector<char> select_positions(const MlaShape& s, const sdk::Tensors& tensor
       for (int64_t d = 0; d < ID; ++d) keys_t[size_t((b * ID + d) * span + pos - oldest)] = key[d];
     }
   std::vector<char> chosen(size_t(rows * span), 0);
-  double* scores_out = outputs["index_scores"];
+  double* scores_out = s.has_index_scores() ? outputs["index_scores"] : nullptr;
   double* selected_out = outputs["selected"];
   const int64_t context = p.context();
 #pragma omp parallel for schedule(dynamic)
@@ -96,9 +96,11 @@ std::vector<char> select_positions(const MlaShape& s, const sdk::Tensors& tensor
                          per_head.data(), n, IH, n, ID);
     for (int64_t j = 0; j < IH; ++j)
       for (int64_t c = 0; c < n; ++c) score[size_t(c)] += iw[size_t(r * IH + j)] * std::max(0.0, per_head[size_t(j * n + c)]);
-    double* row_scores = scores_out + r * context;
-    std::fill(row_scores, row_scores + context, -std::numeric_limits<double>::infinity());
-    std::copy(score.begin(), score.end(), row_scores + lo);
+    if (scores_out) {
+      double* row_scores = scores_out + r * context;
+      std::fill(row_scores, row_scores + context, -std::numeric_limits<double>::infinity());
+      std::copy(score.begin(), score.end(), row_scores + lo);
+    }
     std::vector<int64_t> order(static_cast<size_t>(n));
     for (int64_t c = 0; c < n; ++c) order[size_t(c)] = c;
     std::stable_sort(order.begin(), order.end(),
@@ -144,7 +146,7 @@ void reference_mla(const MlaShape& s, const sdk::Tensors& tensors, const sdk::Ou
   } else {
     q = tensors.as_doubles("q");
     latent = tensors.as_doubles("latent");
-    k_rope = tensors.as_doubles("k_rope");
+    if (ROPE > 0) k_rope = tensors.as_doubles("k_rope");
   }
 
   // 2. RoPE at each token's position: the query's last ROPE dims per head, and
