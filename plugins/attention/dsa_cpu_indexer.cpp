@@ -9,6 +9,7 @@
 #include <archbench/sdk_cpu.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <omp.h>
 
@@ -80,7 +81,7 @@ struct LightningIndexer::Impl {
   void select(const float* scores, int64_t n, int64_t lo, int32_t* out, ThreadState& th) const {
     const int64_t k = s.top_k;
     if (n <= k) {
-      for (int64_t c = 0; c < k; ++c) out[c] = c < n ? int32_t(lo + c) : -1;
+      for (int64_t c = 0; c < s.kept(); ++c) out[c] = c < n ? int32_t(lo + c) : -1;
       return;
     }
     th.threshold.assign(scores, scores + n);
@@ -93,8 +94,16 @@ struct LightningIndexer::Impl {
       if (scores[c] > cut || (scores[c] == cut && ties-- > 0)) out[at++] = int32_t(lo + c);
   }
 
+  // A query's scores as the index_scores output holds them: -inf where not visible.
+  void publish(const float* visible, int64_t lo, int64_t i, float* row) const {
+    const int64_t context = p.context();
+    std::fill(row, row + lo, -INFINITY);
+    std::copy_n(visible, i - lo + 1, row + lo);
+    std::fill(row + i + 1, row + context, -INFINITY);
+  }
+
   void prefill_task(int64_t b, int64_t t0, int64_t tokens, const float* queries, const float* weights,
-                    int32_t* selected, ThreadState& th) {
+                    int32_t* selected, float* scores_out, ThreadState& th) {
     const int64_t T = p.tokens(), rows = tokens * heads, lo0 = p.first_visible(t0);
     const int64_t first_block = lo0 / kKeyBlock * kKeyBlock, last = t0 + tokens - 1;
     const float* q = queries + (b * T + t0) * heads * dim;
@@ -109,8 +118,9 @@ struct LightningIndexer::Impl {
     }
     for (int64_t t = 0; t < tokens; ++t) {
       const int64_t i = t0 + t, lo = p.first_visible(i);
-      select(th.scores.data() + t * row_length + (lo - first_block), i - lo + 1, lo,
-             selected + (b * T + i) * s.top_k, th);
+      const float* visible = th.scores.data() + t * row_length + (lo - first_block);
+      select(visible, i - lo + 1, lo, selected + (b * T + i) * s.kept(), th);
+      if (scores_out) publish(visible, lo, i, scores_out + (b * T + i) * p.context());
     }
   }
 
@@ -168,7 +178,8 @@ LightningIndexer::LightningIndexer(const MlaShape& shape, const dnnl::engine& en
 
 LightningIndexer::~LightningIndexer() = default;
 
-void LightningIndexer::run(const float* queries, const float* weights, const void* keys, int32_t* selected) {
+void LightningIndexer::run(const float* queries, const float* weights, const void* keys, int32_t* selected,
+                           float* scores) {
   Impl& m = *impl_;
   const int64_t B = m.s.batch, T = m.p.tokens();
   if (m.s.mode == Mode::prefill) {
@@ -181,7 +192,7 @@ void LightningIndexer::run(const float* queries, const float* weights, const voi
       // Latest query blocks first: under a causal mask they see the most keys.
       const int64_t block = blocks - 1 - task / B, b = task % B;
       const int64_t t0 = block * m.block_tokens, tokens = std::min(m.block_tokens, T - t0);
-      m.prefill_task(b, t0, tokens, queries, weights, selected, m.state[size_t(omp_get_thread_num())]);
+      m.prefill_task(b, t0, tokens, queries, weights, selected, scores, m.state[size_t(omp_get_thread_num())]);
     }
     return;
   }
@@ -199,8 +210,11 @@ void LightningIndexer::run(const float* queries, const float* weights, const voi
     const auto [p0, n] = blocks[size_t(task % int64_t(blocks.size()))];
     m.decode_block(task / int64_t(blocks.size()), p0, n, queries, weights, keys, m.state[size_t(omp_get_thread_num())]);
   }
-  for (int64_t b = 0; b < B; ++b)
-    m.select(m.decode_scores.data() + b * m.p.context() + lo, i - lo + 1, lo, selected + b * m.s.top_k, m.state[0]);
+  for (int64_t b = 0; b < B; ++b) {
+    const float* visible = m.decode_scores.data() + b * m.p.context() + lo;
+    m.select(visible, i - lo + 1, lo, selected + b * m.s.kept(), m.state[0]);
+    if (scores) m.publish(visible, lo, i, scores + b * m.p.context());
+  }
 }
 
 }  // namespace archbench::plugins::attention::cpu

@@ -46,9 +46,9 @@ struct SparseLatentAttention::Impl {
   void attend(int64_t query, int64_t split, const float* queries, const void* rows, const int32_t* selected,
               float* out, float* max_out, float* sum_out, bool normalize, ThreadState& th) {
     const int64_t T = p.tokens(), b = query / T, slots = p.slots();
-    const int32_t* chosen = selected + query * s.top_k + split * part;
+    const int32_t* chosen = selected + query * s.kept() + split * part;
     int64_t n = 0;
-    while (n < part && split * part + n < s.top_k && chosen[n] >= 0) ++n;
+    while (n < part && split * part + n < s.kept() && chosen[n] >= 0) ++n;
     float* g = th.gathered.data();
     for (int64_t c = 0; c < n; ++c) {
       const int64_t position = chosen[c];
@@ -106,8 +106,8 @@ SparseLatentAttention::SparseLatentAttention(const MlaShape& shape, const dnnl::
   m.latent = shape.kv_lora_rank;
   const int64_t queries = shape.batch * m.p.tokens();
   // Fewer queries than threads (decode): split each query's kept rows.
-  m.splits = queries >= m.threads ? 1 : std::min<int64_t>((m.threads + queries - 1) / queries, shape.top_k);
-  m.part = (shape.top_k + m.splits - 1) / m.splits;
+  m.splits = queries >= m.threads ? 1 : std::min<int64_t>((m.threads + queries - 1) / queries, shape.kept());
+  m.part = (shape.kept() + m.splits - 1) / m.splits;
   m.q_desc = memory::desc({m.heads, m.width}, dt::f32, {m.width, 1});
   m.g_desc = memory::desc({m.width, m.part}, dt::f32, {1, m.width});  // gathered rows read as G^T
   m.s_desc = memory::desc({m.heads, m.part}, dt::f32, {m.part, 1});

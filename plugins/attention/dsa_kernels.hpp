@@ -26,8 +26,9 @@ class LightningIndexer {
   // [batch, tokens, index_heads] f32; keys: prefill, this step's index keys
   // [batch, tokens, index_dim] f32; decode, the index cache [batch, slots,
   // index_dim] in the problem's dtype with the new key written. Writes
-  // selected [batch, tokens, top_k] (positions, -1 padded).
-  void run(const float* queries, const float* weights, const void* keys, int32_t* selected);
+  // selected [batch, tokens, kept] (positions, -1 padded) and, when given,
+  // scores [batch, tokens, context] (-inf where not visible).
+  void run(const float* queries, const float* weights, const void* keys, int32_t* selected, float* scores);
 
  private:
   struct Impl;

@@ -44,12 +44,15 @@
 //     normalized query latent, or x), w_ik [d_model, index_dim], ik_gamma and
 //     ik_beta [index_dim] (LayerNorm), w_iw [d_model, index_heads];
 //   index_cache [batch, slots, index_dim]; outputs also `selected` [batch,
-//     tokens, top_k] int32 positions (-1 pads a row with fewer visible
-//     positions), compared as sets ranked by `index_scores` [batch, tokens,
-//     context] (the reference's index scores, -inf where not visible).
+//     tokens, min(top_k, context)] int32 positions (-1 pads a row with fewer
+//     visible positions), compared as sets ranked by `index_scores` [batch,
+//     tokens, context] (the index scores, -inf where not visible; unchecked,
+//     the host ranks by the reference's; declared up to 2^24 of them).
 #pragma once
 
 #include "attention.hpp"
+
+#include <algorithm>
 
 namespace archbench::plugins::attention {
 
@@ -67,6 +70,8 @@ struct MlaShape {
   static MlaShape of(const sdk::Problem& problem);
 
   bool sparse() const { return top_k > 0; }
+  // Positions a query keeps at most: top_k, or every position of a shorter context.
+  int64_t kept() const { return std::min(top_k, positions().context()); }
   // Positions a query of the step at position i keeps: top_k of its visible ones.
   int64_t selectable(int64_t i) const;
   // Whether the problem declares `index_scores`, which ranks the selection

@@ -112,6 +112,7 @@ class MlaCpu : public sdk::Instance {
       index_k_rows_.assign(size_t(rows * id), 0.0f);
       index_cache_ = tensors["index_cache"].data;
       selected_ = static_cast<int32_t*>(tensors["selected"].data);
+      if (s_.has_index_scores()) index_scores_ = static_cast<float*>(tensors["index_scores"].data);
       if (s_.layer()) {
         ik_gamma_ = static_cast<const float*>(tensors["ik_gamma"].data);
         ik_beta_ = static_cast<const float*>(tensors["ik_beta"].data);
@@ -298,7 +299,7 @@ class MlaCpu : public sdk::Instance {
     if (s_.sparse()) {
       const bool prefill = s_.mode == Mode::prefill;
       indexer_->run(index_q_rows_.data(), index_w_rows_.data(),
-                    prefill ? static_cast<const void*>(index_k_rows_.data()) : index_cache_, selected_);
+                    prefill ? static_cast<const void*>(index_k_rows_.data()) : index_cache_, selected_, index_scores_);
       sparse_->run(prepared_q_.data(), prefill ? static_cast<const void*>(latent_rows_.data()) : cache_, selected_,
                    latent_out_.data());
     } else if (s_.mode == Mode::prefill) {
@@ -388,6 +389,7 @@ class MlaCpu : public sdk::Instance {
   const float *ik_gamma_ = nullptr, *ik_beta_ = nullptr;
   void* index_cache_ = nullptr;
   int32_t* selected_ = nullptr;
+  float* index_scores_ = nullptr;
   RopeTable<float> index_rope_;
   std::unique_ptr<cpu::LightningIndexer> indexer_;
   std::unique_ptr<cpu::SparseLatentAttention> sparse_;

@@ -183,10 +183,10 @@ void MlaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
     // The scores take 4 bytes per (query, position) pair, so past
     // kMaxIndexScores pairs (long prefills) only the output is checked.
     if (s.has_index_scores()) {
-      info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.top_k}).index_set("index_scores");
+      info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.kept()}).index_set("index_scores");
       info.tensor("index_scores", AB_TENSOR_OUTPUT, AB_DTYPE_F32, {b, t, p.context()}).unchecked();
     } else {
-      info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.top_k}).unchecked();
+      info.tensor("selected", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {b, t, s.kept()}).unchecked();
     }
   }
 

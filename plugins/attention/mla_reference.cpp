@@ -105,9 +105,9 @@ std::vector<char> select_positions(const MlaShape& s, const sdk::Tensors& tensor
     for (int64_t c = 0; c < n; ++c) order[size_t(c)] = c;
     std::stable_sort(order.begin(), order.end(),
                      [&](int64_t a, int64_t c) { return score[size_t(a)] > score[size_t(c)]; });
-    for (int64_t j = 0; j < s.top_k; ++j) {
-      const bool kept = j < n;
-      selected_out[r * s.top_k + j] = kept ? double(lo + order[size_t(j)]) : -1.0;
+    for (int64_t j = 0; j < s.kept(); ++j) {
+      const bool kept = j < n && j < s.top_k;
+      selected_out[r * s.kept() + j] = kept ? double(lo + order[size_t(j)]) : -1.0;
       if (kept) chosen[size_t(r * span + lo + order[size_t(j)] - oldest)] = 1;
     }
   }
