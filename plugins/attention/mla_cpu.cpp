@@ -73,6 +73,36 @@ std::vector<float> per_head(const ab_tensor& weight, int64_t heads, int64_t part
   return out;
 }
 
+// For a few rows (decode), out_h = in_h W_h per head as a stream over each
+// head's weights [k x n] (read once for all rows): a batched oneDNN matmul
+// with M = 1 spends several times the time the weights take to read.
+// in/out rows are [rows, heads, width] with the given widths.
+void per_head_rows(int64_t rows, int64_t heads, const float* in, int64_t in_width, const float* weights, int64_t k,
+                   int64_t n, float* out, int64_t out_width) {
+#pragma omp parallel
+  {
+    std::vector<float> acc(size_t(rows * n));
+#pragma omp for schedule(static)
+    for (int64_t h = 0; h < heads; ++h) {
+      std::fill(acc.begin(), acc.end(), 0.0f);
+      const float* w = weights + h * k * n;
+      for (int64_t c = 0; c < k; ++c) {
+        const float* row = w + c * n;
+        for (int64_t r = 0; r < rows; ++r) {
+          const float a = in[(r * heads + h) * in_width + c];
+          float* dst = acc.data() + r * n;
+#pragma omp simd
+          for (int64_t j = 0; j < n; ++j) dst[j] += a * row[j];
+        }
+      }
+      for (int64_t r = 0; r < rows; ++r) std::copy_n(acc.data() + r * n, n, out + (r * heads + h) * out_width);
+    }
+  }
+}
+
+// Up to this many rows the per-head stream beats the batched matmul.
+constexpr int64_t kStreamRows = 8;
+
 // A matmul on f32 buffers with explicit strides (heads as the batch where
 // the descriptors are 3-D), run on the host's stream.
 struct StridedMatmul {
@@ -290,7 +320,8 @@ class MlaCpu : public sdk::Instance {
   void attend_absorbed() {
     const int64_t t = p_.tokens(), rows = s_.batch * t, h = s_.heads, kvr = s_.kv_lora_rank,
                   width = s_.cache_width(), qk = s_.qk_dim(), nope = s_.nope;
-    absorb_q_.run(ctx_, q_rows_.data(), w_uk_.data(), prepared_q_.data());
+    if (rows <= kStreamRows) per_head_rows(rows, h, q_rows_.data(), qk, w_uk_.data(), nope, kvr, prepared_q_.data(), width);
+    else absorb_q_.run(ctx_, q_rows_.data(), w_uk_.data(), prepared_q_.data());
 #pragma omp parallel for schedule(static)
     for (int64_t r = 0; r < rows; ++r)
       for (int64_t head = 0; head < h; ++head)
@@ -314,7 +345,9 @@ class MlaCpu : public sdk::Instance {
     } else {
       latent_decode_->run(prepared_q_.data(), cache_, latent_out_.data());
     }
-    absorb_v_.run(ctx_, latent_out_.data(), w_uv_.data(), attended_.data());
+    if (rows <= kStreamRows)
+      per_head_rows(rows, h, latent_out_.data(), kvr, w_uv_.data(), kvr, s_.v_head_dim, attended_.data(), s_.v_head_dim);
+    else absorb_v_.run(ctx_, latent_out_.data(), w_uv_.data(), attended_.data());
   }
 
   // ---- layer level ------------------------------------------------------------
