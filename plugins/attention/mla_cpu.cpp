@@ -23,6 +23,7 @@
 #include "mla.hpp"
 #include "mla_kernels.hpp"
 #include "positions.hpp"
+#include "rows.hpp"
 #include "vector_math.hpp"
 
 #include <cmath>
@@ -35,29 +36,9 @@ using dnnl::memory;
 using dt = memory::data_type;
 namespace sc = sdk::cpu;
 
-void rms_normalize(float* x, int64_t n, const float* gamma) {
-  double squares = 0;
-  for (int64_t d = 0; d < n; ++d) squares += double(x[d]) * x[d];
-  const float inverse = float(1.0 / std::sqrt(squares / double(n) + 1e-6));
-  for (int64_t d = 0; d < n; ++d) x[d] = x[d] * inverse * gamma[d];
-}
-
-void load_any(bool bf16, const void* base, int64_t offset, int64_t n, float* out) {
-  if (bf16) {
-    const auto* p = static_cast<const uint16_t*>(base) + offset;
-    for (int64_t d = 0; d < n; ++d) out[d] = vmath::load(p + d);
-  } else {
-    std::copy_n(static_cast<const float*>(base) + offset, n, out);
-  }
-}
-void store_any(bool bf16, void* base, int64_t offset, int64_t n, const float* in) {
-  if (bf16) {
-    auto* p = static_cast<uint16_t*>(base) + offset;
-    for (int64_t d = 0; d < n; ++d) vmath::store(p + d, in[d]);
-  } else {
-    std::copy_n(in, n, static_cast<float*>(base) + offset);
-  }
-}
+using rows::load_any;
+using rows::rms_normalize;
+using rows::store_any;
 
 // Columns [h*part, (h+1)*part) of a [rows, heads*part] weight as heads
 // matrices, f32: [heads, rows, part], or transposed [heads, part, rows].

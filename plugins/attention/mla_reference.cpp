@@ -12,6 +12,7 @@
 
 #include "mla.hpp"
 #include "positions.hpp"
+#include "reference_rows.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -22,21 +23,12 @@ namespace {
 
 namespace ref = sdk::reference;
 
-void rms_normalize(double* x, int64_t n, const std::vector<double>& gamma) {
-  double squares = 0;
-  for (int64_t d = 0; d < n; ++d) squares += x[d] * x[d];
-  const double inverse = 1.0 / std::sqrt(squares / double(n) + 1e-6);
-  for (int64_t d = 0; d < n; ++d) x[d] *= inverse * gamma[size_t(d)];
-}
+using reference_rows::rms_normalize;
 
 std::vector<double> project(const std::vector<double>& in, const sdk::Tensors& tensors, const char* weight,
                             int64_t rows, int64_t d_in, int64_t width) {
-  std::vector<double> out(size_t(rows * width));
-  const std::vector<double> w = tensors.as_doubles(weight);
-  ref::matmul(in.data(), w.data(), out.data(), rows, d_in, width);
-  return out;
+  return reference_rows::project(in, tensors, weight, nullptr, rows, d_in, width);
 }
-
 
 // LayerNorm of the index key (eps 1e-6, as the indexer's).
 void layer_normalize(double* x, int64_t n, const std::vector<double>& gamma, const std::vector<double>& beta) {
