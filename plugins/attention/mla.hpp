@@ -98,7 +98,7 @@ class MlaVariant : public sdk::Variant {
   void describe(const sdk::Problem& problem, sdk::Info& info) const override;
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
-  ARCHBENCH_CPU_HOOK
+  ARCHBENCH_BACKEND_HOOKS  // create_cpu in mla_plugin.cpp; create_vulkan in mla_vulkan.cpp (Vulkan builds)
 
  private:
   void describe_indexer(const MlaShape& shape, sdk::Info& info) const;
