@@ -174,8 +174,9 @@ TEST_CASE("vulkan: attention/mla matches the reference - absorb 0 and 1, prefill
   // Small latent shapes (kvr 32, nope 16, rope 8, vhd 16) so the validation
   // layer's run stays short; 45 prompt tokens so no tile divides them; the
   // decodes wrap their window / chunk ring (70 cached tokens, span 20 / 32);
-  // odd widths take the shaders' scalar loads; one decode at DeepSeek's head
-  // widths (576-wide absorbed keys, 512-wide latent values, one row a lane).
+  // odd widths take the shaders' scalar loads; rope 0 has no positions at all;
+  // one decode at DeepSeek's head widths (576-wide absorbed keys, 512-wide
+  // latent values, one query row a workgroup).
   const std::string small = ".h4.nope16.rope8.vhd16.kvr32";
   std::vector<std::string> problems;
   for (const char* absorb : {".absorb0", ".absorb1"}) {
@@ -186,6 +187,7 @@ TEST_CASE("vulkan: attention/mla matches the reference - absorb 0 and 1, prefill
     problems.push_back(std::string("attention/mla:decode.s70") + small + ".dm64.ln0.window.w20" + absorb + ".f32");
     problems.push_back(std::string("attention/mla:prefill.s45") + small + ".dm64.qr48.ln0.chunk.w16" + absorb + ".f32");
     problems.push_back(std::string("attention/mla:decode.s33.h3.nope15.rope6.vhd13.kvr33") + absorb + ".f32");
+    problems.push_back(std::string("attention/mla:prefill.s20.h2.nope16.rope0.vhd16.kvr32") + absorb + ".f32");
     problems.push_back(std::string("attention/mla:prefill.s30.h3.nope15.rope6.vhd13.kvr33.chunk.w8") + absorb + ".f32");
     problems.push_back(std::string("attention/mla:prefill.b2.s45") + small + ".window.w16" + absorb + ".bf16");
     problems.push_back(std::string("attention/mla:decode.b2.s70") + small + ".chunk.w32" + absorb + ".bf16");

@@ -374,9 +374,10 @@ class MlaVulkan : public sdk::Instance {
     const int64_t b = core.batch, t = core.tokens(), kvh = core.kv_heads, group = core.group();
     const auto hd = uint32_t(core.head_dim), vhd = uint32_t(core.v_head_dim), mask = uint32_t(core.mask);
     // Query rows per workgroup: prefill.comp and decode.comp hold rows x
-    // (head_dim + v_head_dim) floats per lane; the attention plugin's 4 rows of
-    // 128 + 128 are its measured limit on llvmpipe, so MLA's wide absorbed rows
-    // (576 + 512) go one at a time.
+    // (head_dim + v_head_dim) floats per lane, and llvmpipe slows down sharply
+    // past the attention plugin's 4 x (128 + 128). About that much lane state
+    // (4 decompressed rows of 192 + 128), and MLA's wide absorbed rows
+    // (576 + 512) one at a time (not measured against 2 or 4).
     const int64_t budget = std::clamp<int64_t>(1280 / (core.head_dim + core.v_head_dim), 1, 4);
     const int64_t row_blocks = (group + budget - 1) / budget;
     const auto rows = uint32_t((group + row_blocks - 1) / row_blocks);
