@@ -1,0 +1,34 @@
+// `archbench compare RUN_A RUN_B`: per (problem, backend) in both runs, the medians
+// with their spread, a Mann-Whitney U test of A's samples against B's (as Google
+// Benchmark's compare.py), Holm's correction across every tested problem, and the
+// geometric-mean speedup of B over A with a seeded bootstrap interval.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "results/statistics.hpp"
+#include "results/store.hpp"
+
+namespace archbench::results {
+
+struct Comparison {
+  // problem, backend, outcome_a, outcome_b, median_ms_a, median_ms_b, cv_a, cv_b,
+  // n_a, n_b, speedup (median_a / median_b: > 1 means B is faster), p_value,
+  // p_holm, verdict ("faster" | "slower" | "not significant" | "underpowered" |
+  // "" when not both passed), nmse_a, nmse_b.
+  QueryResult rows;
+  int tested = 0, faster = 0, slower = 0, not_significant = 0, underpowered = 0;
+  std::optional<stats::Speedup> geomean;  // over problems both runs passed with samples
+  double alpha = 0.05;
+  // Human-readable summary: the correction used, the geo-mean with its interval,
+  // the overall verdict, and a warning when samples are too few for the test.
+  std::vector<std::string> summary() const;
+};
+
+// Unknown run -> InputError.
+Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha = 0.05);
+
+}  // namespace archbench::results
