@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <set>
 #include <sstream>
 #include <vector>
@@ -31,6 +32,18 @@ std::string implementations_from_verbose(const std::string& verbose_output) {
   return out;
 }
 
+namespace {
+
+// The level a user asked for (ONEDNN_VERBOSE / DNNL_VERBOSE), restored after the
+// capture so their own verbose output of the timed runs is not switched off.
+int users_verbose_level() {
+  for (const char* name : {"ONEDNN_VERBOSE", "DNNL_VERBOSE"})
+    if (const char* value = std::getenv(name)) return std::atoi(value);
+  return 0;
+}
+
+}  // namespace
+
 std::string onednn_implementations(const std::function<void()>& call) {
   std::fflush(stdout);
   FILE* capture = std::tmpfile();
@@ -45,14 +58,14 @@ std::string onednn_implementations(const std::function<void()>& call) {
   try {
     call();
   } catch (...) {
-    dnnl_set_verbose(0);
+    dnnl_set_verbose(users_verbose_level());
     std::fflush(stdout);
     dup2(saved, STDOUT_FILENO);
     close(saved);
     std::fclose(capture);
     throw;
   }
-  dnnl_set_verbose(0);
+  dnnl_set_verbose(users_verbose_level());
   std::fflush(stdout);
   dup2(saved, STDOUT_FILENO);
   close(saved);
