@@ -172,23 +172,25 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       " FROM results r JOIN problems p ON p.id = r.problem_id JOIN runs ru ON ru.id = r.run_id"
       // Newest result of any outcome: a problem whose latest check failed drops
       // out of the ranking instead of hiding behind an older passing number.
-      " WHERE r.task = '' AND (?1 IS NULL OR p.kind = ?1) AND (?2 IS NULL OR r.backend = ?2)"
-      "  AND (?3 IS NULL OR r.run_id = ?3)"
+      " WHERE r.task = '' AND (?1 IS NULL OR p.kind = ?1) AND (?3 IS NULL OR r.run_id = ?3)"
       "), filtered AS ("
       " SELECT * FROM latest WHERE (?4 IS NULL OR shape GLOB ?4) AND (?5 IS NULL OR host GLOB ?5)"
       "  AND (?6 IS NULL OR device GLOB ?6)"
+      // The CPU rows speed_vs_cpu divides by, whatever --backend shows.
+      "), cpu_rows AS ("
+      " SELECT problem_id, host, median_s FROM filtered WHERE recency = 1 AND outcome = 'passed' AND backend = 'cpu'"
       "), ranked AS ("
       " SELECT *, CASE WHEN " + col + " IS NULL THEN NULL ELSE"
       "  RANK() OVER (PARTITION BY kind, backend, shape ORDER BY " + col + " IS NULL, " +
       col + " " + dir + ") END AS rank"
-      " FROM filtered WHERE recency = 1 AND outcome = 'passed'"
+      " FROM filtered WHERE recency = 1 AND outcome = 'passed' AND (?2 IS NULL OR backend = ?2)"
       ")"
       // Backends side by side: each row's speed relative to the same problem
       // on the CPU backend (its median time over this one's; 2 = twice as fast).
       " SELECT kind, backend, shape, rank, design, design_short" + machine + ", " + col +
       ", median_s * 1000.0 AS median_ms, cv,"
-      "  (SELECT c.median_s FROM ranked c WHERE c.problem_id = ranked.problem_id"
-      "    AND c.backend = 'cpu'" + same_machine + ") / median_s AS speed_vs_cpu" + extra + ", impl, quick, run_id, id AS result_id, dtype"
+      "  (SELECT c.median_s FROM cpu_rows c WHERE c.problem_id = ranked.problem_id" + same_machine +
+      ") / median_s AS speed_vs_cpu" + extra + ", impl, quick, run_id, id AS result_id, dtype"
       " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design" + machine;
 
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <sstream>
 
 #include "harness/errors.hpp"
@@ -84,6 +85,70 @@ bool mark_reference_fallbacks(QueryResult& r) {
   return any;
 }
 
+// Dot-separated tokens every row of a kind shares in `column` tell its rows nothing:
+// they are taken out of each cell (the part before ':' stays: the variant) and
+// listed for the note, per kind ("attention shape tokens b1.dm0"). A cell left
+// without tokens keeps its prefix, or "(all)".
+std::vector<std::string> elide_common_tokens(QueryResult& r, const std::string& name) {
+  const size_t c = index_of(r, name), kind = index_of(r, "kind");
+  std::vector<std::string> notes;
+  if (c >= r.columns.size()) return notes;
+  struct Split {
+    std::string prefix;
+    std::vector<std::string> tokens;
+  };
+  std::map<std::string, std::vector<size_t>> by_kind;  // kind -> rows ("" without a kind column)
+  for (size_t i = 0; i < r.rows.size(); ++i) by_kind[kind < r.columns.size() ? display_cell(r.rows[i][kind]) : ""].push_back(i);
+  for (const auto& [kind_name, rows] : by_kind) {
+    if (rows.size() < 2) continue;
+    std::vector<Split> cells;
+    for (size_t i : rows) {
+      const std::string text = display_cell(r.rows[i][c]);
+      Split split;
+      const size_t colon = text.find(':');
+      std::string rest = text;
+      if (colon != std::string::npos) {
+        split.prefix = text.substr(0, colon);
+        rest = text.substr(colon + 1);
+      }
+      std::istringstream parts(rest);
+      for (std::string token; std::getline(parts, token, '.');)
+        if (!token.empty()) split.tokens.push_back(token);
+      cells.push_back(std::move(split));
+    }
+    std::vector<std::string> shared;
+    for (const std::string& token : cells[0].tokens)
+      if (std::all_of(cells.begin(), cells.end(), [&](const Split& s) {
+            return std::find(s.tokens.begin(), s.tokens.end(), token) != s.tokens.end();
+          }) && std::find(shared.begin(), shared.end(), token) == shared.end())
+        shared.push_back(token);
+    if (shared.empty()) continue;
+    for (size_t k = 0; k < rows.size(); ++k) {
+      std::string kept;
+      for (const std::string& token : cells[k].tokens)
+        if (std::find(shared.begin(), shared.end(), token) == shared.end()) kept += (kept.empty() ? "" : ".") + token;
+      const std::string& prefix = cells[k].prefix;
+      r.rows[rows[k]][c] = prefix.empty() ? (kept.empty() ? std::string("(all)") : kept)
+                                          : (kept.empty() ? prefix : prefix + ":" + kept);
+    }
+    std::string list;
+    for (const std::string& token : shared) list += (list.empty() ? "" : ".") + token;
+    notes.push_back((kind_name.empty() ? "" : kind_name + " ") + name + " tokens " + list);
+  }
+  return notes;
+}
+
+// A column with one value on every row (kind, backend) goes to the note.
+std::string drop_if_constant(QueryResult& r, const std::string& name) {
+  const size_t c = index_of(r, name);
+  if (c >= r.columns.size() || r.rows.size() < 2) return "";
+  const std::string first = display_cell(r.rows[0][c]);
+  for (const auto& row : r.rows)
+    if (display_cell(row[c]) != first) return "";
+  drop_column(r, c);
+  return first;
+}
+
 }  // namespace
 
 bool has_reference_fallback(const std::string& implementations) {
@@ -113,6 +178,12 @@ TableView fit_leaderboard(const QueryResult& board, size_t width) {
     for (auto& row : t.rows) row[full] = row[compact];
     drop_column(t, compact);
   }
+  // What every row shares says nothing row by row: it moves to the note (tokens
+  // first, while the kind column still says which rows share them).
+  for (const char* name : {"shape", "design"})
+    for (const std::string& note : elide_common_tokens(t, name)) view.common.push_back(note);
+  for (const char* name : {"kind", "backend"})
+    if (const std::string value = drop_if_constant(t, name); !value.empty()) view.common.push_back(std::string(name) + " " + value);
   view.reference_fallback = mark_reference_fallbacks(t);
   drop_silent_columns(t);
   // Least useful first (what csv keeps for tools, derived figures); the design
@@ -143,7 +214,10 @@ TableView fit_leaderboard(const QueryResult& board, size_t width) {
   };
   drop({"run_id", "frac_peak_bandwidth", "needle_task", "frac_peak_compute", "gflops", "kv_cache_bytes_per_token", "device"});
   cut_designs(40);
-  drop({"speed_vs_cpu", "cv", "eff_context", "nmse", "needle_acc"});
+  drop({"cv", "eff_context", "nmse", "needle_acc"});
+  cut_designs(28);
+  drop({"median_ms"});     // ci95_ms brackets it
+  drop({"speed_vs_cpu"});  // worth a shorter design: backends side by side
   cut_designs(16);
   drop({"ci95_ms"});
   return view;
@@ -178,10 +252,45 @@ std::vector<std::string> board_warnings(const QueryResult& board, double high_cv
   return out;
 }
 
+namespace {
+
+// Word-wraps each line of `text` to `width` columns, so notes fit like the table.
+std::string wrapped(const std::string& text, size_t width) {
+  std::string out;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::string current;
+    std::istringstream words(line);
+    for (std::string word; words >> word;) {
+      if (!current.empty() && current.size() + 1 + word.size() > width) {
+        out += current + "\n";
+        current = " " + word;  // continuation lines indented by one
+      } else {
+        current += (current.empty() ? "" : " ") + word;
+      }
+    }
+    out += current + "\n";
+  }
+  if (!out.empty()) out.pop_back();
+  return out;
+}
+
+}  // namespace
+
 std::string TableView::note(size_t width) const {
+  return wrapped(unwrapped_note(width), width);
+}
+
+std::string TableView::unwrapped_note(size_t width) const {
+  std::string shared;
+  for (const std::string& item : common) shared += (shared.empty() ? "(every row: " : "; ") + item;
+  if (!shared.empty()) shared += ")\n";
   std::string fallback = reference_fallback ? "(! before a design: a oneDNN primitive ran its reference implementation, "
                                               "often 100x slower; impl in csv/json)" : "";
-  if (hidden.empty() && !shortened) return fallback;
+  if (hidden.empty() && !shortened) {
+    const std::string out = shared + fallback;
+    return out.empty() || out.back() != '\n' ? out : out.substr(0, out.size() - 1);
+  }
   if (!fallback.empty()) fallback += "\n";
   std::string text = "(to fit " + std::to_string(width) + " columns";
   if (!hidden.empty()) {
@@ -189,7 +298,7 @@ std::string TableView::note(size_t width) const {
     for (size_t i = 0; i < hidden.size(); ++i) text += (i ? ", " : " ") + hidden[i];
   }
   if (shortened) text += std::string(hidden.empty() ? "" : ";") + " design strings cut with '..'";
-  return fallback + text + "; --columns or --format csv shows everything)";
+  return shared + fallback + text + "; --columns or --format csv shows everything)";
 }
 
 QueryResult select_columns(const QueryResult& result, const std::string& columns) {

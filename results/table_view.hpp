@@ -20,8 +20,14 @@ struct TableView {
   std::vector<std::string> hidden;  // columns left out to fit, in the order dropped
   bool shortened = false;           // some design strings were cut to fit
   bool reference_fallback = false;  // some design is marked "!" (oneDNN reference implementation)
+  // What every row shares, left out of the table: "backend vulkan", "shape tokens b1.dm0".
+  std::vector<std::string> common;
   // "(hidden to fit 120 columns: run_id, gflops; --columns or --format csv shows them)", or "".
+  // Wrapped to `width` columns; "" when nothing was left out.
   std::string note(size_t width = kDefaultTableWidth) const;
+
+ private:
+  std::string unwrapped_note(size_t width) const;
 };
 
 // The leaderboard (results::leaderboard) as a table of at most `width` characters.
