@@ -88,6 +88,19 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha) 
     else ++out.not_significant;
   }
   out.geomean = stats::geomean_speedup(speedup_inputs);
+  for (const int64_t id : {a, b}) {
+    const QueryResult run = store.query("SELECT load_average, busy_processes, threads, quick FROM runs WHERE id = ?1", {Cell{id}});
+    if (run.rows.empty()) continue;
+    const auto& r = run.rows[0];
+    const double load = cell_real(r[0]);
+    const int64_t busy = cell_int(r[1], 0), threads = cell_int(r[2], 0);
+    if ((!std::isnan(load) && threads > 0 && load > 0.5 * double(threads)) || busy > 0)
+      out.run_notes.push_back("warning: run " + std::to_string(id) + " started on a busy machine (load average " +
+                              number("%.2f", std::isnan(load) ? 0 : load) + " on " + std::to_string(threads) +
+                              " threads, " + std::to_string(busy) + " other runnable process(es)): its timings may carry that noise");
+    if (cell_int(r[3], 0) == 1)
+      out.run_notes.push_back("note: run " + std::to_string(id) + " is a --quick run (3 short repetitions unless --repetitions said more)");
+  }
   return out;
 }
 
@@ -107,6 +120,7 @@ std::vector<std::string> Comparison::summary() const {
     overall = "significant: B is slower on " + std::to_string(slower) + " and faster on " + std::to_string(faster) +
               " of " + std::to_string(tested) + " problem(s)";
   lines.push_back("overall: " + overall);
+  lines.insert(lines.end(), run_notes.begin(), run_notes.end());
   if (underpowered > 0)
     lines.push_back("warning: " + std::to_string(underpowered) + " problem(s) have fewer than " +
                     std::to_string(stats::kMinSamplesForUTest) +

@@ -23,6 +23,9 @@ struct Comparison {
   int tested = 0, faster = 0, slower = 0, not_significant = 0, underpowered = 0;
   std::optional<stats::Speedup> geomean;  // over problems both runs passed with samples
   double alpha = 0.05;
+  // "run 3 started on a busy machine (load average 3.1 on 2 threads, 2 other runnable processes)"
+  // for each run recorded as started under load (schema v10), or that was --quick.
+  std::vector<std::string> run_notes;
   // Human-readable summary: the correction used, the geo-mean with its interval,
   // the overall verdict, and a warning when samples are too few for the test.
   std::vector<std::string> summary() const;

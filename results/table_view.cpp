@@ -182,7 +182,7 @@ TableView fit_leaderboard(const QueryResult& board, size_t width) {
   // first, while the kind column still says which rows share them).
   for (const char* name : {"shape", "design"})
     for (const std::string& note : elide_common_tokens(t, name)) view.common.push_back(note);
-  for (const char* name : {"kind", "backend"})
+  for (const char* name : {"kind", "backend", "quick"})
     if (const std::string value = drop_if_constant(t, name); !value.empty()) view.common.push_back(std::string(name) + " " + value);
   view.reference_fallback = mark_reference_fallbacks(t);
   drop_silent_columns(t);
