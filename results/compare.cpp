@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 
 #include "harness/errors.hpp"
 #include "results/samples.hpp"
@@ -20,7 +21,7 @@ Cell real_or_null(double value) { return std::isnan(value) ? Cell{} : Cell{value
 
 }  // namespace
 
-Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha) {
+Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha, double min_change) {
   for (const int64_t id : {a, b})
     if (store.query("SELECT 1 FROM runs WHERE id = ?1", {Cell{id}}).rows.empty())
       throw InputError("compare: run " + std::to_string(id) + " does not exist (see `archbench runs`)");
@@ -48,6 +49,7 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha) 
 
   Comparison out;
   out.alpha = alpha;
+  out.min_change = min_change;
   out.rows.columns = {"problem", "backend", "outcome_a", "outcome_b", "median_ms_a", "median_ms_b", "cv_a", "cv_b",
                       "n_a",     "n_b",     "speedup",   "p_value",   "p_holm",      "verdict",     "nmse_a", "nmse_b"};
   std::vector<double> p_values;
@@ -78,13 +80,17 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha) 
     cells[12] = adjusted[i];
     const bool few = std::min(cell_int(cells[8]), cell_int(cells[9])) < stats::kMinSamplesForUTest;
     std::string verdict;
-    if (adjusted[i] < alpha) verdict = cell_real(cells[10]) >= 1 ? "faster" : "slower";
+    const double speedup = cell_real(cells[10]);
+    const bool large = std::abs(speedup - 1) > min_change && std::abs(1 / speedup - 1) > min_change;
+    if (adjusted[i] < alpha && large) verdict = speedup >= 1 ? "faster" : "slower";
+    else if (adjusted[i] < alpha) verdict = "within " + number("%g", min_change * 100) + "%";
     else verdict = few ? "underpowered" : "not significant";
     cells[13] = verdict;
     ++out.tested;
     if (verdict == "faster") ++out.faster;
     else if (verdict == "slower") ++out.slower;
     else if (verdict == "underpowered") ++out.underpowered;
+    else if (verdict.rfind("within", 0) == 0) ++out.within;
     else ++out.not_significant;
   }
   out.geomean = stats::geomean_speedup(speedup_inputs);
@@ -108,14 +114,19 @@ std::vector<std::string> Comparison::summary() const {
   std::vector<std::string> lines;
   lines.push_back("test: two-sided Mann-Whitney U per problem on the stored samples, Holm-corrected across " +
                   std::to_string(tested) + " problem(s), alpha " + number("%g", alpha) +
-                  "; speedup = median_a / median_b (> 1: B is faster)");
+                  ", and a change of the median above " + number("%g", min_change * 100) +
+                  "%; speedup = median_a / median_b (> 1: B is faster)");
   if (geomean)
     lines.push_back("geometric-mean speedup of B over A: " + number("%.4g", geomean->geomean) + " [" +
                     number("%.4g", geomean->interval.low) + ", " + number("%.4g", geomean->interval.high) +
                     "] (95% bootstrap interval, 2000 resamples, seed 1)");
   std::string overall;
   if (tested == 0) overall = "nothing to test: no problem passed in both runs with samples";
-  else if (faster + slower == 0) overall = "not significant: no problem differs after correction";
+  else if (faster + slower == 0)
+    overall = "not significant: no problem differs after correction" +
+              (within ? " by more than " + number("%g", min_change * 100) + "% (" + std::to_string(within) +
+                            " differ by less, significantly: drift between runs?)"
+                      : std::string());
   else
     overall = "significant: B is slower on " + std::to_string(slower) + " and faster on " + std::to_string(faster) +
               " of " + std::to_string(tested) + " problem(s)";

@@ -209,6 +209,22 @@ TEST_CASE("compare: same code is not significant; a slowed variant is, after Hol
   CHECK(cell(worse.rows, 0, "verdict") == "slower");
   CHECK(std::stod(cell(worse.rows, 0, "speedup")) == Approx(1.0 / 3).epsilon(0.1));
   CHECK_THAT(worse.summary()[2], Catch::StartsWith("overall: significant: B is slower on 1"));
+
+  // A 2% shift with tight samples: significant to the test, but below --min-change.
+  std::string drift_db = tmp.file("drift.db");
+  {
+    auto s = Store::open_readwrite(drift_db);
+    for (const double factor : {1.0, 1.02}) {
+      const int64_t id = s.begin_run({});
+      s.record(id, timed("mock/v", "d", noisy(1e-3 * factor, 9, factor == 1.0 ? 5 : 6, 0.002)));
+      s.finish_run(id, "completed");
+    }
+  }
+  const Comparison drift = compare_runs(Store::open_readonly(drift_db), 1, 2);
+  CHECK(cell(drift.rows, 0, "verdict") == "within 5%");
+  CHECK(drift.within == 1);
+  CHECK_THAT(drift.summary()[2], Catch::StartsWith("overall: not significant") && Catch::Contains("drift"));
+  CHECK(compare_runs(Store::open_readonly(drift_db), 1, 2, 0.05, 0.01).slower == 1);
 }
 
 namespace {

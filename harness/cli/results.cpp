@@ -233,18 +233,23 @@ int compare_command(const Context& context) {
   std::string format = "table";
   std::vector<int64_t> ids;
   po::options_description options("archbench compare");
+  double alpha = 0.05, min_change = 0.05;
   options.add_options()("runs", po::value(&ids)->multitoken(), "RUN_A RUN_B")(
+      "alpha", po::value(&alpha), "family-wise significance after Holm's correction (default 0.05)")(
+      "min-change", po::value(&min_change), "smallest relative change of a median that counts as faster or slower (default 0.05)")(
       "format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::positional_options_description positional;
   positional.add("runs", 2);
   po::variables_map values;
-  if (!parse("compare", "archbench compare RUN_A RUN_B [--format F] [--db PATH]", context, options, values, &positional))
+  if (!parse("compare", "archbench compare RUN_A RUN_B [--alpha A] [--min-change R] [--format F] [--db PATH]", context, options, values, &positional))
     return 0;
+  if (!(alpha > 0 && alpha < 1)) throw InputError("--alpha: expected a number in (0, 1), got " + shown(alpha));
+  if (!(min_change >= 0 && min_change < 10)) throw InputError("--min-change: expected a relative change in [0, 10), got " + shown(min_change));
   if (ids.size() != 2) throw InputError("archbench compare: expected two run ids (RUN_A RUN_B), got " + std::to_string(ids.size()));
   results::parse_format(format);
   const results::Store store = results::Store::open_readonly(database_path(globals));
-  const results::Comparison comparison = results::compare_runs(store, ids[0], ids[1]);
+  const results::Comparison comparison = results::compare_runs(store, ids[0], ids[1], alpha, min_change);
   const results::Format f = results::parse_format(format);
   if (f == results::Format::jsonl) throw InputError("archbench compare: --format jsonl is for row streams; use json");
   if (f == results::Format::json) {
@@ -256,6 +261,8 @@ int compare_command(const Context& context) {
     out["rows"] = nlohmann::json::parse(results::format(comparison.rows, f));
     out["correction"] = "holm";
     out["alpha"] = comparison.alpha;
+    out["min_change"] = comparison.min_change;
+    out["within_min_change"] = comparison.within;
     out["tested"] = comparison.tested;
     out["faster"] = comparison.faster;
     out["slower"] = comparison.slower;
