@@ -90,12 +90,12 @@ void add_intervals(const Store& store, const Metric& metric, QueryResult& board)
   for (size_t i = 0; i < board.rows.size(); ++i) {
     auto& row = board.rows[i];
     row.erase(row.begin() + long(result_id));
-    row.insert(row.begin() + long(median) + 1, added[i].begin(), added[i].begin() + 2);
-    row.insert(row.begin() + long(rank) + 1, added[i][2]);
+    row.insert(row.begin() + long(median) + 1, added[i].begin(), added[i].end());
   }
+  // New columns go after median_ms, so the leading kind,backend,shape,rank,design
+  // that scripts match on stay as they were.
   board.columns.erase(board.columns.begin() + long(result_id));
-  board.columns.insert(board.columns.begin() + long(median) + 1, {"ci95_low_ms", "ci95_high_ms"});
-  board.columns.insert(board.columns.begin() + long(rank) + 1, "tied");
+  board.columns.insert(board.columns.begin() + long(median) + 1, {"ci95_low_ms", "ci95_high_ms", "tied"});
 }
 
 // What each design can still do, beside its speed: the accuracy over the grid
@@ -187,10 +187,10 @@ QueryResult leaderboard(const Store& store, const LeaderboardOptions& o) {
       ")"
       // Backends side by side: each row's speed relative to the same problem
       // on the CPU backend (its median time over this one's; 2 = twice as fast).
-      " SELECT kind, backend, shape, rank, design, design_short" + machine + ", " + col +
+      " SELECT kind, backend, shape, rank, design" + machine + ", " + col +
       ", median_s * 1000.0 AS median_ms, cv,"
       "  (SELECT c.median_s FROM cpu_rows c WHERE c.problem_id = ranked.problem_id" + same_machine +
-      ") / median_s AS speed_vs_cpu" + extra + ", impl, quick, run_id, id AS result_id, dtype"
+      ") / median_s AS speed_vs_cpu" + extra + ", impl, quick, design_short, run_id, id AS result_id, dtype"
       " FROM ranked ORDER BY kind, shape, backend, rank IS NULL, rank, design" + machine;
 
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };

@@ -467,11 +467,11 @@ TEST_CASE("leaderboard ranks the latest result per problem and backend - if it p
     LeaderboardOptions all;
     all.headline_task = "needle";  // as the CLI names it from the task registry
     auto q = leaderboard(s, all);
-    CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "tied", "design", "design_short",
-                                                "tokens_per_s", "median_ms", "ci95_low_ms", "ci95_high_ms", "cv",
+    CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "design",
+                                                "tokens_per_s", "median_ms", "ci95_low_ms", "ci95_high_ms", "tied", "cv",
                                                 "speed_vs_cpu", "gflops",
                                                 "frac_peak_compute", "frac_peak_bandwidth", "kv_cache_bytes_per_token",
-                                                "nmse", "impl", "quick", "needle_acc", "eff_context", "needle_task", "run_id"});
+                                                "nmse", "impl", "quick", "design_short", "needle_acc", "eff_context", "needle_task", "run_id"});
     CHECK(rows_of(q, "tokens_per_s") == std::vector<std::string>{
                                             "ffn cpu t128.f32 1 swiglu 10 r2",
                                             "ffn cpu t512.f32 1 swiglu 400 r2",
