@@ -4,6 +4,7 @@
 #include "harness/compare_outputs.hpp"
 #include "harness/gbench_timer.hpp"
 #include "harness/instance_runner.hpp"
+#include "harness/onednn_impl.hpp"
 #include "harness/plugin_calls.hpp"
 #include "harness/result_figures.hpp"
 #include "harness/tensors.hpp"
@@ -139,6 +140,7 @@ results::ResultRecord describe_record(const Problem& problem, ab_backend backend
   record.params_json = problem.params_json();
   record.workload = problem.workload();
   record.design = problem.design();
+  record.design_short = problem.design_compact();
   record.shape = problem.shape();
   record.params = problem.structured_params();
   record.dtype = dtype_name(problem.dtype);
@@ -202,7 +204,11 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   if (!created.runner) return finish(created.outcome.c_str(), created.reason);
   InstanceRunner& runner = *created.runner;
 
-  if (std::string why = runner.run_checked(); !why.empty()) return finish("failed", why);
+  // The first checked run also tells which oneDNN implementations ran (provenance).
+  std::string first_run;
+  if (backend == AB_BACKEND_CPU) record.impl = onednn_implementations([&] { first_run = runner.run_checked(); });
+  else first_run = runner.run_checked();
+  if (!first_run.empty()) return finish("failed", first_run);
   const uint64_t resident_after = resident_bytes();
   record.peak_memory_bytes =
       int64_t(tensors.total_bytes() + resident_after - std::min(resident_after, resident_before));

@@ -15,7 +15,7 @@ namespace archbench {
 
 struct Measurement {
   bool perf = true;            // time it (after it passes fidelity)
-  int repetitions = 5;
+  int repetitions = 9;         // enough for compare's U test (Google Benchmark's compare.py asks 9)
   double min_time_s = 0.1;     // per repetition
   double warmup_s = 0.05;
 };

@@ -24,6 +24,8 @@ const Subcommand subcommands[] = {
     {"query", "run a read-only SQL query on the results database", archbench::cli::query_command},
     {"runs", "list stored runs", archbench::cli::runs_command},
     {"compare", "compare two runs problem by problem", archbench::cli::compare_command},
+    {"history", "every result of a problem across runs and git shas (this host by default)", archbench::cli::history_command},
+    {"regressions", "slowdowns between runs, by step detection with a significance test", archbench::cli::regressions_command},
     {"merge", "copy the runs of other databases (other machines, shards) into one", archbench::cli::merge_command},
     {"calibrate", "measure peak GFLOP/s and bandwidth per backend (and Vulkan dispatch overhead)", archbench::cli::calibrate_command},
     {"devices", "show the compute devices of each backend", archbench::cli::devices_command},
@@ -64,7 +66,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, merge, calibrate, devices)\n",
+  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, history, regressions, merge, calibrate, devices)\n",
                archbench::printable(argv[1]).c_str());
   return 2;
 }

@@ -221,6 +221,16 @@ std::string Problem::design() const {
   return std::string(variant->name) + ":" + design_tokens;
 }
 
+std::string Problem::design_compact() const {
+  std::string tokens_out;
+  for (uint32_t i = 0; i < variant->param_count; ++i) {
+    const ab_param_spec& spec = variant->params[i];
+    if (!(spec.flags & AB_PARAM_FLAG_DESIGN) || values[i] == spec.default_value) continue;
+    tokens_out += (tokens_out.empty() ? "" : ".") + format_value(spec, values[i]);
+  }
+  return tokens_out.empty() ? std::string(variant->name) : std::string(variant->name) + ":" + tokens_out;
+}
+
 std::string Problem::params_json() const {
   nlohmann::ordered_json out;
   for (uint32_t i = 0; i < variant->param_count; ++i) {

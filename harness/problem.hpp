@@ -37,6 +37,10 @@ struct Problem {
   // parameters ("attention/gqa:kvh8.rope...."). See AB_PARAM_FLAG_DESIGN.
   std::string workload() const;
   std::string design() const;
+  // design() with only the parameters that differ from their defaults, for tables
+  // ("attention/gqa:kvh2.window.w256"); the variant name alone when all are defaults.
+  // Not a key: a default may change, the canonical string never does.
+  std::string design_compact() const;
   std::string shape() const;        // the canonical string without "variant:"
   std::string params_json() const;  // {"d_model": 4096, ..., "dtype": "f32"}
   // Every parameter with its key, value and printed token, then dtype and seed:

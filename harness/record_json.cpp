@@ -64,6 +64,7 @@ std::string record_to_json(const results::ResultRecord& r) {
   out["task_workload"] = r.task_workload;
   out["plugin_path"] = r.plugin_path;
   out["plugin_hash"] = r.plugin_hash;
+  out["impl"] = r.impl;
   json cells = json::array();
   for (const auto& c : r.cells)
     cells.push_back({{"context", c.context}, {"coordinate", c.coordinate}, {"trials", c.trials},
@@ -110,6 +111,7 @@ results::ResultRecord record_from_json(const std::string& text) {
   r.task_workload = in.value("task_workload", "");
   r.plugin_path = in.value("plugin_path", "");
   r.plugin_hash = in.value("plugin_hash", "");
+  r.impl = in.value("impl", "");
   if (in.contains("cells"))
     for (const json& c : in.at("cells"))
       r.cells.push_back({c.at("context"), c.at("coordinate"), c.at("trials"), c.at("successes"),

@@ -1,5 +1,6 @@
 // Planning (suite expansion, globbing, de-duplication) and execution of a run.
 #include "harness/runner.hpp"
+#include "harness/machine_calibration.hpp"
 
 #include "harness/errors.hpp"
 #include "harness/executor.hpp"
@@ -90,17 +91,29 @@ std::string result_line(const results::ResultRecord& r) {
   return line;
 }
 
-Peaks peaks_for(const results::Store& store, const PlannedProblem& planned) {
-  Peaks peaks;
+// The peaks of the run's own calibration (copied into its runs row when it began,
+// machine_calibration.hpp), so a resumed run keeps the peaks it started with.
+Peaks peaks_for(const Calibrations& calibration, const PlannedProblem& planned) {
   const std::string backend = backend_name(planned.backend);
-  const std::string dtype = dtype_name(planned.problem.dtype);
-  peaks.compute_gflops = store.latest_calibration(backend, "matmul_" + dtype + "_gflops");
+  auto find = [&](const std::string& metric) -> std::optional<double> {
+    auto it = calibration.find(backend + "/" + metric);
+    return it == calibration.end() ? std::nullopt : std::optional<double>(it->second);
+  };
+  Peaks peaks;
+  peaks.compute_gflops = find(std::string("matmul_") + dtype_name(planned.problem.dtype) + "_gflops");
   if (!peaks.compute_gflops)  // no native low-precision peak: the work runs at f32 rates
-    peaks.compute_gflops = store.latest_calibration(backend, "matmul_f32_gflops");
+    peaks.compute_gflops = find("matmul_f32_gflops");
   if (!peaks.compute_gflops)  // Vulkan: the device's FMA peak (no library matmul to measure)
-    peaks.compute_gflops = store.latest_calibration(backend, "compute_f32_gflops");
-  peaks.bandwidth_gbps = store.latest_calibration(backend, "memory_bandwidth_gbps");
+    peaks.compute_gflops = find("compute_f32_gflops");
+  peaks.bandwidth_gbps = find("memory_bandwidth_gbps");
   return peaks;
+}
+
+Calibrations run_calibration(const results::Store& store, int64_t run_id) {
+  const auto stored = store.query("SELECT calibration_json FROM runs WHERE id = ?1", {results::Cell{run_id}});
+  if (stored.rows.empty()) return {};
+  const auto* json = std::get_if<std::string>(&stored.rows[0][0]);
+  return json ? parse_calibrations(*json) : Calibrations{};
 }
 
 }  // namespace
@@ -143,6 +156,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
     const std::string key = (task ? task_row_string(problem, *task) : problem.canonical()) + "|" + backend_name(backend);
     if (!seen.insert(key).second) return;
     Measurement m = request.quick ? quickened(measurement) : measurement;
+    if (request.repetitions > 0) m.repetitions = request.repetitions;
     m.perf = m.perf && request.perf;
     const LoadedPlugin* plugin = registry.plugin_of(problem.variant);
     plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task), std::move(crashed),
@@ -270,10 +284,12 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
   const InterruptScope interrupts;  // a signal before this (in the caller's scope) still counts
 
   Progress progress(plan.size());
+  Calibrations calibration = run_calibration(store, run_id);
+  if (calibration.empty()) calibration = calibration_for_run(store);  // a run begun before schema v10
   for (size_t i = 0; i < plan.size() && !interrupt_requested; ++i) {
     const PlannedProblem& planned = plan[i];
     progress.starting(i, planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical());
-    const Peaks peaks = peaks_for(store, planned);
+    const Peaks peaks = peaks_for(calibration, planned);
     // The child measures; the parent only records (it never starts compute threads).
     // A row whose plugin code crashed while planning is recorded, not run.
     const ChildOutcome child = !planned.crashed.empty()

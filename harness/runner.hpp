@@ -23,6 +23,7 @@ struct RunRequest {
   std::vector<ab_backend> backends;   // already resolved from --backend
   bool quick = false;                 // fewer, shorter repetitions
   bool perf = true;                   // false: fidelity only
+  int repetitions = 0;                // --repetitions: overrides every row's count (also under quick); 0 = theirs
 };
 
 struct PlannedProblem {

@@ -17,6 +17,7 @@ std::optional<results::ResultRecord> StoreDescriber::describe(const std::string&
     record.canonical = canonical;
     record.workload = problem.workload();
     record.design = problem.design();
+    record.design_short = problem.design_compact();
     record.shape = problem.shape();
     record.params = problem.structured_params();
     if (!task.empty()) {

@@ -115,7 +115,7 @@ std::string render_csv(const QueryResult& r) {
   return out;
 }
 
-std::string render_json(const QueryResult& r) {
+nlohmann::ordered_json json_rows(const QueryResult& r) {
   // ordered_json keeps the query's column order instead of sorting the keys.
   auto arr = nlohmann::ordered_json::array();
   for (const auto& row : r.rows) {
@@ -130,8 +130,19 @@ std::string render_json(const QueryResult& r) {
     }
     arr.push_back(std::move(obj));
   }
+  return arr;
+}
+
+std::string render_json(const QueryResult& r) {
   // replace: a BLOB or invalid UTF-8 must not abort the whole output
-  return arr.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + '\n';
+  return json_rows(r).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + '\n';
+}
+
+// One object per line, no header: for streaming tools (`jq -c`, pandas lines=True).
+std::string render_jsonl(const QueryResult& r) {
+  std::string out;
+  for (const auto& obj : json_rows(r)) out += obj.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + '\n';
+  return out;
 }
 
 std::string md_cell(const std::string& s) {
@@ -167,8 +178,9 @@ Format parse_format(const std::string& name) {
   if (name == "table") return Format::table;
   if (name == "csv") return Format::csv;
   if (name == "json") return Format::json;
+  if (name == "jsonl") return Format::jsonl;
   if (name == "md") return Format::md;
-  throw InputError("--format: '" + name + "' is not one of table, csv, json, md");
+  throw InputError("--format: '" + name + "' is not one of table, csv, json, jsonl, md");
 }
 
 std::string display_cell(const Cell& cell) {
@@ -190,6 +202,7 @@ std::string format(const QueryResult& result, Format fmt) {
   switch (fmt) {
     case Format::csv: return render_csv(result);
     case Format::json: return render_json(result);
+    case Format::jsonl: return render_jsonl(result);
     case Format::md: return render_md(result);
     case Format::table: break;
   }

@@ -1,5 +1,6 @@
 // Rendering a QueryResult for the terminal or for other tools:
-// table (aligned text), csv (RFC 4180 quoting), json (array of objects), md (GitHub table).
+// table (aligned text), csv (RFC 4180 quoting), json (array of objects), jsonl (one
+// object per line), md (GitHub table).
 #pragma once
 
 #include <string>
@@ -8,9 +9,9 @@
 
 namespace archbench::results {
 
-enum class Format { table, csv, json, md };
+enum class Format { table, csv, json, jsonl, md };
 
-// "table" | "csv" | "json" | "md"; anything else -> InputError naming --format.
+// "table" | "csv" | "json" | "jsonl" | "md"; anything else -> InputError naming --format.
 Format parse_format(const std::string& name);
 
 // The whole rendering, every line ending in '\n'.

@@ -306,9 +306,28 @@ CREATE TABLE result_figures (
 CREATE INDEX result_figures_by_name ON result_figures(name, result_id);
 )sql";
 
-// Append v10, ... here.
-constexpr std::array<Migration, 9> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
-                                                  kV6Plugin, kV7, Migration{kV8, give_runs_uids}, kFigures};
+// v10 (issue 18, statistics): what a reader needs to trust a run's numbers. Whether
+// it was a --quick smoke run (the default leaderboard prefers careful results), how
+// loaded the machine was when it started (1-minute load average and the runnable
+// processes besides archbench; NULL where unknown), and the machine calibration it
+// was measured against, copied in (JSON {"backend/metric": value}), so an old
+// result keeps the peak of its day when the per-machine calibration is redone.
+// Per result, the oneDNN implementations its primitives ran on (ResultRecord::impl),
+// so a reference fallback ("ref:any", often 100x slower) is visible. Per problem,
+// the design with only its non-default parameters (tables print it; '' before v10).
+constexpr std::string_view kStatsRunContext = R"sql(
+ALTER TABLE runs ADD COLUMN quick INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN load_average REAL;
+ALTER TABLE runs ADD COLUMN busy_processes INTEGER;
+ALTER TABLE runs ADD COLUMN calibration_json TEXT NOT NULL DEFAULT '{}';
+ALTER TABLE results ADD COLUMN impl TEXT NOT NULL DEFAULT '';
+ALTER TABLE problems ADD COLUMN design_short TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Append v11, ... here.
+constexpr std::array<Migration, 10> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
+                                                   kV6Plugin, kV7, Migration{kV8, give_runs_uids}, kFigures,
+                                                   kStatsRunContext};
 
 }  // namespace
 

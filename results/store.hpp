@@ -25,6 +25,13 @@ struct RunInfo {
   // Schema v8: the part of the plan this run measures ("I/N", "" for all of it)
   // and a digest of its planned rows (run --resume checks it).
   std::string shard, plan_hash;
+  // Schema v10: a --quick smoke run; the machine's load when the run started
+  // (1-minute load average, runnable processes besides this one; unset = unknown);
+  // the calibration it used, as JSON {"backend/metric": value}.
+  bool quick = false;
+  std::optional<double> load_average;
+  std::optional<int64_t> busy_processes;
+  std::string calibration_json = "{}";
 };
 
 // What `run --resume` needs of a stored run.
@@ -61,6 +68,7 @@ struct ProblemParam {
 struct ResultRecord {
   std::string canonical, variant, kind, params_json, dtype;  // canonical is the problem's key
   std::string workload, design;  // the canonical tokens split (Problem::workload/design)
+  std::string design_short;      // v10: the design's non-default tokens only (Problem::design_compact), for tables
   std::string shape;             // the canonical string without "variant:" (Problem::shape)
   std::vector<ProblemParam> params;  // schema order, then dtype and seed (harness: describe_record)
   std::string backend, suite, outcome, reason;  // outcome: see kOutcomes
@@ -69,6 +77,12 @@ struct ResultRecord {
   // hash ("sha1:<hex>", see harness/file_hash.hpp). Set by the parent from its
   // registry, never by the measuring child.
   std::string plugin_path, plugin_hash;
+  // Schema v10: the implementations the result ran on, "<primitive>:<impl>" of each
+  // oneDNN primitive executed in its first checked run, comma-separated
+  // ("matmul:brg:avx512_core,softmax:jit:avx2"); "" for Vulkan (the run names its
+  // device) and for plugins that run no oneDNN primitive. An impl starting with
+  // "ref" is oneDNN's reference fallback.
+  std::string impl;
   std::optional<double> median_s, mean_s, stddev_s, cv, min_s;
   int64_t iterations = 0, repetitions = 0;
   std::optional<double> gflops, gbps, tokens_per_s, frac_peak_compute, frac_peak_bandwidth;

@@ -56,9 +56,11 @@ int64_t Store::begin_run(const RunInfo& i) {
   require_writable(readonly_, path_, "begin_run");
   sql::Stmt st(db_, std::string("INSERT INTO runs (started_at, status, host, cpu_model, cpu_flags, "
                                 "threads, onednn_version, onednn_isa, git_sha, build_type, "
-                                "command_line, plugins_json, suites, vulkan_device, pid, pid_host, pid_start, uid, shard, plan_hash)"
+                                "command_line, plugins_json, suites, vulkan_device, pid, pid_host, pid_start, uid, shard, plan_hash,"
+                                " quick, load_average, busy_processes, calibration_json)"
                                 " VALUES (") +
-                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)");
+                        kNow + ", 'running', ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+                               " ?19, ?20, ?21, ?22)");
   st.bind(1, i.host).bind(2, i.cpu_model).bind(3, i.cpu_flags).bind(4, int64_t{i.threads});
   st.bind(5, i.onednn_version).bind(6, i.onednn_isa).bind(7, i.git_sha).bind(8, i.build_type);
   st.bind(9, i.command_line).bind(10, i.plugins_json.empty() ? "[]" : i.plugins_json);
@@ -66,6 +68,9 @@ int64_t Store::begin_run(const RunInfo& i) {
   const ProcessIdentity me = this_process();  // who to ask later whether the run still lives
   st.bind(13, me.pid).bind(14, me.host).bind(15, me.start);
   st.bind(16, new_run_uid()).bind(17, i.shard).bind(18, i.plan_hash);
+  st.bind(19, int64_t{i.quick}).bind_opt(20, i.load_average);
+  st.bind(21, i.busy_processes ? Cell{*i.busy_processes} : Cell{});
+  st.bind(22, i.calibration_json.empty() ? "{}" : i.calibration_json);
   st.run();
   return sqlite3_last_insert_rowid(db_);
 }
@@ -139,14 +144,15 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
     // The canonical string is the problem's identity; the other columns are derived
     // from it, so refreshing them on conflict only matters if their spelling changed.
     sql::Stmt up(db_,
-                 "INSERT INTO problems (canonical, variant, kind, dtype, params_json, workload, design, shape) "
-                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT(canonical) DO UPDATE SET "
+                 "INSERT INTO problems (canonical, variant, kind, dtype, params_json, workload, design, shape, design_short) "
+                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(canonical) DO UPDATE SET "
+                 "design_short = CASE WHEN excluded.design_short <> '' THEN excluded.design_short ELSE design_short END, "
                  "variant = excluded.variant, kind = excluded.kind, dtype = excluded.dtype, "
                  "params_json = excluded.params_json, workload = excluded.workload, "
                  "design = excluded.design, shape = excluded.shape");
     up.bind(1, r.canonical).bind(2, r.variant).bind(3, r.kind).bind(4, r.dtype);
     up.bind(5, r.params_json.empty() ? "{}" : r.params_json);
-    up.bind(6, r.workload).bind(7, r.design).bind(8, r.shape);
+    up.bind(6, r.workload).bind(7, r.design).bind(8, r.shape).bind(9, r.design_short);
     up.run();
   }
   int64_t problem_id = 0;
@@ -162,9 +168,9 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
       "mean_s, stddev_s, cv, min_s, iterations, repetitions, gflops, gbps, tokens_per_s, "
       "frac_peak_compute, frac_peak_bandwidth, nmse, max_abs, max_rel, flops, bytes, tokens, "
       "kv_cache_bytes_per_token, peak_memory_bytes, task, task_kind, task_label, task_headline, "
-      "task_workload, plugin_path, plugin_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+      "task_workload, plugin_path, plugin_hash, impl, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
       "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, "
-      "?32, ?33, ") +
+      "?32, ?33, ?34, ") +
       kNow + ")");
   ins.bind(1, run_id).bind(2, problem_id).bind(3, r.backend).bind(4, r.suite);
   ins.bind(5, r.outcome).bind(6, r.reason);
@@ -177,7 +183,7 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
   ins.bind(22, r.flops).bind(23, r.bytes).bind(24, r.tokens);
   ins.bind(25, r.kv_cache_bytes_per_token).bind(26, r.peak_memory_bytes).bind(27, r.task);
   ins.bind(28, r.task_kind).bind(29, r.task_label).bind(30, int64_t{r.task_headline});
-  ins.bind(31, r.task_workload).bind(32, r.plugin_path).bind(33, r.plugin_hash);
+  ins.bind(31, r.task_workload).bind(32, r.plugin_path).bind(33, r.plugin_hash).bind(34, r.impl);
   ins.run();
   const int64_t result_id = sqlite3_last_insert_rowid(db_);
 

@@ -15,6 +15,7 @@
 
 #include "harness/errors.hpp"
 #include "results/format.hpp"
+#include "results/compare.hpp"
 #include "results/leaderboard.hpp"
 #include "results/migrations.hpp"
 #include "results/store.hpp"
@@ -467,16 +468,21 @@ TEST_CASE("leaderboard ranks the latest result per problem and backend - if it p
     all.headline_task = "needle";  // as the CLI names it from the task registry
     auto q = leaderboard(s, all);
     CHECK(q.columns == std::vector<std::string>{"kind", "backend", "shape", "rank", "design",
-                                                "tokens_per_s", "median_ms", "speed_vs_cpu", "gflops",
-                                                "frac_peak_compute", "kv_cache_bytes_per_token",
-                                                "nmse", "needle_acc", "eff_context", "needle_task", "run_id"});
+                                                "tokens_per_s", "median_ms", "ci95_low_ms", "ci95_high_ms", "tied", "cv",
+                                                "speed_vs_cpu", "gflops",
+                                                "frac_peak_compute", "frac_peak_bandwidth", "kv_cache_bytes_per_token",
+                                                "nmse", "impl", "quick", "design_short", "needle_acc", "eff_context", "needle_task", "run_id"});
     CHECK(rows_of(q, "tokens_per_s") == std::vector<std::string>{
                                             "ffn cpu t128.f32 1 swiglu 10 r2",
                                             "ffn cpu t512.f32 1 swiglu 400 r2",
                                             "ffn vulkan t512.f32 1 gelu 60 r2",
-                                            "ffn vulkan t512.f32 2 swiglu 50 r2",
+                                            // tied: samples +-10% around the medians, so the
+                                            // intervals [54.5, 66.7] and [45.5, 55.6] tokens/s overlap
+                                            "ffn vulkan t512.f32 1 swiglu 50 r2",
                                             "norm cpu t512.f32 1 rms 1000 r2",
                                         });
+    CHECK(at(q, 3, "tied") == "1");
+    CHECK(at(q, 1, "tied") == "0");
     CHECK(at(q, 1, "median_ms") == "2.5");
     // Backends side by side: vulkan swiglu takes 20 ms where the cpu took 2.5 ms.
     CHECK(at(q, 3, "speed_vs_cpu") == "0.125");
@@ -525,13 +531,16 @@ TEST_CASE("list_runs and compare_runs", "[results]") {
   CHECK(at(runs, 1, "status") == "interrupted");
   CHECK(at(runs, 1, "results") == "6");
 
-  auto c = compare_runs(s, db.run1, db.run2);
+  auto c = compare_runs(s, db.run1, db.run2).rows;
   REQUIRE(c.rows.size() == 2);  // only (problem, backend) pairs present in both runs
   CHECK(at(c, 0, "problem") == "ffn/gelu:t512.f32");
   CHECK(at(c, 0, "outcome_b") == "failed");
   CHECK(at(c, 0, "speedup") == "");  // not comparable: b failed
+  CHECK(at(c, 0, "verdict") == "");
   CHECK(at(c, 1, "problem") == "ffn/swiglu:t512.f32");
   CHECK(at(c, 1, "speedup") == "4");  // 10 ms -> 2.5 ms
+  CHECK(at(c, 1, "n_a") == "3");
+  CHECK(at(c, 1, "verdict") == "underpowered");  // 3 samples a side cannot reach p < 0.05
   CHECK_THROWS_AS(compare_runs(s, db.run1, 99), InputError);
 }
 
@@ -597,6 +606,6 @@ TEST_CASE("output formats", "[results]") {
     CHECK(parse_format("json") == Format::json);
     CHECK(parse_format("md") == Format::md);
     CHECK_THROWS_AS(parse_format("xml"), InputError);
-    CHECK_THROWS_WITH(parse_format("xml"), "--format: 'xml' is not one of table, csv, json, md");
+    CHECK_THROWS_WITH(parse_format("xml"), "--format: 'xml' is not one of table, csv, json, jsonl, md");
   }
 }

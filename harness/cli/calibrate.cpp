@@ -5,6 +5,7 @@
 #include "harness/cli/vulkan_devices.hpp"
 #include "harness/errors.hpp"
 #include "harness/isolation.hpp"
+#include "harness/machine_calibration.hpp"
 #include "harness/provenance.hpp"
 #include "results/store.hpp"
 
@@ -26,7 +27,7 @@ namespace {
 
 // Prints and stores one backend's measured metrics (JSON from the child).
 void store_metrics(results::Store& store, const std::string& backend, const nlohmann::json& measured,
-                   std::initializer_list<Metric> metrics) {
+                   std::initializer_list<Metric> metrics, Calibrations& machine) {
   for (const Metric& metric : metrics) {
     const auto& entry = measured.at(metric.name);
     const std::string details = entry.at("details");
@@ -36,6 +37,7 @@ void store_metrics(results::Store& store, const std::string& backend, const nloh
     }
     const double value = entry.at("value");
     store.record_calibration(0, {backend, metric.name, metric.unit, value, details});
+    machine[backend + "/" + metric.name] = value;
     std::printf("  %s %-22s %10.2f %s  (%s)\n", backend.c_str(), metric.name, value, metric.unit, details.c_str());
   }
 }
@@ -68,6 +70,7 @@ int calibrate_command(const Context& context) {
   results::Store store = results::Store::open_readwrite(db_path);
 
   cpu::CpuBackend backend(globals.threads);
+  Calibrations machine;  // also kept per machine, for runs into any database
   if (backend_name != "vulkan") {
     std::printf("calibrating cpu (%d threads): oneDNN matmul f32, bf16, memory read bandwidth...\n", backend.threads());
     std::fflush(stdout);
@@ -85,7 +88,7 @@ int calibrate_command(const Context& context) {
       throw std::runtime_error("calibration child failed: " + child.reason);
     store_metrics(store, "cpu", nlohmann::json::parse(child.output),
                   {Metric{"matmul_f32_gflops", "GFLOP/s"}, Metric{"matmul_bf16_gflops", "GFLOP/s"},
-                   Metric{"memory_bandwidth_gbps", "GB/s"}});
+                   Metric{"memory_bandwidth_gbps", "GB/s"}}, machine);
   }
   if (vulkan.available) {
     std::printf("calibrating vulkan (%s): dispatch overhead, f32 FMA peak, copy bandwidth...\n",
@@ -96,11 +99,13 @@ int calibrate_command(const Context& context) {
       throw std::runtime_error("vulkan calibration child failed: " + child.reason);
     store_metrics(store, "vulkan", nlohmann::json::parse(child.output),
                   {Metric{"dispatch_overhead_us", "us"}, Metric{"submit_roundtrip_us", "us"},
-                   Metric{"compute_f32_gflops", "GFLOP/s"}, Metric{"memory_bandwidth_gbps", "GB/s"}});
+                   Metric{"compute_f32_gflops", "GFLOP/s"}, Metric{"memory_bandwidth_gbps", "GB/s"}}, machine);
   } else if (backend_name == "all") {
     std::printf("vulkan not calibrated: %s\n", vulkan.reason.c_str());
   }
-  std::printf("stored in %s; perf results now show fractions of these peaks\n", db_path.c_str());
+  const std::string machine_file = save_machine_calibration(machine);
+  std::printf("stored in %s and for this machine in %s; runs into any database now show fractions of these peaks\n",
+              db_path.c_str(), machine_file.c_str());
   return 0;
 }
 

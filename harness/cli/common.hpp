@@ -50,6 +50,8 @@ int leaderboard_command(const Context&);
 int query_command(const Context&);
 int runs_command(const Context&);
 int compare_command(const Context&);
+int history_command(const Context&);
+int regressions_command(const Context&);
 int calibrate_command(const Context&);
 int devices_command(const Context&);
 int plot_command(const Context&);

@@ -3,16 +3,21 @@
 // stored; `runs` alone then marks runs whose process is gone as abandoned.
 #include "harness/cli/common.hpp"
 #include "harness/errors.hpp"
+#include "results/compare.hpp"
 #include "results/figure_board.hpp"
 #include "results/format.hpp"
 #include "results/growth.hpp"
 #include "results/leaderboard.hpp"
+#include "results/pareto.hpp"
+#include "results/run_context.hpp"
+#include "results/table_view.hpp"
 #include "results/task_summary.hpp"
 #include "tasks/task.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <nlohmann/json.hpp>
 
 namespace archbench::cli {
 namespace {
@@ -39,12 +44,39 @@ void print(const results::QueryResult& result, const std::string& format) {
   std::cout << results::format(result, results::parse_format(format));
 }
 
+// The speed leaderboard: csv and json whole; table and md fitted to 120 columns
+// unless --columns picks them.
+// json and jsonl carry `context` (run_context.hpp): the runs the rows come from.
+void print_board(const results::QueryResult& board, const std::string& format, const std::string& columns,
+                 const nlohmann::ordered_json& context) {
+  const results::Format f = results::parse_format(format);
+  const bool structured = f == results::Format::json || f == results::Format::jsonl;
+  if (!columns.empty()) {
+    const results::QueryResult picked = results::select_columns(board, columns);
+    std::cout << (structured ? results::format_with_context(picked, context, f == results::Format::jsonl)
+                             : results::format(picked, f));
+    for (const std::string& line : results::board_warnings(board)) std::cerr << line << "\n";
+    return;
+  }
+  const std::vector<std::string> warnings = results::board_warnings(board);
+  if (f == results::Format::csv || structured) {
+    std::cout << (structured ? results::format_with_context(board, context, f == results::Format::jsonl)
+                             : results::format(board, f));
+    for (const std::string& line : warnings) std::cerr << line << "\n";  // stdout stays parseable
+    return;
+  }
+  const results::TableView view = results::fit_leaderboard(board);
+  std::cout << results::format(view.table, f);
+  if (!view.note().empty()) std::cout << view.note() << "\n";
+  for (const std::string& line : warnings) std::cout << line << "\n";
+}
+
 }  // namespace
 
 int leaderboard_command(const Context& context) {
   Globals globals;
   results::LeaderboardOptions board;
-  std::string format = "table", by, per;
+  std::string format = "table", by, per, columns, axes = "speed,fidelity,context,memory", weights;
   int64_t run = 0;
   results::TaskFilter task;
   po::options_description options("archbench leaderboard");
@@ -62,14 +94,25 @@ int leaderboard_command(const Context& context) {
       ("run", po::value(&run), "only this run id (default: the latest result of each problem)")
       ("host", po::value(&board.host), "only runs on hosts matching this glob (a merged database holds many)")
       ("device", po::value(&board.device), "only results on devices matching this glob: the CPU model for cpu rows, the Vulkan device for vulkan rows")
+      ("latest", po::bool_switch(), "the newest result of each problem even when it is from a --quick run (default: a careful run's result where there is one)")
       ("hosts", po::bool_switch(&board.by_machine), "rank machines side by side: the latest result per host and device, with host and device columns")
+      ("pareto", po::bool_switch(), "only the designs no other design of their group beats on every axis (--axes)")
+      ("axes", po::value(&axes), "with --pareto: a comma list of speed, fidelity, context, memory or metric names (default speed,fidelity,context,memory)")
+      ("composite", po::bool_switch(), "rank by a composite score of speed, fidelity, effective context and memory per token (README: Composite score)")
+      ("weights", po::value(&weights), "with --composite: NAME=WEIGHT,... over speed, fidelity, context, memory (default all 1; names left out weigh 0)")
+      ("columns", po::value(&columns), "only these columns, a comma list in the order given (default: a table that fits 120 columns; csv and json keep all)")
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
   if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--host GLOB] [--device GLOB] [--hosts] [--format F] [--db PATH]\n       archbench leaderboard --per FIGURE [--kind K] [--backend B] [--run ID]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
+  if (values.count("weights")) results::parse_weights(weights);
+  if (values.count("axes")) results::parse_axes(axes, "--axes");
+  if ((values.count("weights") && !values["composite"].as<bool>()) || (values.count("axes") && !values["pareto"].as<bool>()))
+    throw InputError("archbench leaderboard: --weights applies with --composite, --axes with --pareto");
   if (values.count("run")) board.run_id = run;
+  board.prefer_careful = !values["latest"].as<bool>();
   if (!values.count("task") && (values.count("variant") || values.count("dtype") || values.count("options")))
     throw InputError("archbench leaderboard: --variant, --dtype and --options apply with --task " + tasks::task_names());
   if (values.count("task") && !tasks::find_task(task.kind))
@@ -100,7 +143,21 @@ int leaderboard_command(const Context& context) {
     return 0;
   }
   board.headline_task = tasks::headline_kind();
-  print(results::leaderboard(store, board), format);
+  results::QueryResult ranked = results::leaderboard(store, board);
+  if (values["composite"].as<bool>())
+    ranked = results::composite_board(ranked, results::parse_weights(weights.empty() ? "speed=1,fidelity=1,context=1,memory=1" : weights));
+  if (values["pareto"].as<bool>()) {
+    ranked = results::pareto_rows(ranked, results::parse_axes(axes, "--axes"));
+    std::cerr << "note: the Pareto front of each kind, backend and workload over " << axes << "\n";
+  }
+  nlohmann::ordered_json shown = nlohmann::ordered_json::object();
+  shown["command"] = "leaderboard";
+  shown["metric"] = board.metric;
+  shown["selection"] = board.run_id ? "run " + std::to_string(*board.run_id)
+                         : board.prefer_careful ? "the newest careful result of each problem and backend (a --quick run's only where there is no careful one)"
+                                                : "the newest result of each problem and backend";
+  shown["runs"] = results::run_context(store, results::run_ids_of(ranked))["runs"];
+  print_board(ranked, format, columns, shown);
   return 0;
 }
 
@@ -176,18 +233,54 @@ int compare_command(const Context& context) {
   std::string format = "table";
   std::vector<int64_t> ids;
   po::options_description options("archbench compare");
+  double alpha = 0.05, min_change = 0.05;
   options.add_options()("runs", po::value(&ids)->multitoken(), "RUN_A RUN_B")(
+      "alpha", po::value(&alpha), "family-wise significance after Holm's correction (default 0.05)")(
+      "min-change", po::value(&min_change), "smallest relative change of a median that counts as faster or slower (default 0.05)")(
       "format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::positional_options_description positional;
   positional.add("runs", 2);
   po::variables_map values;
-  if (!parse("compare", "archbench compare RUN_A RUN_B [--format F] [--db PATH]", context, options, values, &positional))
+  if (!parse("compare", "archbench compare RUN_A RUN_B [--alpha A] [--min-change R] [--format F] [--db PATH]", context, options, values, &positional))
     return 0;
+  if (!(alpha > 0 && alpha < 1)) throw InputError("--alpha: expected a number in (0, 1), got " + shown(alpha));
+  if (!(min_change >= 0 && min_change < 10)) throw InputError("--min-change: expected a relative change in [0, 10), got " + shown(min_change));
   if (ids.size() != 2) throw InputError("archbench compare: expected two run ids (RUN_A RUN_B), got " + std::to_string(ids.size()));
   results::parse_format(format);
   const results::Store store = results::Store::open_readonly(database_path(globals));
-  print(results::compare_runs(store, ids[0], ids[1]), format);
+  const results::Comparison comparison = results::compare_runs(store, ids[0], ids[1], alpha, min_change);
+  const results::Format f = results::parse_format(format);
+  if (f == results::Format::jsonl) throw InputError("archbench compare: --format jsonl is for row streams; use json");
+  if (f == results::Format::json) {
+    // One object: the rows, and the summary a reader needs to trust them.
+    nlohmann::ordered_json out;
+    out["context"] = results::run_context(store, {ids[0], ids[1]});
+    out["run_a"] = ids[0];
+    out["run_b"] = ids[1];
+    out["rows"] = nlohmann::json::parse(results::format(comparison.rows, f));
+    out["correction"] = "holm";
+    out["alpha"] = comparison.alpha;
+    out["min_change"] = comparison.min_change;
+    out["within_min_change"] = comparison.within;
+    out["tested"] = comparison.tested;
+    out["faster"] = comparison.faster;
+    out["slower"] = comparison.slower;
+    out["not_significant"] = comparison.not_significant;
+    out["underpowered"] = comparison.underpowered;
+    if (comparison.geomean)
+      out["geomean_speedup"] = {{"value", comparison.geomean->geomean},
+                                {"ci95_low", comparison.geomean->interval.low},
+                                {"ci95_high", comparison.geomean->interval.high}};
+    out["summary"] = comparison.summary();
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << results::format(comparison.rows, f);
+  // csv stays one table for tools: the summary goes to stderr there.
+  if (f != results::Format::csv) std::cout << "\n";
+  for (const std::string& line : comparison.summary())
+    (f == results::Format::csv ? std::cerr : std::cout) << line << "\n";
   return 0;
 }
 

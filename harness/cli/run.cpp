@@ -14,6 +14,10 @@
 #include "harness/task_executor.hpp"
 #include "results/format.hpp"
 #include "results/leaderboard.hpp"
+#include "results/table_view.hpp"
+#include "harness/machine_calibration.hpp"
+#include "harness/machine_load.hpp"
+#include "harness/sweep.hpp"
 #include "tasks/task.hpp"
 
 #include <cstdio>
@@ -90,9 +94,40 @@ void print_plan(const std::vector<PlannedProblem>& plan, const std::vector<Skipp
               part.c_str(), plan.size() - task_rows, task_rows, format_duration(seconds).c_str());
 }
 
+// `--threads 1,2`: the whole run once per count, each its own run (exit: the worst).
+std::optional<std::vector<int>> thread_sweep(const Context& context, size_t& at, bool& joined_form) {
+  for (size_t i = 0; i < context.args.size(); ++i) {
+    const std::string& arg = context.args[i];
+    if (arg == "--threads" && i + 1 < context.args.size() && context.args[i + 1].find(',') != std::string::npos) {
+      at = i + 1;
+      joined_form = false;
+      return parse_count_list(context.args[i + 1], "--threads");
+    }
+    if (arg.rfind("--threads=", 0) == 0 && arg.find(',') != std::string::npos) {
+      at = i;
+      joined_form = true;
+      return parse_count_list(arg.substr(10), "--threads");
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 int run_command(const Context& context) {
+  size_t at = 0;
+  bool joined_form = false;
+  if (const auto counts = thread_sweep(context, at, joined_form)) {
+    int worst = 0;
+    for (const int count : *counts) {
+      Context one = context;
+      one.args[at] = (joined_form ? "--threads=" : "") + std::to_string(count);
+      std::printf("== --threads %d ==\n", count);
+      std::fflush(stdout);
+      worst = std::max(worst, run_command(one));
+    }
+    return worst;
+  }
   Globals globals;
   RunRequest request;
   std::string backend = "all";
@@ -109,22 +144,26 @@ int run_command(const Context& context) {
       ("backend", po::value(&backend), "cpu | vulkan | all (default: all available)")
       ("device", po::value(&device), "Vulkan device index (see `archbench devices`; default: best score)")
       ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions, and only the entries (and accuracy grids) a suite marks quick (smoke runs, CI)")
+      ("repetitions", po::value(&request.repetitions), "timed repetitions of every problem, overriding the suites' (and --quick's) count; compare needs 9 or more per side for its test to mean something")
       ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time")
       ("dry-run", po::bool_switch(&dry_run), "print the planned problems, the suite parameters left out and an estimated duration; run nothing, leave the database alone")
       ("shard", po::value(&shard_text), "run one part of the plan: I/N (0 <= I < N), slurm (a job array's task) or k8s (an Indexed Job's JOB_COMPLETION_INDEX, with ARCHBENCH_SHARD_COUNT); parts are balanced by estimated time")
       ("resume", po::value(&resume), "RUN_ID: continue that run of this database, running only what it has not recorded (give the options it was started with); auto: the newest interrupted or abandoned run with this plan, or a new run if there is none (for jobs that may be requeued)");
   add_globals(options, globals, true);
   po::variables_map values;
-  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--fidelity-only] [--dry-run] [--shard I/N|slurm|k8s] [--resume RUN_ID|auto] [--threads N] [--plugin-dir DIR]... [--db PATH]",
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--repetitions N] [--fidelity-only] [--dry-run] [--shard I/N|slurm|k8s] [--resume RUN_ID|auto] [--threads N[,N...]] [--plugin-dir DIR]... [--db PATH]",
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
+  request.problems = expand_problem_sweeps(request.problems);  // 't128,256' is two problems
   const Backends backends =
       resolve_backends(backend, values.count("device") ? std::optional<int>(device) : std::nullopt);
   request.backends = backends.list;
   if (globals.threads < 0) throw InputError("--threads: expected a positive count, got " + std::to_string(globals.threads));
   const Shard shard = values.count("shard") ? parse_shard(shard_text, [](const char* name) { return std::getenv(name); })
                                             : Shard{};
+  if (values.count("repetitions") && (request.repetitions < 1 || request.repetitions > 1000))
+    throw InputError("--repetitions: expected a count in [1, 1000], got " + std::to_string(request.repetitions));
   const std::optional<int64_t> resume_id = values.count("resume") ? std::optional<int64_t>(parse_resume(resume)) : std::nullopt;
   if (values.count("resume") && dry_run) throw InputError("archbench run: --resume and --dry-run do not go together");
 
@@ -172,6 +211,11 @@ int run_command(const Context& context) {
   provenance.vulkan_device = backends.vulkan_device;
   provenance.shard = shard.label();
   provenance.plan_hash = plan_digest(shard_plan, shard);
+  provenance.quick = request.quick;
+  const MachineLoad load = machine_load();
+  provenance.load_average = load.load_average;
+  provenance.busy_processes = load.busy_processes;
+  provenance.calibration_json = calibrations_json(calibration_for_run(store));
   // With --resume, what the run already recorded is left out (resume.hpp).
   std::optional<int64_t> resumed = resume_id;
   if (resume_id == kResumeAuto) {
@@ -193,6 +237,8 @@ int run_command(const Context& context) {
               cpu_backend.threads(), db_path.c_str());
   if (!backends.vulkan_device.empty()) std::printf("%s\n", backends.vulkan_device.c_str());
   if (!backends.note.empty()) std::printf("%s\n", backends.note.c_str());
+  if (const std::string warning = load_warning(load, cpu_backend.threads()); !warning.empty())
+    std::printf("%s\n", warning.c_str());
   std::fflush(stdout);
 
   const RunSummary summary = execute_plan(plan, store, run_id, cpu_backend.host());
@@ -204,10 +250,13 @@ int run_command(const Context& context) {
   const results::QueryResult ranking = results::leaderboard(store, board);
   if (!ranking.rows.empty()) {
     std::printf("\nleaderboard (run %lld, ranked by tokens/s per kind, backend and shape):\n", (long long)run_id);
-    std::cout << results::format(ranking, results::Format::table);
+    const results::TableView view = results::fit_leaderboard(ranking);
+    std::cout << results::format(view.table, results::Format::table);
+    if (!view.note().empty()) std::printf("%s\n", view.note().c_str());
+    for (const std::string& line : results::board_warnings(ranking)) std::printf("%s\n", line.c_str());
   }
-  if (!store.latest_calibration("cpu", "matmul_f32_gflops"))
-    std::printf("\n(run `archbench calibrate` once to see results as fractions of this machine's peak)\n");
+  if (!parse_calibrations(provenance.calibration_json).count("cpu/matmul_f32_gflops"))
+    std::printf("\n(run `archbench calibrate` once on this machine to see results as fractions of its peak)\n");
   std::printf("\n%s\n", summary.line().c_str());
   return summary.exit_code();
 }
