@@ -11,6 +11,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <thread>
 #include <vector>
 
@@ -41,6 +42,12 @@ archbench::web::ServerOptions options_for(const std::string& db) {
   o.db = db;
   o.port = 0;
   return o;
+}
+
+// Whether the child has exited, without reaping it (its status stays for waitpid).
+bool exited(pid_t child) {
+  siginfo_t info{};
+  return waitid(P_PID, id_t(child), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == child;
 }
 
 int status_of(uint16_t port, const std::string& raw) {
@@ -128,6 +135,7 @@ TEST_CASE("serve: 10,000 requests over 8 connections while a run writes to the d
   const uint16_t port = running.server.port();
 
   // The writer: a real run of the web suite's CPU rows into the same file.
+  std::fflush(stdout);  // the child must not print Catch's buffered output again
   const pid_t writer = fork();
   REQUIRE(writer >= 0);
   if (writer == 0) {
@@ -137,30 +145,44 @@ TEST_CASE("serve: 10,000 requests over 8 connections while a run writes to the d
           static_cast<char*>(nullptr));
     _exit(127);
   }
-  // Wait for its run row, so the load below overlaps its writes.
-  const auto runs_now = [&] {
-    return std::get<int64_t>(archbench::results::Store::open_readonly(db).query("SELECT count(*) FROM runs").rows[0][0]);
+  // Wait for its first result, so the load below overlaps its writes.
+  const auto count = [&](const char* table) {
+    return std::get<int64_t>(
+        archbench::results::Store::open_readonly(db).query(std::string("SELECT count(*) FROM ") + table).rows[0][0]);
   };
+  const auto runs_now = [&] { return count("runs"); };
   const auto started = std::chrono::steady_clock::now();
-  while (runs_now() < 3 && std::chrono::steady_clock::now() - started < std::chrono::seconds(60))
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int64_t fixture_results = count("results");
+  while (count("results") == fixture_results && std::chrono::steady_clock::now() - started < std::chrono::seconds(60))
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   REQUIRE(runs_now() == 3);
-  int status = 0;
-  REQUIRE(waitpid(writer, &status, WNOHANG) == 0);  // still writing
+  REQUIRE(count("results") > fixture_results);
+  REQUIRE_FALSE(exited(writer));  // still writing
 
   const std::vector<std::pair<std::string, int>> targets = {
       {"/", 200},           {"/runs.html", 200},       {"/api/leaderboard", 200}, {"/api/runs", 200},
       {"/problem-1.html", 200}, {"/problem-1-samples.svg", 200}, {"/pareto.html", 200},
       {"/compare-1-2.html", 200}, {"/nope.html", 404},   {"/api/problem?id=2", 200}};
   constexpr int kConnections = 8, kPerConnection = 1250;
+  const int64_t results_before = count("results");
+  const auto load_start = std::chrono::steady_clock::now();
   std::atomic<int> answered{0}, wrong{0}, refused_ok{0};
-  std::atomic<bool> done{false};
+  std::atomic<bool> done{false}, writer_wrote{false};
+  // Each connection makes its 1250 requests, then goes on (a minute at most)
+  // until the run has committed a result during the load, so the two surely overlap.
+  std::thread monitor([&] {
+    while (!done && !writer_wrote) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      writer_wrote = count("results") > results_before || exited(writer);
+    }
+  });
   std::vector<std::thread> clients;
   for (int t = 0; t < kConnections; ++t)
     clients.emplace_back([&, t] {
       Connection c(port);
       if (!c.ok()) return void(wrong += kPerConnection);
-      for (int i = 0; i < kPerConnection; ++i) {
+      for (int i = 0; i < kPerConnection || (!writer_wrote && std::chrono::steady_clock::now() - load_start <
+                                                                     std::chrono::seconds(60)); ++i) {
         const auto& [target, expected] = targets[size_t(t + i) % targets.size()];
         const auto reply = c.get(target);
         if (reply.status == expected) ++answered;
@@ -180,11 +202,18 @@ TEST_CASE("serve: 10,000 requests over 8 connections while a run writes to the d
   for (auto& c : clients) c.join();
   done = true;
   hostile.join();
-  const bool writer_was_running = waitpid(writer, &status, WNOHANG) == 0;
-  CHECK(answered == kConnections * kPerConnection);
+  monitor.join();
+  const bool writer_was_running = !exited(writer);
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  const int64_t written = count("results") - results_before;
+  std::printf("load: %d requests in %.2f s; the run recorded %lld results meanwhile and was %s writing at the end\n",
+              answered.load(), load_s, static_cast<long long>(written), writer_was_running ? "still" : "no longer");
+  CHECK(written > 0);
+  CHECK(answered >= kConnections * kPerConnection);
   CHECK(wrong == 0);
   CHECK(refused_ok > 0);
   // The run finishes cleanly, and the server still answers with what it wrote.
+  int status = 0;
   REQUIRE(waitpid(writer, &status, 0) == writer);
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
@@ -192,5 +221,4 @@ TEST_CASE("serve: 10,000 requests over 8 connections while a run writes to the d
   const auto board = after.get("/api/leaderboard?kind=attention");
   CHECK(board.status == 200);
   CHECK(board.body.find("attention/gqa") != std::string::npos);
-  INFO("the run was " << (writer_was_running ? "still" : "no longer") << " writing when the load ended");
 }

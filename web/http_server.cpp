@@ -81,7 +81,14 @@ class Session : public std::enable_shared_from_this<Session> {
       return refuse(http::status::uri_too_long, "the request target is too long");
     if (req.target().empty() || req.target()[0] != '/')
       return refuse(http::status::bad_request, "the request target must start with '/'");
-    const Response answer = shared_.site.get(std::string_view(req.target().data(), req.target().size()));
+    Response answer;
+    try {  // Site::get answers bad input itself; this catches the database failing under it (a busy timeout)
+      answer = shared_.site.get(std::string_view(req.target().data(), req.target().size()));
+    } catch (const std::exception& e) {
+      answer.status = 503;
+      answer.content_type = "text/plain; charset=utf-8";
+      answer.body = "503 the database did not answer: " + printable(e.what()) + "\n";
+    }
     auto res = std::make_shared<http::response<http::string_body>>(http::int_to_status(unsigned(answer.status)),
                                                                    req.version());
     common_headers(*res);
@@ -91,7 +98,8 @@ class Session : public std::enable_shared_from_this<Session> {
     res->prepare_payload();
     if (req.method() == http::verb::head) res->body().clear();  // Content-Length stays that of the GET
     res->keep_alive(req.keep_alive());  // a 404 is an answer like any other; only refuse() hangs up
-    if (answer.status >= 500) std::fprintf(stderr, "archbench serve: %d for %s\n", answer.status, printable(std::string(req.target())).c_str());
+    if (answer.status >= 500)
+      std::fprintf(stderr, "archbench serve: %d for %s\n", answer.status, printable(std::string(req.target())).c_str());
     write(res);
   }
 

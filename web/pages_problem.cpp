@@ -78,19 +78,21 @@ std::string problem_samples_svg(const Context& c, int64_t id) {
   const results::QueryResult samples = latest_samples(c, id);
   ScatterChart chart;
   chart.title = "Samples: " + text_of(p.rows[0][1]);
-  chart.subtitle = "one dot per repetition of each backend's latest result (run " +
-                   (samples.rows.empty() ? std::string("-") : text_of(samples.rows.back()[1])) + ")";
   chart.x_label = "repetition";
   chart.y_label = "time (ms)";
+  chart.x_whole = true;
   std::map<std::string, size_t> series;
+  std::string runs;  // "cpu run 2, vulkan run 1": whose samples these are
   for (const auto& row : samples.rows) {
     const std::string backend = text_of(row[0]);
     if (!series.count(backend)) {
       series[backend] = chart.series.size();
       chart.series.push_back(backend);
+      runs += (runs.empty() ? "" : ", ") + backend + " run " + text_of(row[1]);
     }
-    chart.points.push_back({number_of(row[2]).value_or(0), number_of(row[3]).value_or(0), series[backend], 0, false, ""});
+    chart.points.push_back({number_of(row[2]).value_or(0) + 1, number_of(row[3]).value_or(0), series[backend], 0, false, ""});
   }
+  chart.subtitle = "one dot per repetition of each backend's latest result (" + runs + ")";
   return scatter_svg(chart);
 }
 

@@ -119,7 +119,8 @@ std::string pareto(const Context& c) {
       "<p>Speed (tokens/s, higher is better) against effective context (the longest context whose " + escape(kind) +
       " rows, and every shorter one, are at least 90% right; higher is better) against KV-cache bytes per token "
       "(marker size; lower is better), one picture per backend and workload. Ringed designs are on the Pareto "
-      "front: no other design is at least as good on all three and better on one.</p>\n";
+      "front: no other design is at least as good on all three and better on one. Points are numbered as in the "
+      "table under each picture.</p>\n";
   if (groups.empty())
     body += "<p class=\"empty\">No design has both a timed result and a " + escape(kind) +
             " row on the same backend: run a suite with both (the quick suite has them).</p>\n";
@@ -127,9 +128,9 @@ std::string pareto(const Context& c) {
     body += "<h2>" + escape(g.backend + " · " + g.workload) + "</h2>\n<img src=\"pareto-" + pareto_key(g) +
             ".svg\" alt=\"Pareto scatter\">\n";
     results::QueryResult t;
-    t.columns = {"design", "tokens_per_s", "eff_context", "kv_cache_bytes_per_token", kind + "_acc", "pareto_front"};
+    t.columns = {"point", "design", "tokens_per_s", "eff_context", "kv_cache_bytes_per_token", kind + "_acc", "pareto_front"};
     for (size_t i = 0; i < g.designs.size(); ++i)
-      t.rows.push_back({g.designs[i], g.speed[i], g.context[i],
+      t.rows.push_back({int64_t(i + 1), g.designs[i], g.speed[i], g.context[i],
                         std::isnan(g.memory[i]) ? results::Cell{} : results::Cell{g.memory[i]},
                         std::isnan(g.accuracy[i]) ? results::Cell{} : results::Cell{g.accuracy[i]},
                         std::string(g.front[i] ? "yes" : "no")});
@@ -156,7 +157,7 @@ std::string pareto_svg(const Context& c, const std::string& key) {
     for (size_t i = 0; i < g.designs.size(); ++i)
       chart.points.push_back({g.speed[i], g.context[i], g.front[i] ? 1u : 0u,
                               most > 0 && !std::isnan(g.memory[i]) ? g.memory[i] / most : 0, bool(g.front[i]),
-                              g.designs[i]});
+                              std::to_string(i + 1)});  // the "point" column of the table under the picture
     chart.note = "marker area: KV-cache bytes per token (largest here: " + display(results::Cell{most}) + ")";
     return scatter_svg(chart);
   }

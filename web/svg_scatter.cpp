@@ -10,7 +10,7 @@
 namespace archbench::web {
 namespace {
 
-constexpr double kWidth = 760, kPlotLeft = 90, kPlotRight = 220, kPlotTop = 70, kPlotHeight = 340;
+constexpr double kWidth = 760, kPlotLeft = 90, kPlotRight = 30, kPlotTop = 84, kPlotHeight = 340;
 constexpr const char* kPalette[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#17becf", "#8c564b"};
 
 std::string num(double v) {
@@ -100,6 +100,7 @@ std::string scatter_svg(const ScatterChart& chart) {
   } else {
     const Axis ax = fit(xs, chart.log_x), ay = fit(ys, chart.log_y);
     for (double t : ax.ticks()) {
+      if (chart.x_whole && t != std::floor(t)) continue;
       const double x = ax.map(t, px0, px1);
       body += "<line x1=\"" + num(x) + "\" y1=\"" + num(py0) + "\" x2=\"" + num(x) + "\" y2=\"" + num(py1) +
               "\" stroke=\"#e6e6e6\"/>\n" + text(x, py1 + 16, tick_text(t), " text-anchor=\"middle\" class=\"xtick\"");
@@ -116,19 +117,23 @@ std::string scatter_svg(const ScatterChart& chart) {
       body += "<circle cx=\"" + num(x) + "\" cy=\"" + num(y) + "\" r=\"" + num(r) + "\" fill=\"" + colour +
               "\" fill-opacity=\"0.55\" stroke=\"" + (p->marked ? "#000000" : colour) + "\" stroke-width=\"" +
               (p->marked ? "2.5" : "1") + "\" class=\"point\"/>\n";
-      if (!p->label.empty()) {
+      if (!p->label.empty()) {  // beside the point, on the side with more room
         const std::string label = p->label.size() > 48 ? p->label.substr(0, 45) + "..." : p->label;
-        body += text(x + r + 3, y + 4, label, " class=\"label\"", 10);
+        const bool left = x > (px0 + px1) / 2;
+        body += text(left ? x - r - 3 : x + r + 3, y + 4, label,
+                     left ? " text-anchor=\"end\" class=\"label\"" : " class=\"label\"", 10);
       }
     }
   }
   body += text((px0 + px1) / 2, py1 + 36, chart.x_label, " text-anchor=\"middle\"", 13);
   body += "<text x=\"18\" y=\"" + num((py0 + py1) / 2) + "\" font-size=\"13\" text-anchor=\"middle\" transform=\"rotate(-90 18 " +
           num((py0 + py1) / 2) + ")\">" + results::xml_escape(chart.y_label) + "</text>\n";
-  double ly = py0 + 8;
-  for (size_t s = 0; s < chart.series.size(); ++s, ly += 18) {
-    body += "<circle cx=\"" + num(px1 + 20) + "\" cy=\"" + num(ly) + "\" r=\"5\" fill=\"" +
-            kPalette[s % std::size(kPalette)] + "\"/>\n" + text(px1 + 30, ly + 4, chart.series[s], " class=\"legend\"");
+  // The legend: one row above the plot, so the plot keeps the whole width.
+  double lx = px0;
+  for (size_t s = 0; s < chart.series.size(); ++s) {
+    body += "<circle cx=\"" + num(lx + 5) + "\" cy=\"" + num(py0 - 12) + "\" r=\"5\" fill=\"" +
+            kPalette[s % std::size(kPalette)] + "\"/>\n" + text(lx + 14, py0 - 8, chart.series[s], " class=\"legend\"");
+    lx += 14 + 7.5 * double(chart.series[s].size()) + 24;
   }
   if (!chart.note.empty()) body += text(16, py1 + 58, chart.note, " fill=\"#555555\" class=\"note\"");
   const std::string w = num(kWidth), h = num(height);

@@ -20,6 +20,7 @@ struct ScatterPoint {
 struct ScatterChart {
   std::string title, subtitle, x_label, y_label;
   bool log_x = false, log_y = false;  // log scales need positive values (others are dropped)
+  bool x_whole = false;               // x ticks only at whole numbers (counts, repetitions)
   std::vector<std::string> series;    // legend entries, one colour each
   std::vector<ScatterPoint> points;
   std::string note;                   // a line under the plot (e.g. what marker size means)
