@@ -106,6 +106,25 @@ TEST_CASE("serve: answers pages and refuses malformed, oversized and slow reques
   CHECK(after.get("/index.html").status == 200);
 }
 
+TEST_CASE("serve: connections past the limit are closed at once; the others are served", "[web][server]") {
+  TempDir tmp;
+  const std::string db = tmp.file("web.db");
+  web_fixture::write(db);
+  auto o = options_for(db);
+  o.limits.max_connections = 2;
+  Running running(o);
+  const uint16_t port = running.server.port();
+  Connection first(port), second(port);
+  REQUIRE(first.ok());
+  REQUIRE(second.ok());
+  CHECK(first.get("/api/runs").status == 200);  // both accepted before the third arrives
+  CHECK(second.get("/api/runs").status == 200);
+  Connection third(port);
+  REQUIRE(third.ok());  // the kernel accepts; the server closes it without a word
+  CHECK(third.closed_by_peer(3000));
+  CHECK(first.get("/runs.html").status == 200);
+}
+
 TEST_CASE("serve: bad flags are one line naming the flag, exit 2", "[web][server]") {
   TempDir tmp;
   const std::string db = tmp.file("web.db");
