@@ -136,9 +136,9 @@ TEST_CASE("serve: bad flags are one line naming the flag, exit 2", "[web][server
     CHECK(r.output.find(says) != std::string::npos);
     CHECK(std::count(r.output.begin(), r.output.end(), '\n') == 1);
   };
-  check("--port 70000", "--port: expected a port number 0..65535, got 70000");
-  check("--port -1", "--port");
-  check("--port abc", "--port");
+  check("--port 70000", "--port: expected a port number 0..65535, got '70000'");
+  check("--port=-1", "--port: expected a port number 0..65535, got '-1'");
+  check("--port abc", "--port: expected a port number 0..65535, got 'abc'");
   check("--bind nonsense", "--bind: 'nonsense' is not an IP address");
   check("--bogus", "bogus");
   const auto missing = test_support::run_cli("serve --db " + tmp.file("missing.db") + " --port 0");

@@ -6,6 +6,7 @@
 #include "web/http_server.hpp"
 #include "web/report.hpp"
 
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 
@@ -14,7 +15,7 @@ namespace archbench::cli {
 int serve_command(const Context& context) {
   Globals globals;
   web::ServerOptions server;
-  int port = server.port;
+  std::string port = std::to_string(server.port);
   po::options_description options("archbench serve");
   options.add_options()("bind", po::value(&server.bind),
                         "address to listen on (default 127.0.0.1, the loopback; 0.0.0.0 or :: opens it to the network)")(
@@ -22,8 +23,12 @@ int serve_command(const Context& context) {
   add_globals(options, globals, false);
   po::variables_map values;
   if (!parse("serve", "archbench serve [--db PATH] [--bind 127.0.0.1] [--port N]", context, options, values)) return 0;
-  if (port < 0 || port > 65535) throw InputError("--port: expected a port number 0..65535, got " + std::to_string(port));
-  server.port = static_cast<uint16_t>(port);
+  // Parsed here rather than by Boost, so "abc", "-1" and "70000" get the same line.
+  unsigned long number = 0;
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), number);
+  if (port.empty() || ec != std::errc() || end != port.data() + port.size() || number > 65535)
+    throw InputError("--port: expected a port number 0..65535, got '" + port + "'");
+  server.port = static_cast<uint16_t>(number);
   server.db = database_path(globals);
   web::Server http(server);
   std::printf("archbench serve: %s (database %s, read-only; Ctrl-C stops)\n", http.url().c_str(),
