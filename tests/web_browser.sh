@@ -4,8 +4,9 @@
 # free loopback port, then headless Chromium loads every page reachable from
 # index.html. It fails on a console message (an error, a failed request), a
 # table without rows, a page saying it has nothing, or a link or picture that
-# does not answer 200; it saves a screenshot per page. Then the leaderboard's
-# filters (?kind=norm&backend=vulkan) are checked in the rendered DOM, and
+# does not answer 200 (an SVG must also be well-formed XML); it saves a
+# screenshot per page. Then the leaderboard's filters (?kind=norm&backend=vulkan)
+# and sorting (?sort=median_ms&order=descending) are checked in the rendered DOM, and
 # `archbench report` is checked to write pages whose relative links resolve
 # and which load without a console message from file://.
 #
@@ -138,6 +139,25 @@ perl -0ne '
   }
   if (!$shown || !$hidden) { print "shown $shown, hidden $hidden\n"; exit 1; }' "$work/index-filtered.dom" > "$work/filter.out" ||
   fail "filters: $(tr '\n' ' ' < "$work/filter.out")"
+
+# Sorting: ?sort=median_ms&order=descending leaves the board's median_ms column descending.
+load "${url}index.html?sort=median_ms&order=descending" "index-sorted"
+perl -0ne '
+  /<table class="sortable" id="board"><thead><tr>(.*?)<\/tr>.*?<tbody>(.*?)<\/tbody>/s or do { print "no board\n"; exit 1 };
+  my ($head, $body) = ($1, $2);
+  my @names = $head =~ /<th[^>]*>(.*?)<\/th>/g;
+  my ($col) = grep { $names[$_] eq "median_ms" } 0..$#names;
+  defined $col or do { print "no median_ms column\n"; exit 1 };
+  $head =~ /<th aria-sort="descending">median_ms<\/th>/ or do { print "median_ms not marked descending\n"; exit 1 };
+  my @values;
+  for my $row ($body =~ /<tr\b[^>]*>.*?<\/tr>/gs) {
+    my @cells = $row =~ /<td([^>]*)>/g;
+    my ($v) = $cells[$col] =~ /data-v="([^"]*)"/;
+    push @values, $v if defined $v;
+  }
+  @values >= 2 or do { print "too few values\n"; exit 1 };
+  for my $i (1..$#values) { if ($values[$i] > $values[$i-1]) { print "not descending: @values\n"; exit 1 } }' \
+  "$work/index-sorted.dom" > "$work/sort.out" || fail "sorting: $(tr '\n' ' ' < "$work/sort.out")"
 
 # The static report: relative links resolve to files, and it loads from file://.
 "$bin" report --db "$db" -o "$work/report" > "$work/report.log" 2>&1 || { cat "$work/report.log"; fail "report"; }

@@ -22,7 +22,8 @@ th{background:#eef2f5;cursor:pointer;white-space:nowrap}th[aria-sort=ascending]:
 th[aria-sort=descending]::after{content:" \25BC"}td.num{text-align:right;font-variant-numeric:tabular-nums}
 tbody tr:nth-child(even){background:#f8fafb}.filters{margin:8px 0}.filters label{margin-right:12px}
 code,pre{background:#f3f5f7;padding:2px 4px}pre{padding:8px;overflow-x:auto}.muted{color:#666}
-.figures{display:flex;flex-wrap:wrap;gap:12px}.figures figure{margin:0;border:1px solid #e3e7ea;padding:4px}
+.figures{display:flex;flex-wrap:wrap;gap:12px}.figures figure{margin:0;border:1px solid #e3e7ea;padding:4px;flex:1 1 420px;max-width:640px}
+.figures img{width:100%;height:auto}
 .empty{color:#8a5a00}.good{color:#17653a}.bad{color:#a11}
 )css";
 
@@ -48,6 +49,9 @@ document.querySelectorAll('select.filter').forEach(function(s){var v=params.get(
  if(v!==null&&Array.prototype.some.call(s.options,function(o){return o.value===v;}))s.value=v;
  s.addEventListener('change',apply);});
 apply();
+var by=params.get('sort');if(by!==null)document.querySelectorAll('table.sortable').forEach(function(t){
+ Array.prototype.forEach.call(t.tHead.rows[0].cells,function(th){if(th.textContent===by){th.click();
+  if(params.get('order')==='descending')th.click();}});});
 })();
 )js";
 

@@ -45,8 +45,9 @@ struct NavLink {
 std::string document(const std::string& title, const std::vector<NavLink>& nav, const std::string& active,
                      const std::string& body);
 
-// A sortable table of `result`. `filters` names columns that get a select box
-// above the table (the script hides rows; ?column=value in the page's URL
+// A sortable table of `result` (click a header; ?sort=COLUMN[&order=descending]
+// in the page's URL sorts at load). `filters` names columns that get a select
+// box above the table (the script hides rows; ?column=value in the page's URL
 // preselects one). `link`, when set, may return an href for a cell (or "").
 // A result without rows renders as a paragraph with class "empty" saying
 // `empty_note`, never as an empty table.
