@@ -181,3 +181,23 @@ TEST_CASE("web: report -o writes every page with relative links that resolve", "
   CHECK(missing.exit_code == 2);
   CHECK(missing.output.find("does not exist") != std::string::npos);
 }
+
+TEST_CASE("web: an empty database renders every page with a note instead of an empty table", "[web]") {
+  TempDir tmp;
+  const std::string db = tmp.file("empty.db");
+  archbench::results::Store::open_readwrite(db);  // the schema, no run
+  const auto store = archbench::results::Store::open_readonly(db);
+  const Site site(store, true);
+  for (const char* page : {"/index.html", "/runs.html", "/pareto.html", "/task-needle.html", "/api/leaderboard",
+                           "/api/runs", "/api/tasks?kind=needle"}) {
+    INFO(page);
+    const Response r = site.get(page);
+    CHECK(r.status == 200);
+    CHECK(r.body.find("<tbody>\n</tbody>") == std::string::npos);
+  }
+  CHECK(site.get("/index.html").body.find("class=\"empty\"") != std::string::npos);
+  CHECK(site.get("/compare-1-2.html").status == 400);
+  CHECK(site.get("/problem-1.html").status == 404);
+  const auto summary = archbench::web::write_report(db, tmp.file("report"));
+  CHECK(summary.pages == 3);  // index, runs, pareto
+}
