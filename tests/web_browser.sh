@@ -125,6 +125,8 @@ for must in runs.html pareto.html task-needle.html compare-1-2.html; do
   [[ -n "${seen[$must]:-}" ]] || fail "no link reaches $must"
 done
 ((pages >= 8)) || fail "only $pages pages reachable"
+# The leaderboard links each design to its problem page.
+[[ -n "$(printf '%s\n' "${!seen[@]}" | grep -E '^problem-[0-9]+\.html$')" ]] || fail "no problem page is linked"
 
 # The filters: ?kind=norm&backend=vulkan leaves only those rows shown.
 load "${url}index.html?kind=norm&backend=vulkan" "index-filtered"
