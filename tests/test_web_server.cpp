@@ -109,7 +109,7 @@ TEST_CASE("serve: answers pages and refuses malformed, oversized and slow reques
   CHECK(after.get("/index.html").status == 200);
 }
 
-TEST_CASE("serve: connections past the limit are closed at once; the others are served", "[web][server]") {
+TEST_CASE("serve: connections past the limit are closed at once while the others are served", "[web][server]") {
   TempDir tmp;
   const std::string db = tmp.file("web.db");
   web_fixture::write(db);
