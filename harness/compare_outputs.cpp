@@ -41,6 +41,10 @@ std::vector<double> scores_of(const TensorSet& tensors, const std::vector<std::v
 
 // Each row a set of distinct valid indices equal to the reference's, or (with
 // scores) each index scoring within the tie tolerance of the reference's worst.
+// A row may choose fewer than k (a query with fewer candidates than k): -1
+// pads it, as many times as in the reference's row. Scores of -inf mark
+// choices that are not allowed (masked candidates); they take no part in the
+// tolerance, which scales with the largest finite score of the row.
 std::string check_index_set(const ab_tensor_desc& d, const std::vector<double>& out, const std::vector<double>& ref,
                             const std::vector<double>* scores, double tie) {
   const int64_t k = d.dims[d.rank - 1], rows = int64_t(out.size()) / k;
@@ -48,13 +52,24 @@ std::string check_index_set(const ab_tensor_desc& d, const std::vector<double>& 
   for (int64_t r = 0; r < rows; ++r) {
     const std::string where = "row " + std::to_string(r) + ": ";
     std::set<int64_t> chosen, expected;
+    int64_t padding = 0, expected_padding = 0;
     for (int64_t j = 0; j < k; ++j) {
       const double value = out[size_t(r * k + j)];
+      if (std::llround(ref[size_t(r * k + j)]) == -1) ++expected_padding;
+      else expected.insert(int64_t(std::llround(ref[size_t(r * k + j)])));
+      if (value == -1) {
+        ++padding;
+        continue;
+      }
       if (value != std::floor(value) || value < 0 || (scores && value >= double(n)))
         return where + "index " + number(value) + " is not a valid choice";
+      if (scores && std::isinf(scores->at(size_t(r * n + int64_t(value)))))
+        return where + "index " + number(value) + " is not a valid choice (masked)";
       if (!chosen.insert(int64_t(value)).second) return where + "index " + number(value) + " is chosen twice";
-      expected.insert(int64_t(std::llround(ref[size_t(r * k + j)])));
     }
+    if (padding != expected_padding)
+      return where + std::to_string(k - padding) + " indices chosen where the reference chose " +
+             std::to_string(k - expected_padding) + ": " + std::to_string(padding) + " padding (-1) entries are not a valid choice";
     if (!scores) {
       if (chosen != expected) return where + "the selection differs from the reference's";
       continue;
@@ -62,7 +77,8 @@ std::string check_index_set(const ab_tensor_desc& d, const std::vector<double>& 
     const double* row = scores->data() + r * n;
     double worst = INFINITY, largest = 0;
     for (int64_t e : expected) worst = std::min(worst, row[e]);
-    for (int64_t e = 0; e < n; ++e) largest = std::max(largest, std::fabs(row[e]));
+    for (int64_t e = 0; e < n; ++e)
+      if (std::isfinite(row[e])) largest = std::max(largest, std::fabs(row[e]));
     const double slack = tie * largest;
     for (int64_t c : chosen)
       if (row[c] < worst - slack)

@@ -93,6 +93,21 @@ TEST_CASE("an int32 index-set output fails when wrong, duplicated, unwritten or 
   }
 }
 
+TEST_CASE("a causal selection pads rows with few candidates with -1 and never picks a masked one", "[contracts]") {
+  const auto right = check_only(index_set_mocks(), "mock/topk-causal:r64.n32.k4");
+  CHECK(right.outcome == "passed");
+  const std::pair<const char*, const char*> cases[] = {
+      {"mock/topk-causal-masked", "is not a valid choice (masked)"},  // a -inf candidate instead of -1
+      {"mock/topk-causal-overpadded", "padding (-1) entries are not a valid choice"},
+  };
+  for (const auto& [variant, reason] : cases) {
+    INFO(variant);
+    const auto r = check_only(index_set_mocks(), std::string(variant) + ":r64.n32.k4");
+    CHECK(r.outcome == "failed");
+    CHECK_THAT(r.reason, Catch::StartsWith("output 'idx' row") && Catch::Contains(reason));
+  }
+}
+
 TEST_CASE("fill policies: every tensor filled as declared, reproducibly", "[contracts]") {
   ab_problem_info info{};
   info.struct_size = sizeof info;

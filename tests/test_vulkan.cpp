@@ -170,6 +170,42 @@ TEST_CASE("vulkan: attention decode over many splits - group row blocks - widths
   CHECK_THAT(odd.reason, Catch::Contains("v_head_dim must be even"));
 }
 
+TEST_CASE("vulkan: attention/mla matches the reference - absorb 0 and 1, prefill and decode, masks, layer level, bf16", "[vulkan]") {
+  // Small latent shapes (kvr 32, nope 16, rope 8, vhd 16) so the validation
+  // layer's run stays short; 45 prompt tokens so no tile divides them; the
+  // decodes wrap their window / chunk ring (70 cached tokens, span 20 / 32);
+  // odd widths take the shaders' scalar loads; one decode at DeepSeek's head
+  // widths (576-wide absorbed keys, 512-wide latent values, one row a lane).
+  const std::string small = ".h4.nope16.rope8.vhd16.kvr32";
+  std::vector<std::string> problems;
+  for (const char* absorb : {".absorb0", ".absorb1"}) {
+    for (const char* mode : {"prefill.b2.s45", "decode.b2.s70"})
+      for (const char* mask : {"", ".window.w20", ".chunk.w32"})
+        problems.push_back(std::string("attention/mla:") + mode + small + mask + absorb + ".f32");
+    problems.push_back(std::string("attention/mla:prefill.s45") + small + ".dm64.qr48" + absorb + ".f32");
+    problems.push_back(std::string("attention/mla:decode.s70") + small + ".dm64.ln0.window.w20" + absorb + ".f32");
+    problems.push_back(std::string("attention/mla:prefill.s45") + small + ".dm64.qr48.ln0.chunk.w16" + absorb + ".f32");
+    problems.push_back(std::string("attention/mla:decode.s33.h3.nope15.rope6.vhd13.kvr33") + absorb + ".f32");
+    problems.push_back(std::string("attention/mla:prefill.s30.h3.nope15.rope6.vhd13.kvr33.chunk.w8") + absorb + ".f32");
+    problems.push_back(std::string("attention/mla:prefill.b2.s45") + small + ".window.w16" + absorb + ".bf16");
+    problems.push_back(std::string("attention/mla:decode.b2.s70") + small + ".chunk.w32" + absorb + ".bf16");
+    problems.push_back(std::string("attention/mla:decode.s70") + small + ".dm64.qr48" + absorb + ".bf16");
+  }
+  problems.push_back("attention/mla:decode.s300.h2.absorb1.f32");
+  for (const std::string& text : problems) {
+    const auto r = on_vulkan(text, test_support::in_tree());
+    INFO(text << " -> " << r.outcome << " " << r.reason);
+    CHECK(r.outcome == "passed");
+    REQUIRE(r.nmse.has_value());
+    // bf16 rounds every intermediate a matmul or the attention reads (up to
+    // ~1.5e-5 at layer level, where the latents pass through four matmuls).
+    CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : 5e-5));
+  }
+  const auto odd = on_vulkan("attention/mla:decode.s10.h2.nope16.rope8.vhd16.kvr33.bf16", test_support::in_tree());
+  CHECK(odd.outcome == "unimplemented");
+  CHECK_THAT(odd.reason, Catch::Contains("must be even"));
+}
+
 TEST_CASE("vulkan: every moe variant matches the reference over its routers and options, prefill and decode", "[vulkan]") {
   // 37 tokens and odd widths cut through the GEMM tiles (8 rows, 16/24 columns,
   // 4-wide k); capacity 1 and 0.5 drop assignments (token order decides which),

@@ -116,7 +116,9 @@ typedef enum ab_compare {
   AB_COMPARE_INDEX_SET = 2,  /* each row (last dimension) is a set of distinct indices compared
                                 order-free with the reference's; with `scores` named, an index
                                 whose score ties the reference's k-th best within the host's
-                                tie tolerance may stand in for another (see README) */
+                                tie tolerance may stand in for another (see README); -1 pads a
+                                row that chooses fewer than k, as often as the reference's does,
+                                and a score of -inf marks a choice that is not allowed */
   AB_COMPARE_UNCHECKED = 3   /* scratch: written by execute, not a result */
 } ab_compare;
 

@@ -29,21 +29,27 @@ inline bool matmul_uses_subgroups(const Device& device) {
   return device.has(AB_VK_SUBGROUP_SHUFFLE) && size >= 8 && size <= 64 && size % 8 == 0;
 }
 
+// Row strides of A and C in elements when they are not K and N (A rows inside
+// wider rows, e.g. the first K values of each cache row); 0 means K / N.
+struct MatmulStrides {
+  uint32_t lda = 0, ldc = 0;
+};
+
 class Matmul {
  public:
   // `b` (and `b_up` for GATED builds) are row-major [K, N] on the host: floats for f32
   // builds, bf16 bits (uint16_t) for BF16 builds (tiling.bf16).
   // `bias` is a binding of N floats, or any small buffer when the build has no HAS_BIAS.
   Matmul(const Device& device, Spirv spirv, const MatmulTiling& tiling, const float* b, const float* b_up,
-         uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias) {
-    init(device, spirv, tiling, b, b_up, m, k, n, a, c, bias);
+         uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias, MatmulStrides strides = {}) {
+    init(device, spirv, tiling, b, b_up, m, k, n, a, c, bias, strides);
   }
   Matmul(const Device& device, Spirv spirv, const MatmulTiling& tiling, const uint16_t* b, const uint16_t* b_up,
-         uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias) {
+         uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias, MatmulStrides strides = {}) {
     // the shader reads A and writes C in whole 32-bit words (pairs of bf16)
-    if (tiling.tn % 2 || k % 2 || n % 2)
-      throw std::invalid_argument("sdk::vulkan::Matmul: bf16 needs even K, N and tiling.tn");
-    init(device, spirv, tiling, b, b_up, m, k, n, a, c, bias);
+    if (tiling.tn % 2 || k % 2 || n % 2 || strides.lda % 2 || strides.ldc % 2)
+      throw std::invalid_argument("sdk::vulkan::Matmul: bf16 needs even K, N, strides and tiling.tn");
+    init(device, spirv, tiling, b, b_up, m, k, n, a, c, bias, strides);
   }
 
   void record(VkCommandBuffer cmd) const {
@@ -53,7 +59,8 @@ class Matmul {
  private:
   template <class T>
   void init(const Device& device, Spirv spirv, const MatmulTiling& tiling,
-            const T* b, const T* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias) {
+            const T* b, const T* b_up, uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias,
+            MatmulStrides strides) {
     const auto slices = matmul_dispatches(m, n, k, tiling, device.max_storage_range());
     kernel_ = std::make_unique<Kernel>(device, spirv, 4, sizeof(MatmulPushConstants),
                                        Specialization{}, uint32_t(slices.size()));
@@ -64,7 +71,8 @@ class Matmul {
       const auto first = packed.begin() + ptrdiff_t(slice.panel_begin * panel_elements);
       step.weights = Buffer::with(device, std::vector<T>(first, first + ptrdiff_t(slice.panel_count * panel_elements)));
       step.set = kernel_->bind({a, Binding::of(step.weights), c, bias});
-      step.push = {m, n, k, k, n, slice.panel_begin * tiling.panel_width()};
+      step.push = {m, n, k, strides.lda ? strides.lda : k, strides.ldc ? strides.ldc : n,
+                   slice.panel_begin * tiling.panel_width()};
       require_groups("the matmul", slice.groups_x, slice.groups_y);
       step.groups_x = slice.groups_x;
       step.groups_y = slice.groups_y;

@@ -15,6 +15,7 @@
 
 #include "cpu_kernels.hpp"
 #include "positions.hpp"
+#include "rows.hpp"
 #include "vector_math.hpp"
 
 #include <algorithm>
@@ -49,32 +50,9 @@ using dnnl::memory;
 using dt = memory::data_type;
 namespace sc = sdk::cpu;
 
-// RMSNorm of `n` values in place, scaled by gamma (eps as in Qwen3 / OLMo 2).
-void rms_normalize(float* x, int64_t n, const float* gamma) {
-  double squares = 0;
-  for (int64_t d = 0; d < n; ++d) squares += double(x[d]) * x[d];
-  const float inverse = float(1.0 / std::sqrt(squares / double(n) + 1e-6));
-  for (int64_t d = 0; d < n; ++d) x[d] = x[d] * inverse * gamma[d];
-}
-
-template <class E>
-void load_row(const void* base, int64_t offset, int64_t n, float* out) {
-  const E* p = static_cast<const E*>(base) + offset;
-  for (int64_t d = 0; d < n; ++d) out[d] = vmath::load(p + d);
-}
-
-template <class E>
-void store_row(void* base, int64_t offset, int64_t n, const float* in) {
-  E* p = static_cast<E*>(base) + offset;
-  for (int64_t d = 0; d < n; ++d) vmath::store(p + d, in[d]);
-}
-
-void load_any(bool bf16, const void* base, int64_t offset, int64_t n, float* out) {
-  bf16 ? load_row<uint16_t>(base, offset, n, out) : load_row<float>(base, offset, n, out);
-}
-void store_any(bool bf16, void* base, int64_t offset, int64_t n, const float* in) {
-  bf16 ? store_row<uint16_t>(base, offset, n, in) : store_row<float>(base, offset, n, in);
-}
+using rows::load_any;
+using rows::rms_normalize;
+using rows::store_any;
 
 class AttentionCpu : public sdk::Instance {
  public:

@@ -1,6 +1,7 @@
 // The attention plugin: parameter schema, cross-checks, tensor shapes and cost
 // model of the MHA / GQA / MQA family, and the plugin's entry symbol.
 #include "attention.hpp"
+#include "mla.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -239,4 +240,5 @@ struct Mqa : AttentionVariant {
 }  // namespace archbench::plugins::attention
 
 ARCHBENCH_PLUGIN("attention", "0.1.0", archbench::plugins::attention::Mha,
-                 archbench::plugins::attention::Gqa, archbench::plugins::attention::Mqa)
+                 archbench::plugins::attention::Gqa, archbench::plugins::attention::Mqa, archbench::plugins::attention::MlaVariant,
+                 archbench::plugins::attention::DsaVariant)

@@ -8,6 +8,7 @@
 
 #include "attention.hpp"
 #include "positions.hpp"
+#include "reference_rows.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -18,27 +19,8 @@ namespace {
 
 namespace ref = sdk::reference;
 
-void rms_normalize(double* x, int64_t n, const std::vector<double>& gamma) {
-  double squares = 0;
-  for (int64_t d = 0; d < n; ++d) squares += x[d] * x[d];
-  const double inverse = 1.0 / std::sqrt(squares / double(n) + 1e-6);
-  for (int64_t d = 0; d < n; ++d) x[d] *= inverse * gamma[size_t(d)];
-}
-
-// x[rows x width] = in[rows x d_model] * w (+ bias)
-std::vector<double> project(const std::vector<double>& in, const sdk::Tensors& tensors,
-                            const char* weight, const char* bias, int64_t rows, int64_t d_in,
-                            int64_t width) {
-  std::vector<double> out(size_t(rows * width));
-  const std::vector<double> w = tensors.as_doubles(weight);
-  ref::matmul(in.data(), w.data(), out.data(), rows, d_in, width);
-  if (bias) {
-    const std::vector<double> b = tensors.as_doubles(bias);
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = 0; c < width; ++c) out[size_t(r * width + c)] += b[size_t(c)];
-  }
-  return out;
-}
+using reference_rows::project;
+using reference_rows::rms_normalize;
 
 }  // namespace
 

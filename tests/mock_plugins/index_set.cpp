@@ -8,6 +8,7 @@
 #include <archbench/sdk.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <vector>
 
@@ -121,6 +122,79 @@ struct Duplicate : TopK { Duplicate() : TopK("mock/topk-duplicate", Behaviour::d
 struct Unwritten : TopK { Unwritten() : TopK("mock/topk-unwritten", Behaviour::unwritten) {} };
 struct Once : TopK { Once() : TopK("mock/topk-once", Behaviour::once) {} };
 
+// Causal top-k (a sparse-attention indexer's selection): row r may choose
+// among candidates 0..r % n only; the reference marks the rest -inf in the
+// unchecked `visible` output, and a row with fewer candidates than k pads
+// with -1.
+enum class Causal { right, masked, overpadded };
+
+class CausalTopK : public sdk::Variant {
+ public:
+  CausalTopK(const char* name, Causal behaviour) : Variant(name, "mock", "mock: causal top-k selection"), b_(behaviour) {
+    schema().add_int("rows", "r", 64, 1, 1 << 16, "rows");
+    schema().add_int("n", "n", 32, 2, 1 << 16, "candidates per row");
+    schema().add_int("k", "k", 4, 1, 64, "chosen per row");
+    backends({AB_BACKEND_CPU});
+    dtypes({AB_DTYPE_F32});
+  }
+  void describe(const sdk::Problem& p, sdk::Info& info) const override {
+    const int64_t rows = p.integer("rows"), n = p.integer("n"), k = p.integer("k");
+    info.tensor("scores", AB_TENSOR_INPUT, AB_DTYPE_F32, {rows, n});
+    info.tensor("idx", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {rows, k}).index_set("visible");
+    info.tensor("visible", AB_TENSOR_OUTPUT, AB_DTYPE_F32, {rows, n}).unchecked();
+    info.bytes(4.0 * double(rows * (n + k)));
+    info.tokens(double(rows));
+  }
+  // The visible candidates of `row`, best first (ties to the lower index).
+  static std::vector<int32_t> best(const float* scores, int64_t row, int64_t n) {
+    return top_k(scores + row * n, row % n + 1, row % n + 1);
+  }
+  void reference(const sdk::Problem& p, const sdk::Tensors& t, const sdk::Outputs& out) const override {
+    const int64_t rows = p.integer("rows"), n = p.integer("n"), k = p.integer("k");
+    const auto* scores = static_cast<const float*>(t["scores"].data);
+    for (int64_t r = 0; r < rows; ++r) {
+      const std::vector<int32_t> order = best(scores, r, n);
+      for (int64_t c = 0; c < n; ++c) out["visible"][r * n + c] = c <= r % n ? double(scores[r * n + c]) : -INFINITY;
+      for (int64_t j = 0; j < k; ++j) out["idx"][r * k + j] = j < int64_t(order.size()) ? order[size_t(j)] : -1;
+    }
+  }
+  struct Run : sdk::Instance {
+    const float* scores;
+    int32_t* idx;
+    int64_t rows, n, k;
+    Causal b;
+    void execute() override {
+      for (int64_t r = 0; r < rows; ++r) {
+        std::vector<int32_t> order = best(scores, r, n);
+        const int64_t chosen = std::min<int64_t>(k, int64_t(order.size()));
+        for (int64_t j = 0; j < k; ++j) idx[r * k + j] = j < chosen ? order[size_t(j)] : -1;
+        if (b == Causal::masked && chosen < k) idx[r * k + chosen] = int32_t(n - 1);  // past the row's candidates
+        if (b == Causal::overpadded && chosen == k) idx[r * k + k - 1] = -1;
+      }
+    }
+  };
+  std::unique_ptr<sdk::Instance> create_cpu(const sdk::Problem& p, const ab_host&, const sdk::Tensors& t) const override {
+    auto run = std::make_unique<Run>();
+    run->scores = static_cast<const float*>(t["scores"].data);
+    run->idx = static_cast<int32_t*>(t["idx"].data);
+    run->rows = p.integer("rows");
+    run->n = p.integer("n");
+    run->k = p.integer("k");
+    run->b = b_;
+    return run;
+  }
+
+ private:
+  Causal b_;
+};
+
+struct CausalRight : CausalTopK { CausalRight() : CausalTopK("mock/topk-causal", Causal::right) {} };
+struct CausalMasked : CausalTopK { CausalMasked() : CausalTopK("mock/topk-causal-masked", Causal::masked) {} };
+struct CausalOverpadded : CausalTopK {
+  CausalOverpadded() : CausalTopK("mock/topk-causal-overpadded", Causal::overpadded) {}
+};
+
 }  // namespace
 
-ARCHBENCH_PLUGIN("index_set", "0.0.1", Right, Reversed, Tie, TieUnscored, Wrong, Duplicate, Unwritten, Once)
+ARCHBENCH_PLUGIN("index_set", "0.0.1", Right, Reversed, Tie, TieUnscored, Wrong, Duplicate, Unwritten, Once,
+                 CausalRight, CausalMasked, CausalOverpadded)

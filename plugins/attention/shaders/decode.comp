@@ -47,10 +47,14 @@ layout(constant_id = 4) const int MASK = 0;        // 0 causal, 1 window, 2 chun
 layout(constant_id = 5) const bool SOFTCAP = false;
 layout(constant_id = 6) const bool ALIBI = false;
 layout(constant_id = 7) const int ROWS = 4;        // query heads per workgroup, <= GROUP
+// Row stride of the value cache in elements (0: VHD). MLA's absorbed decode
+// reads its values as the first VHD elements of each cache row [latent | rope key].
+layout(constant_id = 8) const int VSTRIDE = 0;
+const int VS = VSTRIDE > 0 ? VSTRIDE : VHD;
 
 layout(std430, set = 0, binding = 0) readonly buffer Qbuf { float qb[]; };    // [b, kvh, 1, GROUP, HD]
 layout(std430, set = 0, binding = 1) readonly buffer Kc { ELEM kc[]; };      // [b, kvh, slots, HD]
-layout(std430, set = 0, binding = 2) readonly buffer Vc { ELEM vc[]; };      // [b, kvh, slots, VHD]
+layout(std430, set = 0, binding = 2) readonly buffer Vc { ELEM vc[]; };      // [b, kvh, slots, VS]
 // The same two bindings, 4 elements per item (used when HD / VHD % 4 == 0).
 layout(std430, set = 0, binding = 1) readonly buffer Kc4 { ELEM4 kc4[]; };
 layout(std430, set = 0, binding = 2) readonly buffer Vc4 { ELEM4 vc4[]; };
@@ -108,7 +112,7 @@ void main() {
     slope[r] = ALIBI ? slopes[g * GROUP + row] : 0.0;
   }
 
-  const int kbase = bg * pc.slots * HD, vbase = bg * pc.slots * VHD;
+  const int kbase = bg * pc.slots * HD, vbase = bg * pc.slots * VS;
   for (int base = lo; base < hi; base += WG) {
     const int j = base + lid;
     const bool valid = j < hi;
@@ -143,9 +147,9 @@ void main() {
       p[r] = valid ? exp(x - m[r]) : 0.0;
       l[r] += p[r];
     }
-    if (VHD % 4 == 0) {
+    if (VHD % 4 == 0 && VS % 4 == 0) {
       [[unroll]] for (int d = 0; d < VHD; d += 4) {
-        const vec4 vx = LOAD4(vc4, vbase + slot * VHD + d);
+        const vec4 vx = LOAD4(vc4, vbase + slot * VS + d);
         [[unroll]] for (int r = 0; r < ROWS; ++r) {
           acc[r][d] = fma(p[r], vx.x, acc[r][d]);
           acc[r][d + 1] = fma(p[r], vx.y, acc[r][d + 1]);
@@ -155,7 +159,7 @@ void main() {
       }
     } else {
       [[unroll]] for (int d = 0; d < VHD; ++d) {
-        const float vx = LOAD(vc, vbase + slot * VHD + d);
+        const float vx = LOAD(vc, vbase + slot * VS + d);
         [[unroll]] for (int r = 0; r < ROWS; ++r) acc[r][d] = fma(p[r], vx, acc[r][d]);
       }
     }

@@ -46,6 +46,10 @@ layout(constant_id = 8) const int TT = 1;    // query tokens per workgroup
 // computed on a clamped head and never stored), so a lane never holds more
 // than 4 query rows; the grid's y is then kv_heads * ceil(GROUP / ROWS).
 layout(constant_id = 9) const int ROWS = 0;
+// Row stride of V in elements (0: VHD). MLA's absorbed attention reads its
+// values as the first VHD elements of each wider cache row [latent | rope key].
+layout(constant_id = 10) const int VSTRIDE = 0;
+const int VS = VSTRIDE > 0 ? VSTRIDE : VHD;
 const int GH = ROWS > 0 ? ROWS : GROUP;
 const int BLOCKS = (GROUP + GH - 1) / GH;
 const int R = TT * GH;
@@ -85,7 +89,7 @@ void main() {
     [[unroll]] for (int d = 0; d < VHD; ++d) acc[r][d] = 0.0;
     m[r] = NEG; l[r] = 0.0;
   }
-  const int kbase = bg * pc.kv_rows * HD, vbase = bg * pc.kv_rows * VHD;
+  const int kbase = bg * pc.kv_rows * HD, vbase = bg * pc.kv_rows * VS;
   for (int base = lo; base < hi; base += WG) {
     const int j = base + lid;
     const int jc = min(j, hi - 1);
@@ -117,9 +121,9 @@ void main() {
       m[r] = mx;
       [[unroll]] for (int d = 0; d < VHD; ++d) acc[r][d] *= alpha;
     }
-    if (VHD % 4 == 0) {
+    if (VHD % 4 == 0 && VS % 4 == 0) {
       [[unroll]] for (int d = 0; d < VHD; d += 4) {
-        vec4 vx = LOAD4(vb4, vbase + jc * VHD + d);
+        vec4 vx = LOAD4(vb4, vbase + jc * VS + d);
         [[unroll]] for (int r = 0; r < R; ++r) {
           acc[r][d] = fma(p[r], vx.x, acc[r][d]);
           acc[r][d + 1] = fma(p[r], vx.y, acc[r][d + 1]);
@@ -129,7 +133,7 @@ void main() {
       }
     } else {
       [[unroll]] for (int d = 0; d < VHD; ++d) {
-        float vx = LOAD(vb, vbase + jc * VHD + d);
+        float vx = LOAD(vb, vbase + jc * VS + d);
         [[unroll]] for (int r = 0; r < R; ++r) acc[r][d] = fma(p[r], vx, acc[r][d]);
       }
     }
