@@ -29,6 +29,8 @@ const Subcommand subcommands[] = {
     {"merge", "copy the runs of other databases (other machines, shards) into one", archbench::cli::merge_command},
     {"calibrate", "measure peak GFLOP/s and bandwidth per backend (and Vulkan dispatch overhead)", archbench::cli::calibrate_command},
     {"devices", "show the compute devices of each backend", archbench::cli::devices_command},
+    {"serve", "serve the web leaderboard (read-only) over HTTP on the loopback", archbench::cli::serve_command},
+    {"report", "write the web leaderboard's pages as static HTML into a folder", archbench::cli::report_command},
 };
 
 void print_usage() {
@@ -66,7 +68,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, history, regressions, merge, calibrate, devices)\n",
+  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, history, regressions, merge, calibrate, devices, serve, report)\n",
                archbench::printable(argv[1]).c_str());
   return 2;
 }

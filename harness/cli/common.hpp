@@ -56,5 +56,7 @@ int calibrate_command(const Context&);
 int devices_command(const Context&);
 int plot_command(const Context&);
 int merge_command(const Context&);
+int serve_command(const Context&);
+int report_command(const Context&);
 
 }  // namespace archbench::cli
