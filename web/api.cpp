@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "results/format.hpp"
+#include "results/compare.hpp"
 #include "results/leaderboard.hpp"
 #include "results/task_summary.hpp"
 #include "tasks/task.hpp"
@@ -96,7 +97,7 @@ std::string api(const Context& c, const std::string& name) {
   if (name == "compare") {
     only(c, {"a", "b"});
     const int64_t a = *int_param(c, "a", true), b = *int_param(c, "b", true);
-    return results::format(results::compare_runs(c.store, a, b), results::Format::json);
+    return results::format(results::compare_runs(c.store, a, b).rows, results::Format::json);
   }
   if (name == "tasks") {
     only(c, {"kind", "backend", "variant", "dtype", "options", "run"});

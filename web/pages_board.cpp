@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 
+#include "results/compare.hpp"
 #include "results/leaderboard.hpp"
 #include "tasks/task.hpp"
 #include "web/pages.hpp"
@@ -101,23 +102,21 @@ std::string runs(const Context& c) {
 }
 
 std::string compare(const Context& c, int64_t a, int64_t b) {
-  results::QueryResult rows = results::compare_runs(c.store, a, b);  // an unknown run -> InputError (400)
+  // The statistics module's comparison, as `archbench compare` prints it: a
+  // Mann-Whitney U test per problem, Holm's correction, the geo-mean interval.
+  const results::Comparison comparison = results::compare_runs(c.store, a, b);  // an unknown run -> InputError (400)
+  const results::QueryResult& rows = comparison.rows;
   std::map<std::string, int64_t> ids;
   for (const auto& row : c.store.query("SELECT canonical, id FROM problems").rows)
     ids[text_of(row[0])] = std::get<int64_t>(row[1]);
-  const size_t problem = column(rows, "problem"), speedup = column(rows, "speedup");
-  // The geometric mean of the speedups: a plain summary, not a test. Intervals
-  // and significance belong to the statistics module (`archbench compare`).
-  double log_sum = 0;
-  int counted = 0;
-  for (const auto& row : rows.rows)
-    if (auto s = number_of(row[speedup]); s && *s > 0) log_sum += std::log(*s), ++counted;
+  const size_t problem = column(rows, "problem");
   std::string body = "<p>Run " + std::to_string(a) + " (A) against run " + std::to_string(b) +
                      " (B), problem by problem (as <code>archbench compare " + std::to_string(a) + " " +
                      std::to_string(b) + "</code>). speedup = median A / median B: above 1, B is faster.</p>\n";
-  if (counted)
-    body += "<p>Geometric mean speedup over " + std::to_string(counted) + " problems that passed in both: <b>" +
-            ratio(std::exp(log_sum / counted)) + "</b> <span class=\"muted\">(no interval or significance test here)</span></p>\n";
+  body += "<ul>";
+  for (const std::string& line : comparison.summary()) body += "<li>" + escape(line) + "</li>";
+  for (const std::string& note : comparison.run_notes) body += "<li class=\"muted\">" + escape(note) + "</li>";
+  body += "</ul>\n";
   TableOptions options;
   options.id = "compare";
   options.filters = {"backend"};
