@@ -18,6 +18,13 @@ namespace {
 // A problem with every parameter moved off its default (and still valid).
 Problem off_default(const ab_variant& variant, ab_dtype dtype) {
   const std::string dtype_and_seed = std::string(dtype == AB_DTYPE_BF16 ? "bf16" : "f32") + ".seed7";
+  if (std::string(variant.name) == "attention/mla" || std::string(variant.name) == "attention/dsa") {
+    // Latent attention: layer level with a query latent, no latent norm, a chunk mask.
+    const std::string own = std::string(variant.name) == "attention/mla" ? ".absorb1" : ".ih3.id8.ir4.k7";
+    return parse_problem(std::string(variant.name) + ":decode.b2.s9.h4.dm24.qr12.kvr10.nope6.rope4.vhd6.theta5e+04.ln0"
+                             ".chunk.w5" + own + "." + dtype_and_seed,
+                         test_support::in_tree());
+  }
   if (std::string(variant.kind) == "attention") {
     // Attention's options constrain each other (ALiBi has no RoPE theta, a
     // window needs a span, bias needs projections): moved off by hand.
