@@ -103,7 +103,8 @@ std::string runs(const Context& c) {
 
 std::string compare(const Context& c, int64_t a, int64_t b) {
   // The statistics module's comparison, as `archbench compare` prints it: a
-  // Mann-Whitney U test per problem, Holm's correction, the geo-mean interval.
+  // Mann-Whitney U test per problem, Holm's correction, the geo-mean interval
+  // (its summary carries the runs' load and --quick warnings too).
   const results::Comparison comparison = results::compare_runs(c.store, a, b);  // an unknown run -> InputError (400)
   const results::QueryResult& rows = comparison.rows;
   std::map<std::string, int64_t> ids;
@@ -115,7 +116,6 @@ std::string compare(const Context& c, int64_t a, int64_t b) {
                      std::to_string(b) + "</code>). speedup = median A / median B: above 1, B is faster.</p>\n";
   body += "<ul>";
   for (const std::string& line : comparison.summary()) body += "<li>" + escape(line) + "</li>";
-  for (const std::string& note : comparison.run_notes) body += "<li class=\"muted\">" + escape(note) + "</li>";
   body += "</ul>\n";
   TableOptions options;
   options.id = "compare";
