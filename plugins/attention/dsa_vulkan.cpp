@@ -24,7 +24,7 @@ namespace sv = sdk::vulkan;
 #define DSA_SPIRV(stage, bf16) \
   ((bf16) ? ARCHBENCH_SPIRV(attention_##stage##_bf16) : ARCHBENCH_SPIRV(attention_##stage))
 
-constexpr uint32_t kWorkgroup = 64;  // dsa_prepare, dsa_indexer, dsa_topk, dsa_attention: a power of two
+constexpr uint32_t kWorkgroup = 64;  // dsa_prepare and dsa_indexer: a power of two
 
 struct PreparePush {
   int32_t tokens, first_position, slots;
@@ -41,7 +41,7 @@ struct TopKPush {
   int32_t top_k, kept;
 };
 struct AttentionPush {
-  int32_t tokens, heads, kvr, kv_rows, kept;
+  int32_t tokens, heads, kv_rows, kept;
 };
 
 }  // namespace
@@ -73,7 +73,7 @@ struct DsaVulkan::Impl {
       else build_projections<float>(tensors, in);
     }
     build_prepare(tensors);
-    build_selection(tensors);
+    build_selection(tensors, in.lanes);
     build_attention(tensors, in);
   }
 
@@ -147,7 +147,7 @@ struct DsaVulkan::Impl {
          sv::Binding::of(iq), sv::Binding::of(iw), sv::Binding::of(ik), sv::Binding::of(device, tensors["index_cache"])});
   }
 
-  void build_selection(const sdk::Tensors& tensors) {
+  void build_selection(const sdk::Tensors& tensors, uint32_t lanes) {
     const int64_t b = s.batch, t = p.tokens(), context = p.context();
     // The scores land in `index_scores` when the problem declares it (the
     // host ranks the selection by the reference's); otherwise in a scratch.
@@ -172,27 +172,22 @@ struct DsaVulkan::Impl {
     top_k_push = {int32_t(t), int32_t(p.first_position()), int32_t(context), int32_t(s.span), int32_t(s.top_k),
                   int32_t(s.kept())};
     top_k = std::make_unique<sv::Kernel>(device, ARCHBENCH_SPIRV(attention_dsa_topk), 2, sizeof(TopKPush),
-                                         sv::Specialization{kWorkgroup, mask});
+                                         sv::Specialization{lanes, mask}, 1, lanes);
     top_k_set = top_k->bind({scores_out, sv::Binding::of(device, tensors["selected"])});
   }
 
   void build_attention(const sdk::Tensors& tensors, const DsaVulkanSources& in) {
     const int64_t b = s.batch, t = p.tokens(), width = s.cache_width(), kvr = s.kv_lora_rank;
-    // Heads per workgroup: up to 4 whose queries fit in shared memory beside
-    // the chunk's weights and positions.
-    int64_t heads = std::min<int64_t>(4, s.heads);
-    const auto shared_bytes = [&](int64_t h) { return uint64_t(4 * (h * width + h * kWorkgroup + kWorkgroup)); };
-    while (heads > 1 && shared_bytes(heads) > device.max_shared_memory()) --heads;
-    if (shared_bytes(heads) > device.max_shared_memory())
-      throw sdk::Unimplemented("attention/dsa on Vulkan: a query row of kv_lora_rank + qk_rope_dim floats must fit "
-                               "in the device's shared memory");
+    // Heads per workgroup: dsa_attention.comp holds rows x (width + kvr)
+    // floats per lane; 1280 is decode.comp's measured limit on llvmpipe, so
+    // DeepSeek's rows (576 + 512) go one head at a time.
+    const int64_t heads = std::clamp<int64_t>(1280 / (width + kvr), 1, std::min<int64_t>(4, s.heads));
     head_blocks = uint32_t((s.heads + heads - 1) / heads);
-    const int64_t step = bf16 ? 2 : 1, dims = (kvr + kWorkgroup * step - 1) / (kWorkgroup * step);
     sv::require_groups("attention/dsa sparse attention", t, head_blocks, b);
-    attention_push = {int32_t(t), int32_t(s.heads), int32_t(kvr), int32_t(in.kv_rows), int32_t(s.kept())};
+    attention_push = {int32_t(t), int32_t(s.heads), int32_t(in.kv_rows), int32_t(s.kept())};
     attention = std::make_unique<sv::Kernel>(
         device, DSA_SPIRV(dsa_attention, bf16), 4, sizeof(AttentionPush),
-        sv::Specialization{kWorkgroup, uint32_t(heads), uint32_t(width), uint32_t(dims)});
+        sv::Specialization{in.lanes, uint32_t(width), uint32_t(kvr), uint32_t(heads)}, 1, in.lanes);
     attention_set = attention->bind(
         {in.queries, in.cache_rows, sv::Binding::of(device, tensors["selected"]), in.attended});
   }

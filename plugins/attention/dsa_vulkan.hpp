@@ -26,6 +26,7 @@ struct DsaVulkanSources {
   int64_t kv_rows = 0;
   sdk::vulkan::Binding queries;                 // absorbed prepared queries, f32 [rows, heads, kvr + rope]
   sdk::vulkan::Binding attended;                // latent rows out, storage type [rows, heads, kvr]
+  uint32_t lanes = 0;                           // Device::one_subgroup_workgroup(): dsa_topk's and dsa_attention's workgroup
 };
 
 class DsaVulkan {

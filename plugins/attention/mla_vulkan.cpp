@@ -391,6 +391,7 @@ class MlaVulkan : public sdk::Instance {
     sources.kv_rows = rows_count_;
     sources.queries = sv::Binding::of(prepared_q_);
     sources.attended = sv::Binding::of(latent_out_);
+    sources.lanes = lanes_;
     dsa_ = std::make_unique<DsaVulkan>(s_, device_, tensors, sources);
   }
 
