@@ -25,6 +25,7 @@ namespace sv = sdk::vulkan;
   ((bf16) ? ARCHBENCH_SPIRV(attention_##stage##_bf16) : ARCHBENCH_SPIRV(attention_##stage))
 
 constexpr uint32_t kWorkgroup = 64;  // dsa_prepare and dsa_indexer: a power of two
+constexpr uint32_t kIndexerKeys = 4;  // positions per lane of dsa_indexer.comp (its KEYS)
 
 struct PreparePush {
   int32_t tokens, first_position, slots;
@@ -161,7 +162,7 @@ struct DsaVulkan::Impl {
       scores_out = sv::Binding::of(scores_scratch);
     }
     const uint32_t mask = uint32_t(s.mask);
-    sv::require_groups("attention/dsa scores", sv::groups_for(context, kWorkgroup), t, b);
+    sv::require_groups("attention/dsa scores", sv::groups_for(context, kWorkgroup * kIndexerKeys), t, b);
     scores_push = {int32_t(t), int32_t(p.first_position()), int32_t(p.slots()), int32_t(context),
                    int32_t(s.index_heads), int32_t(s.index_dim), int32_t(s.span)};
     scores = std::make_unique<sv::Kernel>(device, DSA_SPIRV(dsa_indexer, bf16), 5, sizeof(ScoresPush),
@@ -211,7 +212,7 @@ void DsaVulkan::record_prepare(VkCommandBuffer cmd) const {
 
 void DsaVulkan::record_scores(VkCommandBuffer cmd) const {
   const Impl& m = *impl_;
-  m.scores->dispatch(cmd, m.scores_set, m.scores_push, sv::groups_for(m.p.context(), kWorkgroup),
+  m.scores->dispatch(cmd, m.scores_set, m.scores_push, sv::groups_for(m.p.context(), kWorkgroup * kIndexerKeys),
                      uint32_t(m.p.tokens()), uint32_t(m.s.batch));
 }
 

@@ -7,9 +7,11 @@
 // index cache's row (slot s % slots, f32 or bf16 with BF16). The query's
 // heads sit in shared memory a pass of heads at a time; lanes are positions
 // (on llvmpipe a load pays per lane whether or not the lanes share the
-// address, so each lane reads its own key), 8 heads accumulated per key read.
-// Grid: (ceil(context / WG), T, B); a block no query position sees only
-// writes its -inf.
+// address, so each lane reads its own keys): KEYS positions per lane and 8
+// heads per tile, so a query element read from shared memory feeds KEYS
+// FMAs and a key element 8.
+// Grid: (ceil(context / (WG * KEYS)), T, B); a block no query position sees
+// only writes its -inf.
 #version 450
 #extension GL_EXT_control_flow_attributes : enable
 #extension GL_GOOGLE_include_directive : enable
@@ -33,6 +35,7 @@ const int kQueryFloats = 3072;  // 12 KiB of shared memory for a pass of heads (
                                 // portable limit, with the weights' 2 KiB)
 const int kMaxPassHeads = 512;
 const int kHeadTile = 8;
+const int KEYS = 4;  // positions per lane
 shared float qs[kQueryFloats];
 shared float ws[kMaxPassHeads];
 
@@ -42,27 +45,38 @@ int first_visible(int i) {
   return 0;
 }
 
-int g_key;      // the lane's key row
-bool g_cached;  // whether it is read from the cache
-float key_at(int d) { return g_cached ? LOAD(cache, g_key + d) : ik_rows[g_key + d]; }
+int key_row(int b, int s) {  // where position s's index key sits
+  return s < pc.first_position ? (b * pc.slots + s % pc.slots) * pc.id
+                               : (b * pc.tokens + s - pc.first_position) * pc.id;
+}
+float key_at(int row, bool cached, int d) { return cached ? LOAD(cache, row + d) : ik_rows[row + d]; }
 
 void main() {
   const int WG = int(gl_WorkGroupSize.x), lid = int(gl_LocalInvocationID.x);
   const int token = int(gl_WorkGroupID.y), b = int(gl_WorkGroupID.z), n = b * pc.tokens + token;
   const int i = pc.first_position + token, lo = first_visible(i), id = pc.id, ih = pc.ih;
-  const int block = int(gl_WorkGroupID.x) * WG, s = block + lid;
+  const int block = int(gl_WorkGroupID.x) * WG * KEYS;
   const int out_row = n * pc.context;
-  if (block > i || block + WG <= lo) {  // uniform: nothing visible here
-    if (s < pc.context) scores[out_row + s] = uintBitsToFloat(0xff800000u);
+  const float NEG_INF = uintBitsToFloat(0xff800000u);
+  if (block > i || block + WG * KEYS <= lo) {  // uniform: nothing visible here
+    [[unroll]] for (int k = 0; k < KEYS; ++k)
+      if (block + lid + k * WG < pc.context) scores[out_row + block + lid + k * WG] = NEG_INF;
     return;
   }
-  const bool visible = s >= lo && s <= i;
-  g_cached = s < pc.first_position;
-  g_key = g_cached ? (b * pc.slots + s % pc.slots) * id : (b * pc.tokens + s - pc.first_position) * id;
-  if (!visible) g_key = g_cached ? b * pc.slots * id : n * id;  // any valid row; the result is dropped
+  // The lane's positions s_k = block + lid + k*WG; invisible ones read any
+  // valid row (position i's) and drop the result.
+  int row[KEYS];
+  bool cached[KEYS];
+  [[unroll]] for (int k = 0; k < KEYS; ++k) {
+    const int s = block + lid + k * WG;
+    const int at = s >= lo && s <= i ? s : i;
+    row[k] = key_row(b, at);
+    cached[k] = at < pc.first_position;
+  }
 
   const int heads_per_pass = min(ih, min(kQueryFloats / id, kMaxPassHeads));
-  float score = 0.0;
+  float score[KEYS];
+  [[unroll]] for (int k = 0; k < KEYS; ++k) score[k] = 0.0;
   for (int h0 = 0; h0 < ih; h0 += heads_per_pass) {
     const int heads = min(heads_per_pass, ih - h0);
     barrier();  // the previous pass's reads are done
@@ -70,17 +84,26 @@ void main() {
     for (int j = lid; j < heads; j += WG) ws[j] = iw[n * ih + h0 + j];
     barrier();
     for (int j0 = 0; j0 < heads; j0 += kHeadTile) {
-      float dot[kHeadTile];
-      [[unroll]] for (int j = 0; j < kHeadTile; ++j) dot[j] = 0.0;
+      float dot[kHeadTile][KEYS];
+      [[unroll]] for (int j = 0; j < kHeadTile; ++j)
+        [[unroll]] for (int k = 0; k < KEYS; ++k) dot[j][k] = 0.0;
       const int tile = min(kHeadTile, heads - j0);
       for (int d = 0; d < id; ++d) {
-        const float k = key_at(d);
+        float key[KEYS];
+        [[unroll]] for (int k = 0; k < KEYS; ++k) key[k] = key_at(row[k], cached[k], d);
         [[unroll]] for (int j = 0; j < kHeadTile; ++j)
-          if (j < tile) dot[j] = fma(qs[(j0 + j) * id + d], k, dot[j]);
+          if (j < tile) {
+            const float qd = qs[(j0 + j) * id + d];
+            [[unroll]] for (int k = 0; k < KEYS; ++k) dot[j][k] = fma(qd, key[k], dot[j][k]);
+          }
       }
       [[unroll]] for (int j = 0; j < kHeadTile; ++j)
-        if (j < tile) score = fma(ws[j0 + j], max(dot[j], 0.0), score);
+        if (j < tile)
+          [[unroll]] for (int k = 0; k < KEYS; ++k) score[k] = fma(ws[j0 + j], max(dot[j][k], 0.0), score[k]);
     }
   }
-  if (s < pc.context) scores[out_row + s] = visible ? score : uintBitsToFloat(0xff800000u);
+  [[unroll]] for (int k = 0; k < KEYS; ++k) {
+    const int s = block + lid + k * WG;
+    if (s < pc.context) scores[out_row + s] = s >= lo && s <= i ? score[k] : NEG_INF;
+  }
 }
