@@ -18,11 +18,16 @@
 //      of each row (MlaShape::absorbed(), VSTRIDE), then W_uv per head
 //      (mla_heads.comp);
 //   4. layer-level only: the output projection (SDK tiled matmul).
+// attention/dsa (sparse) runs absorbed, with dsa_vulkan.cpp's stages beside
+// these: the indexer's projections in stage 1, its row preparation beside
+// mla_prepare, then its scores and top-k, and in place of the attention core
+// its sparse attention over the selected cache rows.
 // Storage as in vulkan.cpp: f32, or bf16 for the problem's tensors and every
 // intermediate that a matmul or the attention reads or writes, with f32
 // prepared queries, partials and arithmetic.
 #include <archbench/sdk_vulkan_matmul.hpp>
 
+#include "dsa_vulkan.hpp"
 #include "mla.hpp"
 #include "spirv/attention_decode.hpp"
 #include "spirv/attention_decode_bf16.hpp"
@@ -104,7 +109,6 @@ class MlaVulkan : public sdk::Instance {
  public:
   MlaVulkan(const MlaShape& shape, const ab_host& host, const sdk::Tensors& tensors)
       : s_(shape), p_(shape.positions()), device_(sv::Device::from(host)), dummy_(device_, 16) {
-    if (s_.sparse()) throw sdk::Unimplemented("attention/dsa on Vulkan: the indexer and top-k have no Vulkan path yet");
     bf16_ = s_.dtype == AB_DTYPE_BF16;
     if (s_.dtype != AB_DTYPE_F32 && !bf16_)
       throw sdk::Unimplemented("attention/mla on Vulkan: f32 and bf16 storage only");
@@ -144,11 +148,20 @@ class MlaVulkan : public sdk::Instance {
       }
       q_projection_->record(cmd);
       kv_projection_->record(cmd);
+      if (dsa_) dsa_->record_projections(cmd);
       sv::compute_barrier(cmd);
     }
     prepare_->dispatch(cmd, prepare_set_, prepare_push_, t, b);
+    if (dsa_) dsa_->record_prepare(cmd);
     sv::compute_barrier(cmd);
-    if (s_.absorb) {
+    if (dsa_) {
+      fold_.record(cmd);
+      dsa_->record_scores(cmd);
+      sv::compute_barrier(cmd);
+      dsa_->record_top_k(cmd);
+      sv::compute_barrier(cmd);
+      dsa_->record_attention(cmd);
+    } else if (s_.absorb) {
       fold_.record(cmd);
       sv::compute_barrier(cmd);
     } else {
@@ -157,7 +170,7 @@ class MlaVulkan : public sdk::Instance {
       gather_->dispatch(cmd, gather_set_, gather_push_, uint32_t(gather_push_.n), b);
       sv::compute_barrier(cmd);
     }
-    record_core(cmd);
+    if (!dsa_) record_core(cmd);
     if (s_.absorb) {
       sv::compute_barrier(cmd);
       unfold_.record(cmd);
@@ -357,11 +370,29 @@ class MlaVulkan : public sdk::Instance {
                           int32_t(h * width), int32_t(width), float(s_.score_scale())});
     latent_out_ = sv::Buffer(device_, uint64_t(rows * h * kvr) * element_);
     device_.require_bindable("the attended latents", latent_out_.bytes());
-    build_core(s_.absorbed(), rows_source_, rows_source_, sv::Binding::of(latent_out_), rows_count_, width);
+    if (s_.sparse()) build_sparse(tensors);
+    else build_core(s_.absorbed(), rows_source_, rows_source_, sv::Binding::of(latent_out_), rows_count_, width);
     unfold_ = heads_matmul(per_head(tensors["w_uv"], vhd, false), unfold_weights_, false,
                            sv::Binding::of(latent_out_), out,
                            {int32_t(rows), int32_t(vhd), int32_t(kvr), int32_t(h * kvr), int32_t(kvr),
                             int32_t(h * vhd), int32_t(vhd), 1.0f});
+  }
+
+  // DSA: the indexer and the sparse attention in place of the attention core.
+  void build_sparse(const sdk::Tensors& tensors) {
+    DsaVulkanSources sources;
+    if (s_.layer()) {
+      sources.x = sv::Binding::of(device_, tensors["x"]);
+      sources.q_latent = s_.q_lora_rank > 0 ? sv::Binding::of(q_latent_) : sources.x;
+    }
+    sources.projection = projection_spirv();
+    sources.tiling = &projection_tiling();
+    sources.cache_rows = rows_source_;
+    sources.kv_rows = rows_count_;
+    sources.queries = sv::Binding::of(prepared_q_);
+    sources.attended = sv::Binding::of(latent_out_);
+    sources.lanes = lanes_;
+    dsa_ = std::make_unique<DsaVulkan>(s_, device_, tensors, sources);
   }
 
   // ---- the attention plugin's prefill / split-KV decode ------------------------------
@@ -466,6 +497,8 @@ class MlaVulkan : public sdk::Instance {
   PrefillPush prefill_push_{};
   DecodePush decode_push_{};
   uint32_t tokens_per_group_ = 1, row_blocks_ = 1, splits_ = 1;
+  // DSA's indexer, selection and sparse attention.
+  std::unique_ptr<DsaVulkan> dsa_;
 };
 
 }  // namespace
