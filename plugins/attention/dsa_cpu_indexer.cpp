@@ -129,10 +129,15 @@ struct LightningIndexer::Impl {
   void decode_block(int64_t b, int64_t p0, int64_t n, const float* queries, const float* weights,
                     const void* cache, ThreadState& th) {
     const int64_t slots = p.slots(), row0 = b * slots + p0 % slots;
-    float* keys = th.keys.data();
-    if (s.dtype == AB_DTYPE_F32) std::copy_n(static_cast<const float*>(cache) + row0 * dim, n * dim, keys);
-    else sdk::cpu::convert_elements(static_cast<const uint16_t*>(cache) + row0 * dim, keys, n * dim);
-    std::fill(keys + n * dim, keys + kKeyBlock * dim, 0.0f);
+    const float* keys = th.keys.data();
+    if (s.dtype == AB_DTYPE_F32 && n == kKeyBlock) {
+      keys = static_cast<const float*>(cache) + row0 * dim;  // a whole block: read in place
+    } else {  // widened, or a short block padded with zeros to the primitive's width
+      float* own = th.keys.data();
+      if (s.dtype == AB_DTYPE_F32) std::copy_n(static_cast<const float*>(cache) + row0 * dim, n * dim, own);
+      else sdk::cpu::convert_elements(static_cast<const uint16_t*>(cache) + row0 * dim, own, n * dim);
+      std::fill(own + n * dim, own + kKeyBlock * dim, 0.0f);
+    }
     product(th, heads, queries + b * heads * dim, keys);
     combine(th.products.data(), weights + b * heads, n, decode_scores.data() + b * p.context() + p0);
   }

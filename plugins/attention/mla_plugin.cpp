@@ -231,8 +231,13 @@ void MlaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   }
   const double cached_read = s.mode == Mode::decode ? visible_positions - 1 : 0.0;
   const double cached_written = double(std::min(t, p.slots()));
+  // A decode reads every visible cache row; DSA's reads every visible index
+  // key but only the rows it keeps.
+  const double read = !s.sparse() ? cache_width * cached_read
+                                   : double(s.index_dim) * cached_read +
+                                         double(s.cache_width()) * std::min(double(s.top_k), cached_read);
   info.flops(flops);
-  info.bytes(element * (rows * io + weights + double(b) * cache_width * (cached_read + cached_written)));
+  info.bytes(element * (rows * io + weights + double(b) * (read + cache_width * cached_written)));
   info.tokens(rows);
   // Exactly what is cached per token of context: the latent and the RoPE key
   // (and DSA's index key).
