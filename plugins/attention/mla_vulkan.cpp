@@ -29,6 +29,7 @@
 
 #include "dsa_vulkan.hpp"
 #include "mla.hpp"
+#include "vulkan_core_push.hpp"
 #include "spirv/attention_decode.hpp"
 #include "spirv/attention_decode_bf16.hpp"
 #include "spirv/attention_decode_combine.hpp"
@@ -76,20 +77,9 @@ struct GatherPush {
 struct NormPush {
   int32_t width;
 };
-// prefill.comp / decode.comp / decode_combine.comp, as vulkan.cpp passes them.
-struct PrefillPush {
-  int32_t tokens, heads, kv_heads, span;
-  float softcap;
-  int32_t kv_rows;
-};
-struct DecodePush {
-  int32_t seq, heads, kv_heads, span;
-  float softcap;
-  int32_t slots, splits, chunk;
-};
-struct CombinePush {
-  int32_t heads, splits;
-};
+using vulkan_core::CombinePush;
+using vulkan_core::DecodePush;
+using vulkan_core::PrefillPush;
 
 #define MLA_SPIRV(stage, bf16) \
   ((bf16) ? ARCHBENCH_SPIRV(attention_##stage##_bf16) : ARCHBENCH_SPIRV(attention_##stage))

@@ -17,6 +17,7 @@
 #include <archbench/sdk_vulkan_matmul.hpp>
 
 #include "attention.hpp"
+#include "vulkan_core_push.hpp"
 #include "spirv/attention_decode.hpp"
 #include "spirv/attention_decode_bf16.hpp"
 #include "spirv/attention_decode_combine.hpp"
@@ -52,19 +53,9 @@ struct PreparePush {
   int32_t q_offset, q_stride, k_offset, k_stride, v_offset, v_stride;
   float scale;
 };
-struct PrefillPush {
-  int32_t tokens, heads, kv_heads, span;
-  float softcap;
-  int32_t kv_rows;
-};
-struct DecodePush {
-  int32_t seq, heads, kv_heads, span;
-  float softcap;
-  int32_t slots, splits, chunk;
-};
-struct CombinePush {
-  int32_t heads, splits;
-};
+using vulkan_core::CombinePush;
+using vulkan_core::DecodePush;
+using vulkan_core::PrefillPush;
 
 uint32_t flag(bool on) { return on ? 1u : 0u; }
 
