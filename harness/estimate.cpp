@@ -16,8 +16,9 @@ double estimated_seconds(const PlannedProblem& planned) {
   if (planned.task) {
     seconds = kTaskRowSeconds + flops / kTaskFlopsPerSecond;
   } else if (planned.measurement.perf) {
+    // Each round is a process of its own with its own check; they share the repetitions.
     const Measurement& m = planned.measurement;
-    seconds += double(m.repetitions) * (m.min_time_s + m.warmup_s);
+    seconds = double(std::max(1, m.rounds)) * seconds + double(m.repetitions) * (m.min_time_s + m.warmup_s);
   }
   return std::min(seconds, planned.timeout_s);
 }

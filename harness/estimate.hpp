@@ -13,7 +13,7 @@
 namespace archbench {
 
 // Seconds for one planned row, never more than its timeout:
-//   timed:   repetitions x (min_time + warmup) + check
+//   timed:   repetitions x (min_time + warmup) + rounds x check
 //   checked: check (--fidelity-only, or a suite with timing = false)
 //   task:    kTaskRowSeconds + flops / kTaskFlopsPerSecond
 // where check = kCheckSeconds + flops / kCheckFlopsPerSecond: the double

@@ -16,6 +16,7 @@ namespace archbench {
 struct Measurement {
   bool perf = true;            // time it (after it passes fidelity)
   int repetitions = 9;         // enough for compare's U test (Google Benchmark's compare.py asks 9)
+  int rounds = 3;              // separate processes the repetitions are split among (rounds.hpp)
   double min_time_s = 0.1;     // per repetition
   double warmup_s = 0.05;
 };

@@ -9,6 +9,7 @@
 #include "harness/qkv_contract.hpp"
 #include "harness/record_json.hpp"
 #include "harness/registry.hpp"
+#include "harness/rounds.hpp"
 #include "harness/suite.hpp"
 #include "harness/task_executor.hpp"
 #include "harness/task_record.hpp"
@@ -47,6 +48,7 @@ std::optional<ab_backend> parse_backend(const std::string& name) {
 
 Measurement quickened(Measurement m) {
   m.repetitions = std::min(m.repetitions, 3);
+  m.rounds = 1;  // a smoke run: one process
   m.min_time_s = std::min(m.min_time_s, 0.02);
   m.warmup_s = std::min(m.warmup_s, 0.01);
   return m;
@@ -157,6 +159,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
     if (!seen.insert(key).second) return;
     Measurement m = request.quick ? quickened(measurement) : measurement;
     if (request.repetitions > 0) m.repetitions = request.repetitions;
+    if (request.rounds > 0) m.rounds = request.rounds;
     m.perf = m.perf && request.perf;
     const LoadedPlugin* plugin = registry.plugin_of(problem.variant);
     plan.push_back({std::move(problem), backend, suite, m, timeout_s, std::move(task), std::move(crashed),
@@ -283,12 +286,30 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
   RunSummary summary;
   const InterruptScope interrupts;  // a signal before this (in the caller's scope) still counts
 
-  Progress progress(plan.size());
+  // Rounds interleave: round 1 of every row, then round 2 of the rows that take
+  // more, ... A row is recorded after its last round (or the first that did not
+  // pass), so an interrupted run keeps only whole results.
+  int most_rounds = 1;
+  size_t steps = 0;
+  for (const PlannedProblem& planned : plan) {
+    const int rounds = planned.task ? 1 : rounds_of(planned.measurement);
+    most_rounds = std::max(most_rounds, rounds);
+    steps += size_t(rounds);
+  }
+  std::vector<std::vector<results::ResultRecord>> round_records(plan.size());
+  std::vector<bool> recorded(plan.size(), false);
+  Progress progress(steps);
+  size_t step = 0;
   Calibrations calibration = run_calibration(store, run_id);
   if (calibration.empty()) calibration = calibration_for_run(store);  // a run begun before schema v10
+  for (int round = 0; round < most_rounds && !interrupt_requested; ++round)
   for (size_t i = 0; i < plan.size() && !interrupt_requested; ++i) {
     const PlannedProblem& planned = plan[i];
-    progress.starting(i, planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical());
+    const int rounds = planned.task ? 1 : rounds_of(planned.measurement);
+    if (recorded[i] || round >= rounds) continue;
+    const std::string label = planned.task ? task_row_string(planned.problem, *planned.task) : planned.problem.canonical();
+    const std::string round_tag = rounds > 1 ? " (round " + std::to_string(round + 1) + "/" + std::to_string(rounds) + ")" : "";
+    progress.starting(step++, label + round_tag);
     const Peaks peaks = peaks_for(calibration, planned);
     // The child measures; the parent only records (it never starts compute threads).
     // A row whose plugin code crashed while planning is recorded, not run.
@@ -298,7 +319,7 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
         [&] {
           return record_to_json(planned.task ? execute_task(planned.problem, *planned.task, planned.backend, host)
                                              : execute_problem(planned.problem, planned.backend, host,
-                                                               planned.measurement, peaks));
+                                                               round_measurement(planned.measurement), peaks));
         },
         planned.timeout_s);
     if (interrupt_requested) break;  // the killed child's problem is simply not recorded
@@ -311,12 +332,21 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
       record.outcome = child.kind == ChildOutcome::Kind::crashed ? "crashed" : "timed-out";
       record.reason = child.reason;
     }
+    round_records[i].push_back(std::move(record));
+    if (round_records[i].back().outcome == "passed" && round + 1 < rounds) {
+      progress.finished(result_line(round_records[i].back()) + round_tag);
+      continue;  // more rounds to come
+    }
+    record = pool_rounds(round_records[i], peaks);
+    round_records[i].clear();
+    recorded[i] = true;
     record.suite = planned.suite;
     // Which code produced it, from the parent's registry (never from the child).
     record.plugin_path = planned.plugin_path;
     record.plugin_hash = planned.plugin_hash;
     store.record(run_id, record);
-    progress.finished(result_line(record));
+    // The last round's line shows the pooled result.
+    progress.finished(result_line(record) + (round_tag.empty() ? "" : round_tag + ", all rounds pooled"));
     const std::string& o = record.outcome;
     if (o == "passed") ++summary.passed;
     else if (o == "failed") ++summary.failed;

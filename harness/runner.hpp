@@ -24,6 +24,7 @@ struct RunRequest {
   bool quick = false;                 // fewer, shorter repetitions
   bool perf = true;                   // false: fidelity only
   int repetitions = 0;                // --repetitions: overrides every row's count (also under quick); 0 = theirs
+  int rounds = 0;                     // --rounds: processes per timed row, overriding suites and quick; 0 = theirs
 };
 
 struct PlannedProblem {

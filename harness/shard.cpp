@@ -125,8 +125,8 @@ std::string plan_digest(const std::vector<PlannedProblem>& rows, const Shard& sh
   for (const PlannedProblem& planned : rows) {
     const Measurement& m = planned.measurement;
     char settings[160];
-    std::snprintf(settings, sizeof settings, " perf%d r%d t%.17g w%.17g limit%.17g", int(m.perf), m.repetitions,
-                  m.min_time_s, m.warmup_s, planned.timeout_s);
+    std::snprintf(settings, sizeof settings, " perf%d r%d p%d t%.17g w%.17g limit%.17g", int(m.perf), m.repetitions,
+                  m.rounds, m.min_time_s, m.warmup_s, planned.timeout_s);
     keys.push_back(row_key(planned) + settings);
   }
   std::sort(keys.begin(), keys.end());

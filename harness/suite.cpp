@@ -108,7 +108,7 @@ void parse_measure(const std::string& path, const toml::node& node, const char* 
                    Measurement& measurement, double& timeout_s) {
   const toml::table* measure = node.as_table();
   if (!measure) fail(path, node, std::string(where) + " expects a table");
-  only_keys(path, *measure, {"repetitions", "min_time", "warmup", "timeout", "timing"}, where);
+  only_keys(path, *measure, {"repetitions", "rounds", "min_time", "warmup", "timeout", "timing"}, where);
   if (const toml::node* timing = measure->get("timing")) {
     auto value = timing->value_exact<bool>();
     if (!value) fail(path, *timing, "'timing' expects true or false");
@@ -118,6 +118,11 @@ void parse_measure(const std::string& path, const toml::node& node, const char* 
     auto value = reps->value_exact<int64_t>();
     if (!value || *value < 1 || *value > 1000) fail(path, *reps, "'repetitions' expects an integer in [1, 1000]");
     measurement.repetitions = int(*value);
+  }
+  if (const toml::node* rounds = measure->get("rounds")) {
+    auto value = rounds->value_exact<int64_t>();
+    if (!value || *value < 1 || *value > 100) fail(path, *rounds, "'rounds' expects an integer in [1, 100]");
+    measurement.rounds = int(*value);
   }
   // Google Benchmark aborts on a zero (or NaN) minimum time; a warm-up may be 0.
   measurement.min_time_s = seconds(path, *measure, "min_time", measurement.min_time_s, false, kMaxRepetitionSeconds);

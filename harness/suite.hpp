@@ -4,6 +4,7 @@
 //   description = "..."
 //   [measure]                  # optional
 //   repetitions = 5            # Google Benchmark repetitions per problem
+//   rounds = 3                 # separate processes they are split among (harness/rounds.hpp)
 //   min_time = 0.05            # seconds per repetition, in (0, 3600]
 //   warmup = 0.02              # seconds of warm-up, in [0, 3600]
 //   timeout = 600              # seconds before a problem counts as timed-out, in (0, 86400]

@@ -324,10 +324,17 @@ ALTER TABLE results ADD COLUMN impl TEXT NOT NULL DEFAULT '';
 ALTER TABLE problems ADD COLUMN design_short TEXT NOT NULL DEFAULT '';
 )sql";
 
-// Append v11, ... here.
-constexpr std::array<Migration, 10> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
+// v11 (issue 18, rounds): which measurement round (separate child process) each
+// sample came from, so compare's intervals can resample rounds as well as samples
+// (harness/rounds.hpp). Older samples are all round 0: one process.
+constexpr std::string_view kSampleRounds = R"sql(
+ALTER TABLE samples ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+// Append v12, ... here.
+constexpr std::array<Migration, 11> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
                                                    kV6Plugin, kV7, Migration{kV8, give_runs_uids}, kFigures,
-                                                   kStatsRunContext};
+                                                   kStatsRunContext, kSampleRounds};
 
 }  // namespace
 

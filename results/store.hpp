@@ -90,6 +90,9 @@ struct ResultRecord {
   double flops = 0, bytes = 0, tokens = 0, kv_cache_bytes_per_token = 0;
   int64_t peak_memory_bytes = 0;
   std::vector<double> samples;  // raw per-repetition seconds
+  // v11: the measurement round (child process) of each sample, 0-based, parallel
+  // to `samples`; empty when all came from one process (round 0).
+  std::vector<int64_t> sample_rounds;
   // Named figures the variant reported (extra "figures/1"): active parameters,
   // load imbalance, ... Stored in result_figures; the harness knows no names.
   std::vector<std::pair<std::string, double>> figures;

@@ -193,9 +193,10 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
     fig.run();
     sqlite3_reset(fig.get());
   }
-  sql::Stmt smp(db_, "INSERT INTO samples (result_id, repetition, seconds) VALUES (?1, ?2, ?3)");
+  sql::Stmt smp(db_, "INSERT INTO samples (result_id, repetition, seconds, round) VALUES (?1, ?2, ?3, ?4)");
   for (size_t k = 0; k < r.samples.size(); ++k) {
-    smp.bind(1, result_id).bind(2, static_cast<int64_t>(k)).bind(3, r.samples[k]);
+    const int64_t round = k < r.sample_rounds.size() ? r.sample_rounds[k] : 0;
+    smp.bind(1, result_id).bind(2, static_cast<int64_t>(k)).bind(3, r.samples[k]).bind(4, round);
     smp.run();
     sqlite3_reset(smp.get());
   }

@@ -119,6 +119,7 @@ TEST_CASE("the shipped suites load and expand into problems for every variant th
   CHECK(needle_rows == 6);
   CHECK(plan[0].suite == "quick");
   CHECK(plan[0].measurement.repetitions == 9);  // quick.toml: enough for compare's U test
+  CHECK(plan[0].measurement.rounds == 3);       // in three processes, so compare can test rounds
 }
 
 TEST_CASE("a [[problems]] entry may override the suite's [measure]", "[suite]") {
@@ -133,6 +134,7 @@ TEST_CASE("a [[problems]] entry may override the suite's [measure]", "[suite]") 
     if (!long_causal) continue;
     ++long_ones;
     CHECK(p.measurement.repetitions == 1);
+    CHECK(p.measurement.rounds == 1);  // the suite's [measure]: one process at real-model shapes
     CHECK(p.timeout_s == 3600);
   }
   CHECK(long_ones == 2);  // f32 and bf16
@@ -167,6 +169,9 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
         ":4:10: parameter 'tokens' expects a number, a string or a list of them");
   CHECK(error_of(std::string("[measure]\nrepetitions = 0\n") + valid_entry) ==
         ":2:15: 'repetitions' expects an integer in [1, 1000]");
+  CHECK(error_of(std::string("[measure]\nrounds = 0\n") + valid_entry) == ":2:10: 'rounds' expects an integer in [1, 100]");
+  CHECK(error_of(std::string(valid_entry) + "[problems.measure]\nrounds = 2.5\n") ==
+        ":4:10: 'rounds' expects an integer in [1, 100]");
   CHECK(error_of(std::string("[measure]\nmin_time = \"fast\"\n") + valid_entry) ==
         ":2:12: 'min_time' expects a number of seconds in (0, 3600]");
   CHECK(error_of(std::string("[measure]\nmin_time = 0\n") + valid_entry) ==
@@ -174,7 +179,7 @@ TEST_CASE("malformed suites are refused with file:line:col and what was expected
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\ntimeout = -1\n") ==
         ":4:11: 'timeout' expects a number of seconds in (0, 86400]");
   CHECK(error_of(std::string(valid_entry) + "[problems.measure]\nreps = 2\n") ==
-        ":4:8: unknown key 'reps' in [problems.measure] (expected repetitions, min_time, warmup, timeout, timing)");
+        ":4:8: unknown key 'reps' in [problems.measure] (expected repetitions, rounds, min_time, warmup, timeout, timing)");
 }
 
 TEST_CASE("suite values that the variant's schema rejects name the suite entry", "[suite]") {
@@ -200,7 +205,7 @@ TEST_CASE("suite values that the variant's schema rejects name the suite entry",
 
 TEST_CASE("unknown keys at the top level or in [measure] are refused - not ignored", "[suite]") {
   CHECK(error_of(std::string("[measure]\nrepetition = 3\n") + valid_entry) ==
-        ":2:14: unknown key 'repetition' in [measure] (expected repetitions, min_time, warmup, timeout, timing)");
+        ":2:14: unknown key 'repetition' in [measure] (expected repetitions, rounds, min_time, warmup, timeout, timing)");
   CHECK(error_of(std::string("nmae = \"x\"\n") + valid_entry) ==
         ":1:8: unknown key 'nmae' in the suite (expected name, description, measure, task, problems)");
 }
@@ -336,7 +341,7 @@ TEST_CASE("a bad fragment is an error naming the fragment's file:line:col", "[su
   }
 }
 
-TEST_CASE("the dry-run estimate: repetitions x (min time + warm-up) + a check growing with FLOPs - capped by the timeout", "[suite]") {
+TEST_CASE("the dry-run estimate: repetitions x (min time + warm-up) + a check per round growing with FLOPs - capped by the timeout", "[suite]") {
   PlannedProblem timed{parse_problem("attention/gqa:prefill.s2048.h8.kvh2.hd64", test_support::in_tree()),
                        AB_BACKEND_CPU, "s", Measurement{}, 600, nullptr};
   timed.measurement.repetitions = 5;
@@ -345,6 +350,8 @@ TEST_CASE("the dry-run estimate: repetitions x (min time + warm-up) + a check gr
   const double flops = describe_record(timed.problem, AB_BACKEND_CPU).flops;
   REQUIRE(flops > 1e9);  // so the work term is visible next to the fixed ones
   const double check = kCheckSeconds + flops / kCheckFlopsPerSecond;
+  CHECK(estimated_seconds(timed) == Approx(5 * 0.07 + 3 * check));  // three rounds by default, each checks
+  timed.measurement.rounds = 1;
   CHECK(estimated_seconds(timed) == Approx(5 * 0.07 + check));
   PlannedProblem checked = timed;
   checked.measurement.perf = false;

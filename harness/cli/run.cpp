@@ -145,13 +145,14 @@ int run_command(const Context& context) {
       ("device", po::value(&device), "Vulkan device index (see `archbench devices`; default: best score)")
       ("quick", po::bool_switch(&request.quick), "fewer and shorter repetitions, and only the entries (and accuracy grids) a suite marks quick (smoke runs, CI)")
       ("repetitions", po::value(&request.repetitions), "timed repetitions of every problem, overriding the suites' (and --quick's) count; compare needs 9 or more per side for its test to mean something")
+      ("rounds", po::value(&request.rounds), "separate processes each timed problem's repetitions are split among, interleaved across the plan (default 3; 1 under --quick), overriding the suites'")
       ("fidelity-only", po::bool_switch(&fidelity_only), "check every problem against its reference, do not time")
       ("dry-run", po::bool_switch(&dry_run), "print the planned problems, the suite parameters left out and an estimated duration; run nothing, leave the database alone")
       ("shard", po::value(&shard_text), "run one part of the plan: I/N (0 <= I < N), slurm (a job array's task) or k8s (an Indexed Job's JOB_COMPLETION_INDEX, with ARCHBENCH_SHARD_COUNT); parts are balanced by estimated time")
       ("resume", po::value(&resume), "RUN_ID: continue that run of this database, running only what it has not recorded (give the options it was started with); auto: the newest interrupted or abandoned run with this plan, or a new run if there is none (for jobs that may be requeued)");
   add_globals(options, globals, true);
   po::variables_map values;
-  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--repetitions N] [--fidelity-only] [--dry-run] [--shard I/N|slurm|k8s] [--resume RUN_ID|auto] [--threads N[,N...]] [--plugin-dir DIR]... [--db PATH]",
+  if (!parse("run", "archbench run [--suite S]... [--problem STR]... [--variant GLOB] [--backend B] [--device N] [--quick] [--repetitions N] [--rounds N] [--fidelity-only] [--dry-run] [--shard I/N|slurm|k8s] [--resume RUN_ID|auto] [--threads N[,N...]] [--plugin-dir DIR]... [--db PATH]",
              context, options, values))
     return 0;
   request.perf = !fidelity_only;
@@ -164,6 +165,8 @@ int run_command(const Context& context) {
                                             : Shard{};
   if (values.count("repetitions") && (request.repetitions < 1 || request.repetitions > 1000))
     throw InputError("--repetitions: expected a count in [1, 1000], got " + std::to_string(request.repetitions));
+  if (values.count("rounds") && (request.rounds < 1 || request.rounds > 100))
+    throw InputError("--rounds: expected a count in [1, 100], got " + std::to_string(request.rounds));
   const std::optional<int64_t> resume_id = values.count("resume") ? std::optional<int64_t>(parse_resume(resume)) : std::nullopt;
   if (values.count("resume") && dry_run) throw InputError("archbench run: --resume and --dry-run do not go together");
 
