@@ -41,36 +41,63 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha, 
   const QueryResult pairs = store.query(sql, {Cell{a}, Cell{b}});
   std::vector<int64_t> ids;
   for (const auto& row : pairs.rows) ids.insert(ids.end(), {cell_int(row[10]), cell_int(row[11])});
-  const auto samples = load_samples(store, ids);
-  auto samples_of = [&](const Cell& id) {
+  const auto samples = load_round_samples(store, ids);
+  auto rounds_of = [&](const Cell& id) {
     auto it = samples.find(cell_int(id));
-    return it == samples.end() ? std::vector<double>{} : it->second;
+    return it == samples.end() ? stats::RoundSamples{} : it->second;
+  };
+  auto pooled = [](const stats::RoundSamples& rounds) {
+    std::vector<double> all;
+    for (const auto& round : rounds) all.insert(all.end(), round.begin(), round.end());
+    return all;
+  };
+  auto log_round_medians = [](const stats::RoundSamples& rounds) {
+    std::vector<double> logs;
+    for (const auto& round : rounds) {
+      const double m = stats::median(round);
+      if (!round.empty() && m > 0) logs.push_back(std::log(m));
+    }
+    return logs;
   };
 
   Comparison out;
   out.alpha = alpha;
   out.min_change = min_change;
   out.rows.columns = {"problem", "backend", "outcome_a", "outcome_b", "median_ms_a", "median_ms_b", "cv_a", "cv_b",
-                      "n_a",     "n_b",     "speedup",   "p_value",   "p_holm",      "verdict",     "nmse_a", "nmse_b"};
+                      "n_a",     "n_b",     "speedup",   "p_value",   "p_holm",      "verdict",     "nmse_a", "nmse_b",
+                      "rounds_a", "rounds_b", "test"};
   std::vector<double> p_values;
   std::vector<size_t> tested_rows;
-  std::vector<std::pair<std::vector<double>, std::vector<double>>> speedup_inputs;
+  std::vector<std::pair<stats::RoundSamples, stats::RoundSamples>> speedup_inputs;
   for (const auto& row : pairs.rows) {
     const bool both_passed = std::get_if<std::string>(&row[2]) && std::get<std::string>(row[2]) == "passed" &&
                              std::get_if<std::string>(&row[3]) && std::get<std::string>(row[3]) == "passed";
-    const std::vector<double> sa = samples_of(row[10]), sb = samples_of(row[11]);
+    const stats::RoundSamples rounds_a = rounds_of(row[10]), rounds_b = rounds_of(row[11]);
+    const std::vector<double> sa = pooled(rounds_a), sb = pooled(rounds_b);
     const double ma = cell_real(row[4]), mb = cell_real(row[5]);
     std::vector<Cell> cells = {row[0], row[1], row[2], row[3], real_or_null(ma * 1000), real_or_null(mb * 1000),
                                row[6], row[7], Cell{int64_t(sa.size())}, Cell{int64_t(sb.size())},
-                               Cell{}, Cell{}, Cell{}, Cell{std::string()}, row[8], row[9]};
+                               Cell{}, Cell{}, Cell{}, Cell{std::string()}, row[8], row[9], Cell{}, Cell{},
+                               Cell{std::string()}};
+    const std::vector<double> logs_a = log_round_medians(rounds_a), logs_b = log_round_medians(rounds_b);
+    cells[16] = int64_t(logs_a.size());
+    cells[17] = int64_t(logs_b.size());
     if (both_passed && mb > 0) cells[10] = ma / mb;
     if (both_passed) {
-      if (const auto test = stats::mann_whitney(sa, sb)) {
-        cells[11] = test->p_value;
-        p_values.push_back(test->p_value);
+      std::optional<double> p_value;
+      if (std::min(logs_a.size(), logs_b.size()) >= size_t(stats::kMinRoundsForTTest)) {
+        if (const auto test = stats::welch_t(logs_a, logs_b)) p_value = test->p_value;
+        cells[18] = std::string("t on rounds");
+      } else if (const auto test = stats::mann_whitney(sa, sb)) {
+        p_value = test->p_value;
+        cells[18] = std::string("U on samples");
+      }
+      if (p_value) {
+        cells[11] = *p_value;
+        p_values.push_back(*p_value);
         tested_rows.push_back(out.rows.rows.size());
       }
-      if (!sa.empty() && !sb.empty()) speedup_inputs.emplace_back(sa, sb);
+      if (!sa.empty() && !sb.empty()) speedup_inputs.emplace_back(rounds_a, rounds_b);
     }
     out.rows.rows.push_back(std::move(cells));
   }
@@ -78,7 +105,9 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha, 
   for (size_t i = 0; i < tested_rows.size(); ++i) {
     auto& cells = out.rows.rows[tested_rows[i]];
     cells[12] = adjusted[i];
-    const bool few = std::min(cell_int(cells[8]), cell_int(cells[9])) < stats::kMinSamplesForUTest;
+    // Too few to find anything: samples for the U test; the t test on three or more rounds can.
+    const bool few = std::get<std::string>(cells[18]) == "U on samples" &&
+                     std::min(cell_int(cells[8]), cell_int(cells[9])) < stats::kMinSamplesForUTest;
     std::string verdict;
     const double speedup = cell_real(cells[10]);
     const bool large = std::abs(speedup - 1) > min_change && std::abs(1 / speedup - 1) > min_change;
@@ -112,14 +141,16 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha, 
 
 std::vector<std::string> Comparison::summary() const {
   std::vector<std::string> lines;
-  lines.push_back("test: two-sided Mann-Whitney U per problem on the stored samples, Holm-corrected across " +
+  lines.push_back("test: per problem, Welch's t on the log medians of each run's rounds (separate processes) where "
+                  "both have " + std::to_string(stats::kMinRoundsForTTest) +
+                  " or more, else a two-sided Mann-Whitney U on the pooled samples; Holm-corrected across " +
                   std::to_string(tested) + " problem(s), alpha " + number("%g", alpha) +
                   ", and a change of the median above " + number("%g", min_change * 100) +
                   "%; speedup = median_a / median_b (> 1: B is faster)");
   if (geomean)
     lines.push_back("geometric-mean speedup of B over A: " + number("%.4g", geomean->geomean) + " [" +
                     number("%.4g", geomean->interval.low) + ", " + number("%.4g", geomean->interval.high) +
-                    "] (95% bootstrap interval, 2000 resamples, seed 1)");
+                    "] (95% two-level bootstrap interval over rounds and their samples, 2000 resamples, seed 1)");
   std::string overall;
   if (tested == 0) overall = "nothing to test: no problem passed in both runs with samples";
   else if (faster + slower == 0)

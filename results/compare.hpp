@@ -1,7 +1,10 @@
 // `archbench compare RUN_A RUN_B`: per (problem, backend) in both runs, the medians
-// with their spread, a Mann-Whitney U test of A's samples against B's (as Google
-// Benchmark's compare.py), Holm's correction across every tested problem, and the
-// geometric-mean speedup of B over A with a seeded bootstrap interval.
+// with their spread; a test per problem: Welch's t on the log medians of the
+// rounds (separate processes, harness/rounds.hpp) when both results have three or
+// more, since samples within one process share its state and so overstate the
+// evidence, else a Mann-Whitney U test of A's samples against B's (as Google
+// Benchmark's compare.py); Holm's correction across every tested problem; and the
+// geometric-mean speedup of B over A with a seeded two-level bootstrap interval.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +22,8 @@ struct Comparison {
   // n_a, n_b, speedup (median_a / median_b: > 1 means B is faster), p_value,
   // p_holm, verdict ("faster" | "slower" | "not significant" | "underpowered" |
   // "within X%" when significant but smaller than min_change, as asv's factor |
-  // "" when not both passed), nmse_a, nmse_b.
+  // "" when not both passed), nmse_a, nmse_b, rounds_a, rounds_b (rounds with
+  // samples), test ("t on rounds" | "U on samples" | "" when untested).
   QueryResult rows;
   int tested = 0, faster = 0, slower = 0, not_significant = 0, underpowered = 0;
   std::optional<stats::Speedup> geomean;  // over problems both runs passed with samples

@@ -9,6 +9,7 @@
 
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/students_t.hpp>
 
 namespace archbench::results::stats {
 namespace {
@@ -106,6 +107,30 @@ std::optional<UTest> mann_whitney(const std::vector<double>& a, const std::vecto
   return out;
 }
 
+std::optional<TTest> welch_t(const std::vector<double>& a, const std::vector<double>& b) {
+  if (a.size() < 2 || b.size() < 2) return std::nullopt;
+  auto mean_and_variance = [](const std::vector<double>& x) {
+    const double mean = std::accumulate(x.begin(), x.end(), 0.0) / double(x.size());
+    double squares = 0;
+    for (double v : x) squares += (v - mean) * (v - mean);
+    return std::pair<double, double>{mean, squares / double(x.size() - 1)};
+  };
+  const auto [mean_a, var_a] = mean_and_variance(a);
+  const auto [mean_b, var_b] = mean_and_variance(b);
+  const double ea = var_a / double(a.size()), eb = var_b / double(b.size());
+  TTest out;
+  if (ea + eb <= 0) {  // no spread on either side: equal means are no evidence, unequal ones are certain
+    out.p_value = mean_a == mean_b ? 1.0 : 0.0;
+    return out;
+  }
+  out.t = (mean_a - mean_b) / std::sqrt(ea + eb);
+  out.df = (ea + eb) * (ea + eb) /
+           (ea * ea / double(a.size() - 1) + eb * eb / double(b.size() - 1));
+  const boost::math::students_t distribution(out.df);
+  out.p_value = std::min(1.0, 2 * boost::math::cdf(boost::math::complement(distribution, std::abs(out.t))));
+  return out;
+}
+
 std::vector<double> holm_adjust(const std::vector<double>& p_values) {
   const size_t count = p_values.size();
   std::vector<size_t> order(count);
@@ -120,32 +145,56 @@ std::vector<double> holm_adjust(const std::vector<double>& p_values) {
   return adjusted;
 }
 
-std::optional<Speedup> geomean_speedup(const std::vector<std::pair<std::vector<double>, std::vector<double>>>& problems,
+namespace {
+
+std::vector<double> pooled(const RoundSamples& rounds) {
+  std::vector<double> all;
+  for (const auto& round : rounds) all.insert(all.end(), round.begin(), round.end());
+  return all;
+}
+
+}  // namespace
+
+std::optional<Speedup> geomean_speedup(const std::vector<std::pair<RoundSamples, RoundSamples>>& problems,
                                        uint64_t seed, int resamples, double confidence) {
-  std::vector<const std::pair<std::vector<double>, std::vector<double>>*> usable;
-  for (const auto& p : problems)
-    if (!p.first.empty() && !p.second.empty() && median(p.first) > 0 && median(p.second) > 0) usable.push_back(&p);
+  struct Usable {
+    RoundSamples a, b;
+  };
+  std::vector<Usable> usable;
+  for (const auto& [a, b] : problems) {
+    Usable u;
+    for (const auto& round : a)
+      if (!round.empty()) u.a.push_back(round);
+    for (const auto& round : b)
+      if (!round.empty()) u.b.push_back(round);
+    if (u.a.empty() || u.b.empty() || median(pooled(u.a)) <= 0 || median(pooled(u.b)) <= 0) continue;
+    usable.push_back(std::move(u));
+  }
   if (usable.empty()) return std::nullopt;
-  auto log_ratio = [](const std::vector<double>& a, const std::vector<double>& b) { return std::log(median(a) / median(b)); };
   double sum = 0;
-  for (const auto* p : usable) sum += log_ratio(p->first, p->second);
+  for (const Usable& u : usable) sum += std::log(median(pooled(u.a)) / median(pooled(u.b)));
   Speedup out;
   out.geomean = std::exp(sum / double(usable.size()));
 
   std::mt19937_64 random(seed);
-  auto resample = [&](const std::vector<double>& from, std::vector<double>& into) {
-    std::uniform_int_distribution<size_t> pick(0, from.size() - 1);
-    into.resize(from.size());
-    for (double& x : into) x = from[pick(random)];
+  auto pick = [&](size_t count) { return std::uniform_int_distribution<size_t>(0, count - 1)(random); };
+  std::vector<double> drawn;
+  // Rounds with replacement, then samples with replacement within each drawn round.
+  auto resampled_median = [&](const RoundSamples& rounds) {
+    drawn.clear();
+    for (size_t r = 0; r < rounds.size(); ++r) {
+      const std::vector<double>& round = rounds[pick(rounds.size())];
+      for (size_t k = 0; k < round.size(); ++k) drawn.push_back(round[pick(round.size())]);
+    }
+    return median(drawn);
   };
-  std::vector<double> estimates, a, b;
+  std::vector<double> estimates;
   estimates.reserve(size_t(resamples));
   for (int r = 0; r < resamples; ++r) {
     double s = 0;
-    for (const auto* p : usable) {
-      resample(p->first, a);
-      resample(p->second, b);
-      s += log_ratio(a, b);
+    for (const Usable& u : usable) {
+      const double a = resampled_median(u.a);
+      s += std::log(a / resampled_median(u.b));
     }
     estimates.push_back(std::exp(s / double(usable.size())));
   }
@@ -154,6 +203,14 @@ std::optional<Speedup> geomean_speedup(const std::vector<std::pair<std::vector<d
   auto at = [&](double q) { return estimates[std::min(estimates.size() - 1, size_t(q * double(estimates.size())))]; };
   out.interval = Interval{at(tail), at(1 - tail), confidence};
   return out;
+}
+
+std::optional<Speedup> geomean_speedup(const std::vector<std::pair<std::vector<double>, std::vector<double>>>& problems,
+                                       uint64_t seed, int resamples, double confidence) {
+  std::vector<std::pair<RoundSamples, RoundSamples>> one_round;
+  one_round.reserve(problems.size());
+  for (const auto& [a, b] : problems) one_round.emplace_back(RoundSamples{a}, RoundSamples{b});
+  return geomean_speedup(one_round, seed, resamples, confidence);
 }
 
 std::vector<Step> detect_steps(const std::vector<std::vector<double>>& series, double alpha, double min_change) {

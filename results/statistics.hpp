@@ -41,16 +41,41 @@ struct UTest {
 };
 std::optional<UTest> mann_whitney(const std::vector<double>& a, const std::vector<double>& b);
 
+// Welch's two-sided t test of "a and b have the same mean" (unequal variances,
+// Welch-Satterthwaite degrees of freedom). Needs two values a side. compare runs
+// it on the log medians of each result's rounds: the rounds are the independent
+// units (samples within one process share its state), so this test, unlike a U
+// test on pooled samples, does not take one process's luck for evidence.
+struct TTest {
+  double t = 0, df = 0;
+  double p_value = 1;  // two-sided
+};
+std::optional<TTest> welch_t(const std::vector<double>& a, const std::vector<double>& b);
+
+// The rounds a side needs before compare tests round medians rather than pooled samples.
+inline constexpr int kMinRoundsForTTest = 3;
+
 // Holm's step-down adjustment of p-values (family-wise error), same order as given.
 std::vector<double> holm_adjust(const std::vector<double>& p_values);
 
+// A result's samples grouped by measurement round: one inner vector per child
+// process that timed it (harness/rounds.hpp).
+using RoundSamples = std::vector<std::vector<double>>;
+
 // The geometric mean over problems of median(a) / median(b) (> 1: b is faster),
-// with a percentile bootstrap interval: each resample draws each problem's a and b
-// samples with replacement. Seeded, so the same data gives the same interval.
+// medians of the pooled samples, with a percentile bootstrap interval. Each
+// resample is two-level (a cluster bootstrap): it draws each side's rounds with
+// replacement, then samples within each drawn round, so the spread between
+// processes widens the interval as it should, where resampling pooled samples
+// would treat one process's luck as independent evidence. Seeded, so the same
+// data gives the same interval.
 struct Speedup {
   double geomean = 0;
   Interval interval;
 };
+std::optional<Speedup> geomean_speedup(const std::vector<std::pair<RoundSamples, RoundSamples>>& problems,
+                                       uint64_t seed = 1, int resamples = 2000, double confidence = 0.95);
+// The same with each side's samples from one round.
 std::optional<Speedup> geomean_speedup(const std::vector<std::pair<std::vector<double>, std::vector<double>>>& problems,
                                        uint64_t seed = 1, int resamples = 2000, double confidence = 0.95);
 

@@ -12,6 +12,7 @@
 #include "results/table_view.hpp"
 #include "harness/machine_calibration.hpp"
 #include "harness/onednn_impl.hpp"
+#include "harness/rounds.hpp"
 #include "harness/sweep.hpp"
 #include "test_support.hpp"
 
@@ -125,6 +126,52 @@ TEST_CASE("geometric-mean speedup and its bootstrap interval", "[stats]") {
   CHECK(w->interval.high < 1);
   // Seeded: the same data gives the same interval.
   CHECK(stats::geomean_speedup(same)->interval.low == s->interval.low);
+}
+
+TEST_CASE("the geo-mean interval resamples rounds: disagreeing processes widen it", "[stats]") {
+  // Same code twice, three processes a side, nine samples each; each process has
+  // its own offset (+-10%, as seen between processes on the dev VM) and 1% noise
+  // within. By the luck of the draw B's processes came out faster.
+  auto process = [](double offset, uint64_t seed) { return noisy(1e-3 * offset, 9, seed, 0.01); };
+  std::vector<std::pair<stats::RoundSamples, stats::RoundSamples>> rounds;
+  std::vector<std::pair<std::vector<double>, std::vector<double>>> flat;
+  for (int p = 0; p < 4; ++p) {
+    stats::RoundSamples a = {process(1.00, 10 + p), process(1.12, 20 + p), process(0.95, 30 + p)};
+    stats::RoundSamples b = {process(0.93, 40 + p), process(1.02, 50 + p), process(0.97, 60 + p)};
+    std::vector<double> pa, pb;
+    for (const auto& r : a) pa.insert(pa.end(), r.begin(), r.end());
+    for (const auto& r : b) pb.insert(pb.end(), r.begin(), r.end());
+    rounds.emplace_back(a, b);
+    flat.emplace_back(pa, pb);
+  }
+  const auto pooled = stats::geomean_speedup(flat), clustered = stats::geomean_speedup(rounds);
+  REQUIRE(pooled);
+  REQUIRE(clustered);
+  CHECK(clustered->geomean == pooled->geomean);  // the same point estimate
+  // Pooled samples taken as independent: a confident, wrong "B is faster".
+  CHECK(pooled->interval.low > 1);
+  // Rounds resampled: the interval is wider and admits no change.
+  CHECK(clustered->interval.high - clustered->interval.low > 2 * (pooled->interval.high - pooled->interval.low));
+  CHECK(clustered->interval.low < 1);
+  CHECK(clustered->interval.high > 1);
+  // One round a side is the flat bootstrap.
+  std::vector<std::pair<stats::RoundSamples, stats::RoundSamples>> one;
+  for (const auto& [a, b] : flat) one.emplace_back(stats::RoundSamples{a}, stats::RoundSamples{b});
+  CHECK(stats::geomean_speedup(one)->interval.low == pooled->interval.low);
+}
+
+TEST_CASE("Welch's t test", "[stats]") {
+  // Worked out independently (numerical integration of Student's t density).
+  const auto t = stats::welch_t({1, 2, 3, 4}, {2, 4, 6, 8, 10});
+  REQUIRE(t);
+  CHECK(t->t == Approx(-2.25144).epsilon(1e-5));
+  CHECK(t->df == Approx(5.52079).epsilon(1e-5));
+  CHECK(t->p_value == Approx(0.069134).epsilon(1e-4));
+  CHECK_FALSE(stats::welch_t({1}, {1, 2}));
+  CHECK(stats::welch_t({1, 1, 1}, {1, 1, 1})->p_value == 1);
+  CHECK(stats::welch_t({1, 1, 1}, {2, 2, 2})->p_value == 0);
+  // Symmetric.
+  CHECK(stats::welch_t({2, 4, 6, 8, 10}, {1, 2, 3, 4})->p_value == Approx(t->p_value));
 }
 
 TEST_CASE("step detection finds the run where a slowdown starts", "[stats]") {
@@ -278,6 +325,77 @@ TEST_CASE("a deliberately slowed variant is a significant regression for compare
   CHECK(std::count(history.output.begin(), history.output.end(), '\n') == 4);
   CHECK(run_cli("regressions --alpha 2 --db " + db).exit_code == 2);
   CHECK(run_cli("run --repetitions 0 --problem 'mock/paced' --plugin-dir " + paced_dir + " --db " + db).exit_code == 2);
+}
+
+TEST_CASE("pooling rounds: samples tagged, figures recomputed, the first failing round named", "[stats]") {
+  ResultRecord one = timed("mock/x", "d1", {1e-3, 1.1e-3, 1.2e-3}), two = timed("mock/x", "d1", {2e-3, 2.1e-3, 2.2e-3});
+  one.flops = two.flops = 1e6;
+  one.nmse = 1e-9;
+  two.nmse = 1e-7;
+  archbench::Peaks peaks;
+  peaks.compute_gflops = 10.0;
+  const ResultRecord pooled = archbench::pool_rounds({one, two}, peaks);
+  CHECK(pooled.outcome == "passed");
+  CHECK(pooled.samples.size() == 6);
+  CHECK(pooled.sample_rounds == std::vector<int64_t>{0, 0, 0, 1, 1, 1});
+  CHECK(*pooled.median_s == Approx((1.2e-3 + 2e-3) / 2));
+  CHECK(*pooled.min_s == 1e-3);
+  CHECK(pooled.repetitions == 6);
+  CHECK(*pooled.gflops == Approx(1e6 / *pooled.median_s / 1e9));
+  CHECK(*pooled.frac_peak_compute == Approx(*pooled.gflops / 10));
+  CHECK(*pooled.nmse == 1e-7);  // the worst round speaks
+  CHECK(*pooled.cv > 0.3);      // the spread between rounds is in it
+  two.outcome = "failed";
+  two.reason = "after timing: mismatch";
+  const ResultRecord failed = archbench::pool_rounds({one, two}, peaks);
+  CHECK(failed.outcome == "failed");
+  CHECK(failed.reason == "round 2: after timing: mismatch");
+  CHECK(archbench::pool_rounds({one}, peaks).samples == one.samples);
+  archbench::Measurement m;
+  m.repetitions = 7;
+  m.rounds = 3;
+  CHECK(archbench::round_measurement(m).repetitions == 3);
+  CHECK(archbench::rounds_of(m) == 3);
+  m.perf = false;
+  CHECK(archbench::rounds_of(m) == 1);  // an untimed check runs once
+}
+
+TEST_CASE("rounds: a problem's repetitions run in separate processes and pool into one result", "[stats][cli]") {
+  TempDir tmp;
+  const std::string db = tmp.file("rounds.db");
+  const std::string common = " --backend cpu --plugin-dir " + paced_dir + " --db " + db;
+  // Two problems, so the rounds interleave: round 1 of both, then round 2, ...
+  const auto r = run_cli("run --repetitions 7 --rounds 3 --problem 'mock/paced:n64.us300' --problem 'mock/paced:n32.us300'" + common);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.output, Catch::Contains("(round 3/3)"));
+  CHECK(scalar(db, "SELECT count(*) FROM results") == "2");
+  // ceil(7 / 3) = 3 repetitions a round, each sample tagged with its round.
+  CHECK(scalar(db, "SELECT group_concat(n) FROM (SELECT count(*) AS n FROM samples GROUP BY result_id, round ORDER BY result_id, round)") ==
+        "3,3,3,3,3,3");
+  CHECK(scalar(db, "SELECT group_concat(repetitions) FROM results ORDER BY id") == "9,9");
+  // The stored median is the pooled samples' median.
+  CHECK(scalar(db, "SELECT count(*) FROM results r WHERE abs(r.median_s - (SELECT seconds FROM samples s WHERE s.result_id = r.id"
+                   " ORDER BY seconds LIMIT 1 OFFSET 4)) < 1e-12") == "2");
+  // --quick is one process; --rounds overrides it.
+  REQUIRE(run_cli("run --quick --problem 'mock/paced:n64.us300'" + common).exit_code == 0);
+  CHECK(scalar(db, "SELECT max(round) FROM samples s JOIN results r ON r.id = s.result_id WHERE r.run_id = 2") == "0");
+  REQUIRE(run_cli("run --quick --rounds 2 --problem 'mock/paced:n64.us300'" + common).exit_code == 0);
+  CHECK(scalar(db, "SELECT max(round) FROM samples s JOIN results r ON r.id = s.result_id WHERE r.run_id = 3") == "1");
+  // Rounds on both sides: compare tests the rounds' medians, and finds a 4x slowdown.
+  const auto slowed = run_cli_with("ARCHBENCH_MOCK_SLOWDOWN_US=900 ",
+                                   "run --repetitions 6 --problem 'mock/paced:n64.us300' --problem 'mock/paced:n32.us300'" + common);
+  REQUIRE(slowed.exit_code == 0);
+  const auto compared = run_cli("compare 1 4 --format csv --db " + db);
+  CHECK(compared.exit_code == 0);
+  CHECK(std::count(compared.output.begin(), compared.output.end(), '\n') >= 3);
+  CHECK_THAT(compared.output, Catch::Contains(",slower,"));
+  CHECK_THAT(compared.output, Catch::Contains(",3,3,t on rounds"));
+  CHECK_THAT(run_cli("compare 1 4 --db " + db).output, Catch::Contains("overall: significant: B is slower on 2 and faster on 0 of 2"));
+  // A one-round side falls back to the U test on pooled samples.
+  CHECK_THAT(run_cli("compare 2 4 --format csv --db " + db).output, Catch::Contains("U on samples"));
+  const auto bad = run_cli("run --rounds 0 --problem 'mock/paced'" + common);
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.output, Catch::Contains("--rounds: expected a count in [1, 100], got 0"));
 }
 
 TEST_CASE("calibration is per machine: a new database uses it and the run keeps a copy", "[stats][cli]") {
