@@ -54,7 +54,7 @@ QueryResult regressions(const Store& store, const RegressionOptions& o) {
       {opt(o.host), opt(o.backend), opt(o.kind), Cell{int64_t(o.include_quick)}});
   std::vector<int64_t> ids;
   for (const auto& row : found.rows) ids.push_back(cell_int(row[7]));
-  const auto samples = load_samples(store, ids);
+  const auto samples = load_round_samples(store, ids);
 
   QueryResult out;
   out.columns = {"problem", "backend", "host", "first_run", "started", "git_sha", "before_ms",
@@ -67,12 +67,15 @@ QueryResult regressions(const Store& store, const RegressionOptions& o) {
       return std::make_tuple(text(r[0]), text(r[1]), text(r[2]), text(r[3]));
     };
     while (to < found.rows.size() && key(to) == key(from)) ++to;
-    std::vector<std::vector<double>> series;
+    std::vector<stats::RoundSamples> series;
     for (size_t i = from; i < to; ++i) {
       auto it = samples.find(cell_int(found.rows[i][7]));
-      series.push_back(it == samples.end() ? std::vector<double>{} : it->second);
+      series.push_back(it == samples.end() ? stats::RoundSamples{} : it->second);
     }
-    const double latest = series.empty() || series.back().empty() ? 0 : stats::median(series.back());
+    std::vector<double> last;
+    if (!series.empty())
+      for (const auto& round : series.back()) last.insert(last.end(), round.begin(), round.end());
+    const double latest = last.empty() ? 0 : stats::median(last);
     for (const stats::Step& step : stats::detect_steps(series, o.alpha, o.min_change)) {
       const bool slower = step.after > step.before * (1 + o.min_change);
       const bool persists = latest > step.before * (1 + o.min_change);

@@ -213,23 +213,43 @@ std::optional<Speedup> geomean_speedup(const std::vector<std::pair<std::vector<d
   return geomean_speedup(one_round, seed, resamples, confidence);
 }
 
-std::vector<Step> detect_steps(const std::vector<std::vector<double>>& series, double alpha, double min_change) {
+std::vector<Step> detect_steps(const std::vector<RoundSamples>& series, double alpha, double min_change) {
   std::vector<Step> steps;
-  std::vector<double> segment;
+  std::vector<double> segment, segment_logs;  // pooled samples, log medians of rounds
+  auto log_medians = [](const RoundSamples& rounds) {
+    std::vector<double> logs;
+    for (const auto& round : rounds)
+      if (!round.empty() && median(round) > 0) logs.push_back(std::log(median(round)));
+    return logs;
+  };
   for (size_t i = 0; i < series.size(); ++i) {
-    const std::vector<double>& run = series[i];
+    const std::vector<double> run = pooled(series[i]), logs = log_medians(series[i]);
     if (run.empty()) continue;
     if (!segment.empty()) {
       const double before = median(segment), after = median(run);
-      const auto test = mann_whitney(segment, run);
-      if (test && test->p_value < alpha && before > 0 && std::abs(after / before - 1) > min_change) {
-        steps.push_back(Step{i, before, after, test->p_value});
+      std::optional<double> p;
+      if (std::min(logs.size(), segment_logs.size()) >= size_t(kMinRoundsForTTest)) {
+        if (const auto test = welch_t(segment_logs, logs)) p = test->p_value;
+      } else if (const auto test = mann_whitney(segment, run)) {
+        p = test->p_value;
+      }
+      if (p && *p < alpha && before > 0 && std::abs(after / before - 1) > min_change) {
+        steps.push_back(Step{i, before, after, *p});
         segment.clear();
+        segment_logs.clear();
       }
     }
     segment.insert(segment.end(), run.begin(), run.end());
+    segment_logs.insert(segment_logs.end(), logs.begin(), logs.end());
   }
   return steps;
+}
+
+std::vector<Step> detect_steps(const std::vector<std::vector<double>>& series, double alpha, double min_change) {
+  std::vector<RoundSamples> one_round;
+  one_round.reserve(series.size());
+  for (const auto& run : series) one_round.push_back(RoundSamples{run});
+  return detect_steps(one_round, alpha, min_change);
 }
 
 }  // namespace archbench::results::stats

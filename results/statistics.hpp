@@ -80,15 +80,19 @@ std::optional<Speedup> geomean_speedup(const std::vector<std::pair<std::vector<d
                                        uint64_t seed = 1, int resamples = 2000, double confidence = 0.95);
 
 // asv-style step detection over one problem's results ordered by time: runs are
-// grouped into segments; a run starts a new segment when its samples differ from
-// the pooled samples of the current segment by a U test (p < alpha) and its median
-// by more than `min_change` (relative). Returns the index of each run that starts
-// a segment, with the medians before and after.
+// grouped into segments; a run starts a new segment when it differs from the
+// current segment by a test (p < alpha) and its median by more than `min_change`
+// (relative). The test is Welch's t on the log medians of the rounds when the run
+// and the segment each have 3 or more, else a U test of the run's samples against
+// the segment's pooled samples. Returns the index of each run that starts a
+// segment, with the medians before and after.
 struct Step {
   size_t index = 0;       // the first run of the new segment
   double before = 0, after = 0;  // segment medians, seconds
   double p_value = 1;
 };
+std::vector<Step> detect_steps(const std::vector<RoundSamples>& series, double alpha = 0.05, double min_change = 0.05);
+// The same with each run's samples from one round.
 std::vector<Step> detect_steps(const std::vector<std::vector<double>>& series, double alpha = 0.05,
                                double min_change = 0.05);
 

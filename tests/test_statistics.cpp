@@ -174,6 +174,24 @@ TEST_CASE("Welch's t test", "[stats]") {
   CHECK(stats::welch_t({2, 4, 6, 8, 10}, {1, 2, 3, 4})->p_value == Approx(t->p_value));
 }
 
+TEST_CASE("step detection over rounds: process offsets are no step, a slowdown is", "[stats]") {
+  // Each run: three processes with their own +-8% offsets and 1% noise within.
+  auto run = [](double center, uint64_t seed) {
+    const double offsets[3][3] = {{1.0, 1.08, 0.94}, {0.95, 1.02, 1.09}, {1.06, 0.93, 1.0}};
+    stats::RoundSamples rounds;
+    for (int r = 0; r < 3; ++r) rounds.push_back(noisy(center * offsets[seed % 3][r], 9, seed * 10 + uint64_t(r), 0.01));
+    return rounds;
+  };
+  std::vector<stats::RoundSamples> series;
+  for (uint64_t r = 0; r < 4; ++r) series.push_back(run(1e-3, r));
+  CHECK(stats::detect_steps(series, 0.01).empty());
+  for (uint64_t r = 4; r < 6; ++r) series.push_back(run(1.5e-3, r));
+  const auto steps = stats::detect_steps(series, 0.01);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].index == 4);
+  CHECK(steps[0].after / steps[0].before == Approx(1.5).epsilon(0.1));
+}
+
 TEST_CASE("step detection finds the run where a slowdown starts", "[stats]") {
   std::vector<std::vector<double>> series;
   for (int run = 0; run < 4; ++run) series.push_back(noisy(1e-3, 9, 40 + run));
@@ -391,6 +409,10 @@ TEST_CASE("rounds: a problem's repetitions run in separate processes and pool in
   CHECK_THAT(compared.output, Catch::Contains(",slower,"));
   CHECK_THAT(compared.output, Catch::Contains(",3,3,t on rounds"));
   CHECK_THAT(run_cli("compare 1 4 --db " + db).output, Catch::Contains("overall: significant: B is slower on 2 and faster on 0 of 2"));
+  // regressions tests the rounds too (runs 2 and 3 are --quick, so left out): run 4 is the step.
+  const auto steps = run_cli("regressions --format csv --db " + db);
+  CHECK(std::count(steps.output.begin(), steps.output.end(), '\n') == 3);  // the header and both problems
+  CHECK_THAT(steps.output, Catch::Matches("(?:.|\n)*mock/paced:n32\\.us300\\.f32,cpu,[^,]*,4,(?:.|\n)*"));
   // A one-round side falls back to the U test on pooled samples.
   CHECK_THAT(run_cli("compare 2 4 --format csv --db " + db).output, Catch::Contains("U on samples"));
   const auto bad = run_cli("run --rounds 0 --problem 'mock/paced'" + common);

@@ -68,7 +68,9 @@ int regressions_command(const Context& context) {
   std::cout << results::format(found, f);
   if (f == results::Format::table || f == results::Format::md)
     std::cout << (found.rows.empty() ? "no regression: " : "") << "step detection per problem over runs by start time;"
-              << " a step is a Mann-Whitney U p < " << options.alpha << " and a median change > "
+              << " a step is a test p < " << options.alpha
+              << " (Welch's t on the rounds' log medians where run and segment have 3 or more, else Mann-Whitney U"
+              << " on the samples) and a median change > "
               << options.min_change * 100 << "%, listed when the latest run still shows it\n";
   return 0;
 }
