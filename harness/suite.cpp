@@ -3,6 +3,7 @@
 #include "harness/suite.hpp"
 
 #include "harness/errors.hpp"
+#include "harness/toml_input.hpp"
 
 #include <toml++/toml.h>
 
@@ -21,14 +22,6 @@
 namespace archbench {
 namespace fs = std::filesystem;
 namespace {
-
-std::string position(const std::string& path, const toml::source_region& region) {
-  return path + ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
-}
-
-[[noreturn]] void fail(const std::string& path, const toml::node& node, const std::string& what) {
-  throw InputError(position(path, node.source()) + ": " + what);
-}
 
 // Calls `item` for a scalar, or for each element of a non-empty list;
 // `what` names the value in the error ("parameter 'tokens'", "'contexts'").
@@ -57,21 +50,6 @@ std::vector<ParamValue> axis_values(const std::string& path, const std::string& 
   return out;
 }
 
-std::vector<std::string> string_list(const std::string& path, const toml::table& table,
-                                     const char* key) {
-  std::vector<std::string> out;
-  const toml::node* node = table.get(key);
-  if (!node) return out;
-  const toml::array* list = node->as_array();
-  if (!list) fail(path, *node, std::string("'") + key + "' expects a list of strings");
-  for (const toml::node& item : *list) {
-    auto text = item.value_exact<std::string>();
-    if (!text) fail(path, item, std::string("'") + key + "' expects a list of strings");
-    out.push_back(*text);
-  }
-  return out;
-}
-
 // A number of seconds in [low, high] (or (low, high] when `zero_allowed` is
 // false). NaN, infinities and absurd values are refused here, where the file
 // and position are known: later they would mean "never times out" (a deadline
@@ -88,19 +66,6 @@ double seconds(const std::string& path, const toml::table& table, const char* ke
     fail(path, *node, std::string("'") + key + "' expects a number of seconds in " + range);
   }
   return *value;
-}
-
-// Typos such as `repetition = 3` must not be silently ignored.
-void only_keys(const std::string& path, const toml::table& table, std::initializer_list<const char*> allowed,
-               const char* where) {
-  for (const auto& [key, node] : table) {
-    bool known = false;
-    for (const char* k : allowed) known = known || key.str() == k;
-    if (known) continue;
-    std::string list;
-    for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
-    fail(path, node, "unknown key '" + std::string(key.str()) + "' in " + where + " (expected " + list + ")");
-  }
 }
 
 // Reads a [measure] table over `measurement` / `timeout_s` (keys it lacks keep their value).
@@ -295,14 +260,6 @@ SuiteEntry parse_entry(const std::string& path, const toml::table& table, const 
     }
   }
   return entry;
-}
-
-toml::table parse_document(const std::string& path) {
-  try {
-    return toml::parse_file(path);
-  } catch (const toml::parse_error& e) {
-    throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
-  }
 }
 
 // Appends the document's [[problems]] entries to `suite`; `what` names the file

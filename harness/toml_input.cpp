@@ -1,0 +1,50 @@
+// Reading TOML input files (see toml_input.hpp).
+#include "harness/toml_input.hpp"
+
+#include "harness/errors.hpp"
+
+namespace archbench {
+
+std::string position(const std::string& path, const toml::source_region& region) {
+  return path + ":" + std::to_string(region.begin.line) + ":" + std::to_string(region.begin.column);
+}
+
+[[noreturn]] void fail(const std::string& path, const toml::node& node, const std::string& what) {
+  throw InputError(position(path, node.source()) + ": " + what);
+}
+
+toml::table parse_document(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& e) {
+    throw InputError(position(path, e.source()) + ": " + std::string(e.description()));
+  }
+}
+
+void only_keys(const std::string& path, const toml::table& table, std::initializer_list<const char*> allowed,
+               const char* where) {
+  for (const auto& [key, node] : table) {
+    bool known = false;
+    for (const char* k : allowed) known = known || key.str() == k;
+    if (known) continue;
+    std::string list;
+    for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
+    fail(path, node, "unknown key '" + std::string(key.str()) + "' in " + where + " (expected " + list + ")");
+  }
+}
+
+std::vector<std::string> string_list(const std::string& path, const toml::table& table, const char* key) {
+  std::vector<std::string> out;
+  const toml::node* node = table.get(key);
+  if (!node) return out;
+  const toml::array* list = node->as_array();
+  if (!list) fail(path, *node, std::string("'") + key + "' expects a list of strings");
+  for (const toml::node& item : *list) {
+    auto text = item.value_exact<std::string>();
+    if (!text) fail(path, item, std::string("'") + key + "' expects a list of strings");
+    out.push_back(*text);
+  }
+  return out;
+}
+
+}  // namespace archbench
