@@ -8,6 +8,7 @@
 #pragma once
 
 #include <archbench/extras/figures.h>
+#include <archbench/extras/parameters.h>
 #include <archbench/plugin_abi.h>
 
 #include <cmath>
@@ -288,6 +289,12 @@ class Outputs {
   double* const* arrays_;
 };
 
+// A problem's weights and the part each token uses (extra "parameters/1",
+// archbench/extras/parameters.h).
+struct ParameterCount {
+  double total = 0, active = 0;
+};
+
 // Named per-result figures (extra "figures/1", archbench/extras/figures.h).
 class Figures {
  public:
@@ -360,6 +367,9 @@ class Variant {
   // Per-result figures on the inputs the tensors hold (offered to the host by
   // provides_figures(); see archbench/extras/figures.h).
   virtual void figures(const Problem&, const Tensors&, Figures&) const {}
+  // The weights and the active part of them (offered by provides_parameters();
+  // without it the host counts the weight tensors and takes all as active).
+  virtual ParameterCount parameters(const Problem&) const { return {}; }
   // One hook per backend (throw Unimplemented for a dtype or option a backend
   // cannot run). create_vulkan is only called where the plugin was built with
   // its Vulkan sources, so plugins keep no #ifdef of their own.
@@ -435,6 +445,8 @@ class Variant {
   void extra(const char* name, const void* pointer) { extras_.push_back({name, pointer}); }
   // Offers figures() to the host (extra "figures/1"); call in the constructor.
   void provides_figures() { extra(AB_EXTRA_FIGURES, &figures_table_); }
+  // Offers parameters() to the host (extra "parameters/1"); call in the constructor.
+  void provides_parameters() { extra(AB_EXTRA_PARAMETERS, &parameters_table_); }
 
 
  private:
@@ -496,6 +508,14 @@ class Variant {
     });
   }
   static constexpr ab_figures figures_table_{sizeof(ab_figures), &figures_thunk};
+  static ab_status parameters_thunk(void* context, const ab_problem* problem, double* total, double* active) {
+    return guarded(nullptr, 0, [&] {
+      const ParameterCount count = self(context).parameters(Problem(*problem, self(context).schema_));
+      *total = count.total;
+      *active = count.active;
+    });
+  }
+  static constexpr ab_parameters parameters_table_{sizeof(ab_parameters), &parameters_thunk};
   static const void* get_proc_address_thunk(void* context, const char* name) {
     if (!name) return nullptr;
     for (const auto& [key, pointer] : self(context).extras_)

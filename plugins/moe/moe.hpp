@@ -62,6 +62,7 @@ class MoeVariant : public sdk::Variant {
                  const sdk::Outputs& outputs) const override;
   // Active and total parameters, weight bytes, load imbalance, dropped fraction.
   void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
+  sdk::ParameterCount parameters(const sdk::Problem& problem) const override;
   ARCHBENCH_BACKEND_HOOKS  // create_cpu in cpu.cpp; create_vulkan in vulkan.cpp (Vulkan builds)
 
   Router router() const { return router_; }

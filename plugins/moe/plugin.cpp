@@ -72,6 +72,7 @@ MoeVariant::MoeVariant(const char* name, const char* description, Router router)
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   provides_figures();
+  provides_parameters();
 }
 
 std::string MoeVariant::validate(const sdk::Problem& problem) const {
@@ -126,16 +127,21 @@ void MoeVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   info.tokens(t);
 }
 
-void MoeVariant::figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const {
+sdk::ParameterCount MoeVariant::parameters(const sdk::Problem& problem) const {
   const Shape s = Shape::of(problem);
   const double dm = double(s.d_model), router = double(s.experts) * dm, expert = 3.0 * dm * double(s.expert_ff),
                shared = 3.0 * dm * double(s.shared_width());
-  const double total = router + double(s.experts) * expert + shared;
   // Per token: the router, its top_k experts and the shared ones (what a dense
   // FFN of equal cost would hold).
-  out.add("active_params", router + double(s.top_k) * expert + shared);
-  out.add("total_params", total);
-  out.add("weight_bytes", total * double(sdk::dtype_size(problem.dtype())));
+  return {router + double(s.experts) * expert + shared, router + double(s.top_k) * expert + shared};
+}
+
+void MoeVariant::figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const {
+  const Shape s = Shape::of(problem);
+  const sdk::ParameterCount count = parameters(problem);
+  out.add("active_params", count.active);
+  out.add("total_params", count.total);
+  out.add("weight_bytes", count.total * double(sdk::dtype_size(problem.dtype())));
   // How the harness's inputs (and its router skew) spread the work: the busiest
   // expert's kept assignments over the mean, and the assignments capacity dropped.
   const Routing routing = route_in_double(router_, s, tensors);
