@@ -1,6 +1,7 @@
-// `archbench list plugins|variants|suites|tasks|backends`.
+// `archbench list plugins|variants|suites|tasks|presets|backends`.
 #include "backends/cpu/cpu_backend.hpp"
 #include "harness/cli/common.hpp"
+#include "harness/cli/presets.hpp"
 #include "harness/cli/vulkan_devices.hpp"
 #include "harness/errors.hpp"
 #include "harness/problem.hpp"
@@ -71,15 +72,16 @@ int list_command(const Context& context) {
   Globals globals;
   std::string what = "variants";
   po::options_description options("archbench list");
-  options.add_options()("what", po::value(&what), "plugins | variants | suites | tasks | backends");
+  options.add_options()("what", po::value(&what), "plugins | variants | suites | tasks | presets | backends");
   add_globals(options, globals, true);
   po::positional_options_description positional;
   positional.add("what", 1);
   po::variables_map values;
-  if (!parse("list", "archbench list [plugins|variants|suites|tasks|backends]", context, options, values, &positional))
+  if (!parse("list", "archbench list [plugins|variants|suites|tasks|presets|backends]", context, options, values, &positional))
     return 0;
-  if (what != "plugins" && what != "variants" && what != "suites" && what != "tasks" && what != "backends")
-    throw InputError("archbench list: '" + what + "' is not one of plugins, variants, suites, tasks, backends");
+  if (what != "plugins" && what != "variants" && what != "suites" && what != "tasks" && what != "presets" &&
+      what != "backends")
+    throw InputError("archbench list: '" + what + "' is not one of plugins, variants, suites, tasks, presets, backends");
 
   if (what == "suites") {
     for (const Suite& s : list_suites())
@@ -113,7 +115,8 @@ int list_command(const Context& context) {
   }
   Registry registry;
   load_plugins(registry, globals, cpu_backend.host(), false);
-  list_variants(registry);
+  if (what == "presets") list_presets(registry);
+  else list_variants(registry);
   return 0;
 }
 
