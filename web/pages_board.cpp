@@ -30,12 +30,6 @@ std::map<std::pair<std::string, std::string>, ProblemKey> problems_by_design(con
   return out;
 }
 
-std::string ratio(double value) {
-  char text[32];
-  std::snprintf(text, sizeof text, "%.3g", value);
-  return text;
-}
-
 }  // namespace
 
 std::string leaderboard(const Context& c) {
