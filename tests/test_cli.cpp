@@ -121,7 +121,7 @@ TEST_CASE("bad input: one line naming the flag or value - exit 2 - database unto
       {"run --dry-run=yes", "option '--dry-run' does not take any arguments"},
       {"leaderboard --metric speed", "speed"},
       {"leaderboard --format xml", "--format: 'xml' is not one of table, csv, json, jsonl, md"},
-      {"list things", "'things' is not one of plugins, variants, suites, tasks, backends"},
+      {"list things", "'things' is not one of plugins, variants, suites, tasks, presets, backends"},
       {"compare 1", "expected two run ids"},
       {"frobnicate", "unknown command 'frobnicate'"},
   };
