@@ -95,6 +95,17 @@ TEST_CASE("mamba: the selective scan matches the sequential reference, prefill a
     for (const char* dtype : {".f32", ".bf16"}) require_passes(std::string("ssm/mamba:") + c + dtype);
 }
 
+TEST_CASE("mamba: the whole layer (projections, causal conv, softplus, gate) matches the reference", "[ssm]") {
+  const char* cases[] = {
+      "prefill.b2.s37.di40.dm24.n8.z1",        // dt_rank auto: ceil(24 / 16) = 2
+      "prefill.b1.s20.di32.dm16.n16.conv1",    // no conv window, no gate
+      "prefill.b1.s2.di24.dm16.n4.conv4.dtr3", // fewer tokens than the conv's window
+      "decode.b2.s50.di40.dm24.n8.z1",         // one token after a conv window and a state
+  };
+  for (const char* c : cases)
+    for (const char* dtype : {".f32", ".bf16"}) require_passes(std::string("ssm/mamba:") + c + dtype);
+}
+
 TEST_CASE("mamba2: the chunked SSD matches the sequential reference, prefill and decode", "[ssm]") {
   const char* cases[] = {
       "prefill.b2.s131.h4.hd16.n32.g2",  // two chunks and a 3-token tail, two groups
@@ -117,9 +128,10 @@ TEST_CASE("ssm: timing alternates input sets and still passes", "[ssm]") {
 // from; that decode must give the last row and the final state of a prefill of T+1.
 TEST_CASE("ssm: a decode after a prefill of T tokens equals the prefill of T+1", "[ssm]") {
   struct Case {
-    std::string variant, width, value;  // value: the per-token input that is sliced
+    std::string variant, width;
   };
-  const Case cases[] = {{"ssm/mamba", ".di40.n16.z1", "u"}, {"ssm/mamba2", ".h4.hd16.n32.g2", "x"}};
+  const Case cases[] = {
+      {"ssm/mamba", ".di40.n16.z1"}, {"ssm/mamba", ".di40.dm24.n8.z1"}, {"ssm/mamba2", ".h4.hd16.n32.g2"}};
   const int64_t T = 70;  // one full chunk and a tail for Mamba-2
   for (const Case& c : cases) {
     INFO(c.variant);
@@ -146,8 +158,13 @@ TEST_CASE("ssm: a decode after a prefill of T tokens equals the prefill of T+1",
       slice(r, T, 1);
       const std::vector<float> state = head.f32("state_out");
       std::memcpy(r.data("state"), state.data(), state.size() * 4);
+      if (r.index.count("conv_state")) {  // the layer's conv window, too
+        const std::vector<float> window = head.f32("conv_out");
+        std::memcpy(r.data("conv_state"), window.data(), window.size() * 4);
+      }
     });
     CHECK(relative_difference(step.f32("state_out"), full.f32("state_out")) < 1e-5);
+    if (step.index.count("conv_out")) CHECK(relative_difference(step.f32("conv_out"), full.f32("conv_out")) < 1e-6);
     const std::vector<float> y = full.f32("y");
     std::vector<float> last;
     const size_t row = step.f32("y").size() / 2;
@@ -177,6 +194,9 @@ TEST_CASE("ssm: the fixed state per sequence is reported and no KV cache grows",
   const auto mamba2 = run_cpu("ssm/mamba2:prefill.b1.s80.h4.hd16.n32.g2.bf16");
   CHECK(mamba2.outcome == "passed");
   CHECK(figure(mamba2, "state_bytes_per_sequence") == 4.0 * 4 * 16 * 32);
+  // A layer keeps its conv window too: d_conv - 1 inputs per channel.
+  CHECK(figure(run_cpu("ssm/mamba:decode.b1.s10.di32.dm16.n16.conv4.z1"), "state_bytes_per_sequence") ==
+        4.0 * 32 * (16 + 3));
 }
 
 TEST_CASE("ssm: a bad problem is refused with its reason", "[ssm]") {

@@ -42,6 +42,8 @@ class SsmQkv : public sdk::MixerQkv {
       : MixerQkv(variant), value_(value), step_(step) {}
 
   uint32_t at_context(const sdk::Problem& problem, int64_t tokens, std::vector<double>& values) const override {
+    if (problem.has("d_model") && problem.integer("d_model") != 0)
+      throw sdk::Unimplemented("needs the core level (d_model = 0): C, B and x given");
     if (problem.has("gate") && problem.flag("gate"))
       throw sdk::Unimplemented("the query/key/value form has no gate input: use gate=0");
     values[problem.index_of("mode")] = double(int(Mode::prefill));

@@ -13,7 +13,11 @@ MambaShape MambaShape::of(const sdk::Problem& problem) {
   s.batch = problem.integer("batch");
   s.seq = problem.integer("seq");
   s.d_inner = problem.integer("d_inner");
+  s.d_model = problem.integer("d_model");
   s.d_state = problem.integer("d_state");
+  s.d_conv = problem.integer("d_conv");
+  s.dt_rank = problem.integer("dt_rank");
+  if (s.dt_rank == 0) s.dt_rank = (s.d_model + 15) / 16;  // Mamba's "auto": ceil(d_model / 16)
   s.gate = problem.flag("gate");
   s.dtype = problem.dtype();
   return s;
@@ -34,9 +38,15 @@ MambaVariant::MambaVariant()
   s.add_int("batch", "b", 1, 1, 4096, "sequences processed together");
   s.add_int("seq", "s", 512, 1, 1 << 21, "prefill: prompt tokens; decode: tokens already summarized in the state");
   s.add_int("d_inner", "di", 2048, 1, 1 << 16, "channels the scan mixes (expand x d_model; Mamba 2.8B: 5120)");
+  s.add_int("d_model", "dm", 0, 0, 1 << 16,
+            "0: core level (u, delta, B, C given); > 0: the whole layer from x [tokens, d_model]: in_proj, causal "
+            "conv + SiLU, x_proj, dt_proj + softplus, scan, gate, out_proj (Mamba 2.8B: 2560)");
   s.add_int("d_state", "n", 16, 1, 256, "state width per channel (Mamba-1: 16)");
-  s.add_int("gate", "z", 0, 0, 1, "1: the output is multiplied by SiLU(z), z a second input (Mamba's gate branch)");
-  s.mark_design({"d_state", "gate"});
+  s.add_int("d_conv", "conv", 4, 1, 64, "causal depthwise conv width (layer level; Mamba: 4)");
+  s.add_int("dt_rank", "dtr", 0, 0, 1 << 14, "dt's low rank (layer level); 0: ceil(d_model / 16) (Mamba 2.8B: 160)");
+  s.add_int("gate", "z", 0, 0, 1,
+            "1: the output is multiplied by SiLU(z): a second input at core level, in_proj's second half at layer level");
+  s.mark_design({"d_state", "d_conv", "dt_rank", "gate"});
   backends({AB_BACKEND_CPU});
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
@@ -47,11 +57,17 @@ std::string MambaVariant::validate(const sdk::Problem& problem) const {
   const MambaShape s = MambaShape::of(problem);
   if (double(s.batch) * double(s.tokens()) * double(s.d_inner) > double(int64_t(1) << 34))
     return "batch x tokens x d_inner would exceed 2^34 elements";
+  if (!s.layer() && (problem.integer("d_conv") != 4 || problem.integer("dt_rank") != 0))
+    return "d_conv and dt_rank apply to the layer (d_model > 0); leave them at their defaults at core level";
   return {};
 }
 
 void MambaVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   const MambaShape s = MambaShape::of(problem);
+  if (s.layer()) {
+    describe_layer(s, info);
+    return;
+  }
   const int64_t b = s.batch, t = s.tokens(), di = s.d_inner, n = s.d_state;
   const ab_dtype dtype = s.dtype;
   info.tensor("u", AB_TENSOR_INPUT, dtype, {b, t, di});

@@ -28,14 +28,21 @@ enum class Mode { prefill = 0, decode = 1 };
 
 struct MambaShape {
   Mode mode = Mode::prefill;
-  int64_t batch = 1, seq = 512, d_inner = 2048, d_state = 16;
+  int64_t batch = 1, seq = 512, d_inner = 2048, d_model = 0, d_state = 16, d_conv = 4, dt_rank = 0;
   bool gate = false;
   ab_dtype dtype = AB_DTYPE_F32;
 
   static MambaShape of(const sdk::Problem& problem);
   int64_t tokens() const { return mode == Mode::prefill ? seq : 1; }
-  // Fixed bytes a sequence keeps between tokens: the f32 state.
-  double state_bytes() const { return 4.0 * double(d_inner * d_state); }
+  bool layer() const { return d_model > 0; }
+  // x_proj's output per token: dt's low-rank input, then B, then C.
+  int64_t x_proj_width() const { return dt_rank + 2 * d_state; }
+  // in_proj's output per token: x, then z with the gate.
+  int64_t in_proj_width() const { return d_inner * (gate ? 2 : 1); }
+  // Inputs of the causal conv a sequence keeps for its next token (layer level).
+  int64_t conv_window() const { return layer() ? d_conv - 1 : 0; }
+  // Fixed bytes a sequence keeps between tokens: the f32 state and conv window.
+  double state_bytes() const { return 4.0 * double(d_inner * (d_state + conv_window())); }
 };
 
 struct Mamba2Shape {
@@ -65,6 +72,7 @@ class MambaVariant : public sdk::Variant {
   ARCHBENCH_CPU_HOOK  // mamba_cpu.cpp
 
  private:
+  static void describe_layer(const MambaShape& shape, sdk::Info& info);  // mamba_layer.cpp
   std::unique_ptr<sdk::MixerQkv> qkv_;  // adapter.cpp
 };
 
@@ -83,6 +91,7 @@ class Mamba2Variant : public sdk::Variant {
 };
 
 void reference_mamba(const MambaShape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);
+void reference_mamba_layer(const MambaShape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);
 void reference_mamba2(const Mamba2Shape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);
 std::unique_ptr<sdk::MixerQkv> make_mamba_qkv_adapter(const sdk::Variant& variant);
 std::unique_ptr<sdk::MixerQkv> make_mamba2_qkv_adapter(const sdk::Variant& variant);

@@ -43,4 +43,37 @@ inline v16 silu(v16 x) {
   return x * sigmoid;
 }
 
+// log(1 + e) for 0 <= e <= 1 as 2 atanh(s), s = e / (2 + e) <= 1/3: the odd
+// series to s^15 (the next term is below 1e-9).
+inline v16 log1p_unit(v16 e) {
+  const v16 s = e / (2.0f + e), s2 = s * s;
+  v16 p = splat(1.0f / 15.0f);
+  p = p * s2 + 1.0f / 13.0f;
+  p = p * s2 + 1.0f / 11.0f;
+  p = p * s2 + 1.0f / 9.0f;
+  p = p * s2 + 1.0f / 7.0f;
+  p = p * s2 + 1.0f / 5.0f;
+  p = p * s2 + 1.0f / 3.0f;
+  p = p * s2 + 1.0f;
+  return 2.0f * s * p;
+}
+
+// log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): dt's softplus without overflow.
+inline v16 softplus(v16 x) {
+  const v16 magnitude = x < 0.0f ? -x : x;
+  return (x > 0.0f ? x : splat(0.0f)) + log1p_unit(exp_nonpositive(-magnitude));
+}
+
+// Applies `f` to a row of n floats in place, 16 at a time (the tail through a copy).
+template <class F>
+inline void apply_row(float* row, int64_t n, F f) {
+  int64_t i = 0;
+  for (; i + kLanes <= n; i += kLanes) *reinterpret_cast<v16*>(row + i) = f(*reinterpret_cast<const v16*>(row + i));
+  if (i == n) return;
+  v16 tail{};
+  for (int64_t l = 0; i + l < n; ++l) tail[l] = row[i + l];
+  tail = f(tail);
+  for (int64_t l = 0; i + l < n; ++l) row[i + l] = tail[l];
+}
+
 }  // namespace archbench::plugins::ssm::vmath
