@@ -108,8 +108,9 @@ TEST_CASE("mamba: the whole layer (projections, causal conv, softplus, gate) mat
 
 TEST_CASE("mamba2: the chunked SSD matches the sequential reference, prefill and decode", "[ssm]") {
   const char* cases[] = {
-      "prefill.b2.s131.h4.hd16.n32.g2",  // two chunks and a 3-token tail, two groups
-      "prefill.b1.s64.h2.hd8.n16",       // exactly one chunk
+      "prefill.b2.s131.h4.hd16.n32.g2",  // a chunk (128) and a 3-token tail, two groups
+      "prefill.b1.s128.h2.hd8.n16",      // exactly one chunk
+      "prefill.b1.s300.h2.hd8.n16",      // two chunks and a tail
       "prefill.b1.s200.h3.hd12.n20.g3",  // a state width that is no multiple of 16
       "prefill.b1.s5.h2.hd8.n16",        // shorter than a chunk
       "decode.b2.s9.h4.hd16.n40.g2",
@@ -132,7 +133,7 @@ TEST_CASE("ssm: a decode after a prefill of T tokens equals the prefill of T+1",
   };
   const Case cases[] = {
       {"ssm/mamba", ".di40.n16.z1"}, {"ssm/mamba", ".di40.dm24.n8.z1"}, {"ssm/mamba2", ".h4.hd16.n32.g2"}};
-  const int64_t T = 70;  // one full chunk and a tail for Mamba-2
+  const int64_t T = 130;  // one full chunk and a tail for Mamba-2
   for (const Case& c : cases) {
     INFO(c.variant);
     const Ran full = run_direct(c.variant + ":prefill.b2.s" + std::to_string(T + 1) + c.width);

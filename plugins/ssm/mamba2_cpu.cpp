@@ -10,13 +10,15 @@
 //   Y      = M X                                      intra-chunk   (oneDNN matmul)
 //   Y     += diag(exp(cs)) C H^T                      from the state the chunk starts with
 //   Y     += D X
-//   H      = exp(cs[L-1]) H + X^T diag(exp(cs[L-1] - cs) dt) B     (oneDNN matmul)
+//   H^T    = exp(cs[L-1]) H^T + (diag(exp(cs[L-1] - cs) dt) B)^T X   (oneDNN matmul)
 //
 // X, Y, C and B are read and written in place through strided descriptors
 // (a chunk of one head is L rows at a stride of heads x head_dim). The
 // threads split (sequence, head) pairs, each walking its chunks in order on
-// its own oneDNN stream and scratchpad (nested primitives run single-threaded);
-// the state H lives in state_out the whole time. The last chunk may be
+// its own oneDNN stream and scratchpad (nested primitives run single-threaded).
+// The state is carried as H^T [N, P] so that no matmul reads a transposed
+// operand (those fall off oneDNN's brgemm path), and is written to state_out
+// ([P, N], Mamba's layout) after the last chunk. The last chunk may be
 // shorter: it gets primitives of its own length.
 #include "ssm.hpp"
 #include "vector_math.hpp"
@@ -40,13 +42,13 @@ using vmath::v16;
 
 struct ChunkPrimitives {
   dnnl::matmul gram, intra, inter, update;
-  memory::desc c, bt, g, m, x, y, cs, ht, xt, wb, h;
+  memory::desc c, bt, g, m, x, y, cs, ht, wbt;
 };
 
 struct ThreadState {
   dnnl::stream stream;
   std::vector<uint8_t> scratchpad;
-  std::vector<float> mask, scaled_c, weighted_b, cs, step;
+  std::vector<float> mask, scaled_c, weighted_bt, state_t, cs, step;
 };
 
 class Mamba2Cpu : public sdk::Instance {
@@ -86,7 +88,8 @@ class Mamba2Cpu : public sdk::Instance {
       th.scratchpad.resize(scratchpad_bytes_);
       th.mask.resize(size_t(kChunk * kChunk));
       th.scaled_c.resize(size_t(kChunk * s_.d_state));
-      th.weighted_b.resize(size_t(kChunk * s_.d_state));
+      th.weighted_bt.resize(size_t(kChunk * s_.d_state));
+      th.state_t.resize(size_t(s_.head_dim * s_.d_state));
       th.cs.assign(size_t(kChunk + kLanes), 0.0f);  // padded: mask rows load whole vectors
       th.step.assign(size_t(kChunk + kLanes), 0.0f);
     }
@@ -102,10 +105,8 @@ class Mamba2Cpu : public sdk::Instance {
     p.x = memory::desc({L, P}, dt::f32, {hP, 1});
     p.y = p.x;
     p.cs = memory::desc({L, N}, dt::f32, {N, 1});
-    p.ht = memory::desc({N, P}, dt::f32, {1, N});  // H [P, N] read transposed
-    p.xt = memory::desc({P, L}, dt::f32, {1, hP});  // X read transposed
-    p.wb = p.cs;
-    p.h = memory::desc({P, N}, dt::f32, {N, 1});
+    p.ht = memory::desc({N, P}, dt::f32, {P, 1});
+    p.wbt = memory::desc({N, L}, dt::f32, {kChunk, 1});
     dnnl::primitive_attr plain, accumulate;
     plain.set_scratchpad_mode(dnnl::scratchpad_mode::user);
     accumulate.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -121,7 +122,7 @@ class Mamba2Cpu : public sdk::Instance {
     p.gram = make(p.c, p.bt, p.g, plain);
     p.intra = make(p.m, p.x, p.y, plain);
     p.inter = make(p.cs, p.ht, p.y, accumulate);
-    p.update = make(p.xt, p.wb, p.h, accumulate);
+    p.update = make(p.wbt, p.x, p.ht, accumulate);
     chunks_.emplace(L, std::move(p));
   }
 
@@ -162,7 +163,7 @@ class Mamba2Cpu : public sdk::Instance {
     const int64_t g = head / s_.heads_per_group();
     const float a = -std::exp(a_log_[head]), skip = D_[head];
     ThreadState& th = thread_state();
-    float* state = state_out_ + (b * H + head) * P * N;
+    float* state = th.state_t.data();  // H^T [N, P]
     std::fill(state, state + P * N, 0.0f);
     for (int64_t chunk = 0, t0 = 0; t0 < T; ++chunk, t0 += kChunk) {
       const int64_t L = std::min(kChunk, T - t0);
@@ -193,10 +194,13 @@ class Mamba2Cpu : public sdk::Instance {
       for (int64_t i = 0; i < P * N; ++i) state[i] *= carry;
       for (int64_t t = 0; t < L; ++t) {
         const float w = vmath::exp_nonpositive(last - th.cs[size_t(t)]) * th.step[size_t(t)];
-        for (int64_t n = 0; n < N; ++n) th.weighted_b[size_t(t * N + n)] = w * bm[t * G * N + n];
+        for (int64_t n = 0; n < N; ++n) th.weighted_bt[size_t(n * kChunk + t)] = w * bm[t * G * N + n];
       }
-      run(p.update, th, p.xt, x, p.wb, th.weighted_b.data(), p.h, state);
+      run(p.update, th, p.wbt, th.weighted_bt.data(), p.x, x, p.ht, state);
     }
+    float* out = state_out_ + (b * H + head) * P * N;
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t q = 0; q < P; ++q) out[q * N + n] = state[n * P + q];
   }
 
   // mask[t, s] = G[t, s] exp(cs[t] - cs[s]) dt[s] for s <= t, else 0; 16 pairs at a time.

@@ -56,7 +56,7 @@ std::string Mamba2Variant::validate(const sdk::Problem& problem) const {
     return "batch x tokens x heads x head_dim would exceed 2^34 elements";
   // The prefill keeps every chunk's C B^T (kChunk values per token and group).
   if (double(s.batch) * double(s.groups) * double(s.tokens()) * double(kChunk) > double(int64_t(1) << 32))
-    return "batch x groups x tokens x 64 (the chunks' C B^T) would exceed 2^32 elements";
+    return "batch x groups x tokens x " + std::to_string(kChunk) + " (the chunks' C B^T) would exceed 2^32 elements";
   return {};
 }
 

@@ -59,7 +59,7 @@ struct Mamba2Shape {
 
 // Mamba-2's prefill chunk (the SSD chunked form, mamba2_cpu.cpp): tokens per
 // chunk, also what the cost model counts the chunk matmuls at.
-constexpr int64_t kChunk = 64;
+constexpr int64_t kChunk = 128;
 
 class MambaVariant : public sdk::Variant {
  public:
