@@ -222,7 +222,8 @@ class Mamba2Cpu : public sdk::Instance {
   // One token per (sequence, head): h = exp(dt A) h + dt x B^T, y = h C + D x.
   void decode() {
     const int64_t H = s_.heads, P = s_.head_dim, N = s_.d_state, G = s_.groups;
-#pragma omp parallel for schedule(static) num_threads(threads_)
+    const bool threaded = s_.batch * H * P * N >= (int64_t(1) << 18);  // else one thread: cheaper than a team
+#pragma omp parallel for schedule(static) num_threads(threads_) if (threaded)
     for (int64_t task = 0; task < s_.batch * H; ++task) {
       const int64_t b = task / H, head = task % H, g = head / s_.heads_per_group();
       const float step = dt_[b * H + head];

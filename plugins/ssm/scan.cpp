@@ -45,7 +45,10 @@ void store(float* row, int64_t c0, int64_t width, v16 value) {
 void SelectiveScan::run(const ScanArgs& args) {
   pack_decays(args);
   const int64_t blocks = (args.d_inner + kLanes - 1) / kLanes, tasks = args.batch * blocks;
-#pragma omp parallel for schedule(static) num_threads(threads_)
+  // A small step (a decode of one sequence) runs on the calling thread: waking
+  // a thread team costs more than its few hundred thousand state updates.
+  const bool threaded = double(args.batch * args.tokens) * double(args.d_inner * args.d_state) >= double(1 << 18);
+#pragma omp parallel for schedule(static) num_threads(threads_) if (threaded)
   for (int64_t task = 0; task < tasks; ++task) scan_block(args, task / blocks, task % blocks);
 }
 

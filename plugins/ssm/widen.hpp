@@ -14,6 +14,10 @@ namespace archbench::plugins::ssm {
 
 class F32Views {
  public:
+  // Below this many elements a conversion runs on the calling thread: a decode's
+  // few thousand values cost less than waking a thread team.
+  static constexpr int64_t kThreadedCount = int64_t(1) << 16;
+
   // The input's f32 view (valid once widen_inputs() ran in this execute).
   const float* input(const ab_tensor& tensor) {
     const int64_t count = sdk::element_count(*tensor.desc);
@@ -31,10 +35,16 @@ class F32Views {
     return scratch_.back().data();
   }
   void widen_inputs() const {
-    for (const auto& c : inputs_) sdk::cpu::convert_elements(c.narrow, c.wide, c.count);
+    for (const auto& c : inputs_) {
+      if (c.count >= kThreadedCount) sdk::cpu::convert_elements(c.narrow, c.wide, c.count);
+      else for (int64_t i = 0; i < c.count; ++i) c.wide[i] = sdk::bf16_to_f32(c.narrow[i]);
+    }
   }
   void narrow_outputs() const {
-    for (const auto& c : outputs_) sdk::cpu::convert_elements(c.wide, c.narrow_out, c.count);
+    for (const auto& c : outputs_) {
+      if (c.count >= kThreadedCount) sdk::cpu::convert_elements(c.wide, c.narrow_out, c.count);
+      else for (int64_t i = 0; i < c.count; ++i) c.narrow_out[i] = sdk::f32_to_bf16(c.wide[i]);
+    }
   }
 
  private:
