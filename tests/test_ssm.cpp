@@ -206,6 +206,15 @@ TEST_CASE("ssm: a bad problem is refused with its reason", "[ssm]") {
   CHECK_THROWS_WITH(parse("ssm/mamba2:h4.hd16.vhd8"), Catch::Contains("v_head_dim must be 0 or head_dim"));
   CHECK_THROWS_WITH(parse("ssm/mamba:di32.conv3"), Catch::Contains("apply to the layer"));
   CHECK_NOTHROW(parse("ssm/mamba2:h4.hd16.vhd16"));
+  CHECK_THROWS_WITH(parse("ssm/mamba2:dm64"), Catch::Contains("outside [0, 0]"));  // no layer level yet
+}
+
+// Mamba-2 ranks beside attention at equal workloads: the same workload string.
+TEST_CASE("ssm: mamba2's workload tokens are attention/gqa's", "[ssm]") {
+  auto workload = [](const std::string& text) { return parse_problem(text, test_support::in_tree()).workload(); };
+  CHECK(workload("ssm/mamba2:decode.b4.s32768.h32.hd64.n64.g2") ==
+        workload("attention/gqa:decode.b4.s32768.h32.hd64.kvh8.nope"));
+  CHECK(workload("ssm/mamba2") == workload("attention/gqa"));  // the defaults too
 }
 
 namespace {

@@ -38,6 +38,9 @@ Mamba2Variant::Mamba2Variant()
   s.add_int("heads", "h", 32, 1, 1024, "heads (Mamba-2 2.7B: 80)");
   s.add_int("head_dim", "hd", 128, 1, 1024, "head width P: x's channels per head (Mamba-2: 64); d_inner = heads x head_dim");
   s.add_int("v_head_dim", "vhd", 0, 0, 1024, "value head width: x is the value, so 0 or head_dim");
+  // Mamba-2's layer (in_proj, conv, the gated RMSNorm, out_proj) is not built
+  // yet: d_model is here so the workload tokens are attention's, and only 0 is valid.
+  s.add_int("d_model", "dm", 0, 0, 0, "0: core level (x, dt, B, C given); the layer level is not implemented yet");
   s.add_int("d_state", "n", 128, 1, 512, "state width N per head channel (Mamba-2: 64..256)");
   s.add_int("groups", "g", 1, 1, 1024, "B/C groups: the heads of a group share B and C (divides heads)");
   s.mark_design({"d_state", "groups"});

@@ -39,7 +39,7 @@ class SelectiveScan {
   void pack_decays(const ScanArgs& args);
   void scan_block(const ScanArgs& args, int64_t b, int64_t block);
   int threads_;
-  std::vector<float> a_blocks_;             // A = -exp(a_log) as [block][state][16 lanes]
+  std::vector<float> a_blocks_;             // A log2(e), A = -exp(a_log), as [block][state][16 lanes]
   std::vector<std::vector<float>> h_;       // one block's state per thread
 };
 

@@ -5,6 +5,9 @@
 #pragma once
 
 #include <cstdint>
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 namespace archbench::plugins::ssm::vmath {
 
@@ -17,7 +20,7 @@ inline v16 splat(float x) { return v16{} + x; }
 
 // e^x for x <= 0 (decays: delta * A with A < 0). Cody-Waite reduction
 // x = k ln2 + r, |r| <= ln2/2, then e^r by its degree-6 Taylor polynomial
-// (error < 2e-8 there) and 2^k from the exponent bits. Arguments below -87
+// (relative error below 1.2e-7 there) and 2^k from the exponent bits. Arguments below -87
 // clamp to about 1e-38: a decay that small is zero for every state.
 inline v16 exp_nonpositive(v16 x) {
   x = x < -87.0f ? splat(-87.0f) : x;
@@ -35,6 +38,30 @@ inline v16 exp_nonpositive(v16 x) {
 }
 
 inline float exp_nonpositive(float x) { return exp_nonpositive(splat(x))[0]; }
+
+// 2^t for t <= 0 (a decay whose log2 is precomputed: t = delta * A log2(e)):
+// t = k + f with k = round(t), |f| <= 1/2, 2^f = e^(f ln2) by its degree-7
+// Taylor polynomial (error < 1e-8), and 2^k applied by vscalefps on AVX-512
+// (one instruction instead of building exponent bits; it also flushes very
+// negative t to 0 without a clamp; the all-lanes maskz forms avoid GCC's
+// uninitialized-source warning). Elsewhere, through exp_nonpositive.
+inline v16 exp2_nonpositive(v16 t) {
+#ifdef __AVX512F__
+  const __m512 k = _mm512_maskz_roundscale_ps(0xFFFF, (__m512)t, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const v16 f = t - (v16)k;
+  v16 p = splat(1.525273380405984e-05f);  // ln2^7 / 7!
+  p = p * f + 1.5403530393381606e-04f;     // ln2^6 / 6!
+  p = p * f + 1.3333558146428443e-03f;     // ln2^5 / 5!
+  p = p * f + 9.618129107628477e-03f;      // ln2^4 / 4!
+  p = p * f + 5.550410866482158e-02f;      // ln2^3 / 3!
+  p = p * f + 2.402265069591007e-01f;      // ln2^2 / 2
+  p = p * f + 6.931471805599453e-01f;      // ln2
+  p = p * f + 1.0f;
+  return (v16)_mm512_maskz_scalef_ps(0xFFFF, (__m512)p, k);
+#else
+  return exp_nonpositive(t * 0.693147180559945309f);
+#endif
+}
 
 // x * sigmoid(x), through e^(-|x|) so the exp stays non-positive.
 inline v16 silu(v16 x) {
