@@ -25,6 +25,10 @@ Problem off_default(const ab_variant& variant, ab_dtype dtype) {
                              ".chunk.w5" + own + "." + dtype_and_seed,
                          test_support::in_tree());
   }
+  if (std::string(variant.name) == "ssm/mamba")  // a decode of the whole layer, every design choice moved
+    return parse_problem("ssm/mamba:decode.b2.s9.di24.dm16.n5.conv3.dtr2.z1." + dtype_and_seed, test_support::in_tree());
+  if (std::string(variant.name) == "ssm/mamba2")
+    return parse_problem("ssm/mamba2:decode.b2.s9.h4.hd8.vhd8.n6.g2." + dtype_and_seed, test_support::in_tree());
   if (std::string(variant.kind) == "attention") {
     // Attention's options constrain each other (ALiBi has no RoPE theta, a
     // window needs a span, bias needs projections): moved off by hand.

@@ -16,6 +16,8 @@ const char* small_shape(const std::string& kind, const std::string& name) {
   if (name == "attention/mla") return "s33.h4.nope16.rope8.vhd16.kvr32";  // every option: test_mla.cpp
   if (name == "attention/dsa") return "s33.h4.nope16.rope8.vhd16.kvr32.ih4.id16.ir8.k16";
   if (kind == "ffn") return "t17.dm96.dff200";
+  if (name == "ssm/mamba") return "s33.di40.n5";  // every option: test_ssm.cpp
+  if (name == "ssm/mamba2") return "s133.h3.hd12.n20";
   if (kind == "attention") return "s33.h8.hd16";  // every option: test_attention.cpp
   if (kind == "moe") return "t17.dm96.e8.k2.eff40";  // every option: test_moe.cpp
   return "t33.dm200";
