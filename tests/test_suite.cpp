@@ -368,9 +368,9 @@ TEST_CASE("a [task] table's keys after kind and contexts are its task's options"
   CHECK(error_of(needle + "form = \"sideways\"\n" + valid_entry) ==
         ":4:8: 'form' expects single, multi-key, multi-value or multi-query, not 'sideways'");
   CHECK(error_of(needle + "trials = [4, 8]\n" + valid_entry) == ":4:10: 'trials' expects one value, not a list");
-  CHECK(error_of("[task]\nkind = \"haystack\"\n" + std::string(valid_entry)) == ":2:8: 'kind' expects needle or multihop");
+  CHECK(error_of("[task]\nkind = \"haystack\"\n" + std::string(valid_entry)) == ":2:8: 'kind' expects needle, multihop or recall");
   CHECK(error_of("[task]\ncontexts = [1024]\n" + std::string(valid_entry)) ==
-        ":3:1: an accuracy task needs kind = needle or multihop in [task]");
+        ":3:1: an accuracy task needs kind = needle, multihop or recall in [task]");
   CHECK(error_of(needle + "colour = 1\n" + valid_entry).find("unknown key 'colour' in [task]") != std::string::npos);
 
   // A list of forms and one of contents form a grid; the other options apply to each.
