@@ -152,8 +152,8 @@ ab_problem Problem::raw() const {
   return out;
 }
 
-// A parameter that is not part of this problem's strings and stored structure:
-// one added later (AB_PARAM_FLAG_QUIET_DEFAULT), at its default.
+// A parameter that is not printed in this problem's strings: one added later
+// (AB_PARAM_FLAG_QUIET_DEFAULT), at its default.
 bool Problem::silent(uint32_t index) const {
   const ab_param_spec& spec = variant->params[index];
   return (spec.flags & AB_PARAM_FLAG_QUIET_DEFAULT) && values[index] == spec.default_value;
@@ -192,11 +192,10 @@ std::string Problem::workload_with_wildcard(uint32_t index) const {
 std::vector<results::ProblemParam> Problem::structured_params() const {
   std::vector<results::ProblemParam> out;
   for (uint32_t i = 0; i < variant->param_count; ++i) {
-    if (silent(i)) continue;
     const ab_param_spec& spec = variant->params[i];
     results::ProblemParam p;
     p.name = spec.name;
-    p.token = format_value(spec, values[i]);
+    p.token = silent(i) ? "" : format_value(spec, values[i]);  // kept, unprinted, as the default seed is
     p.design = spec.flags & AB_PARAM_FLAG_DESIGN;
     if (spec.type == AB_PARAM_ENUM) {
       p.type = "enum";
@@ -243,7 +242,6 @@ std::string Problem::design_compact() const {
 std::string Problem::params_json() const {
   nlohmann::ordered_json out;
   for (uint32_t i = 0; i < variant->param_count; ++i) {
-    if (silent(i)) continue;
     const ab_param_spec& spec = variant->params[i];
     if (spec.type == AB_PARAM_INT) out[spec.name] = std::llround(values[i]);
     else if (spec.type == AB_PARAM_FLOAT) out[spec.name] = values[i];

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -104,19 +106,19 @@ TEST_CASE("the shipped suites load and expand into problems for every variant th
     if (matches("ffn/*", v->name)) CHECK(at_128 == 2);
   }
   // Its attention entries name their variants: GQA causal and window x 2 modes
-  // x 2 dtypes, ALiBi MHA x 2 modes, MQA decode, and needle rows at 2 contexts
-  // for GQA causal, GQA window and ALiBi MHA.
-  CHECK(rows_of(plan, "attention/gqa") == 8 + 4);
+  // x 2 dtypes, a gated GQA decode, ALiBi MHA x 2 modes, MQA decode, needle rows
+  // at 2 contexts for GQA causal, GQA window and ALiBi MHA, and one recall row
+  // through the GQA window.
+  CHECK(rows_of(plan, "attention/gqa") == 8 + 1 + 4 + 1);
   CHECK(rows_of(plan, "attention/mha") == 2 + 2);
   CHECK(rows_of(plan, "attention/mqa") == 1);
-  size_t needle_rows = 0;
+  std::map<std::string, size_t> task_rows;
   for (const auto& p : plan)
     if (p.task) {
-      ++needle_rows;
-      CHECK(p.task->entry().name == "needle");
+      ++task_rows[p.task->entry().name];
       CHECK(p.problem.canonical().find(":prefill.") != std::string::npos);
     }
-  CHECK(needle_rows == 6);
+  CHECK(task_rows == std::map<std::string, size_t>{{"needle", 6}, {"recall", 1}});
   CHECK(plan[0].suite == "quick");
   CHECK(plan[0].measurement.repetitions == 9);  // quick.toml: enough for compare's U test
 }
