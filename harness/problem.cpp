@@ -152,6 +152,13 @@ ab_problem Problem::raw() const {
   return out;
 }
 
+// A parameter that is not printed in this problem's strings: one added later
+// (AB_PARAM_FLAG_QUIET_DEFAULT), at its default.
+bool Problem::silent(uint32_t index) const {
+  const ab_param_spec& spec = variant->params[index];
+  return (spec.flags & AB_PARAM_FLAG_QUIET_DEFAULT) && values[index] == spec.default_value;
+}
+
 // The canonical tokens ("dm4096.") of the parameters in `part`, in schema order;
 // parameter `wildcard` printed with '*' for its value.
 std::string Problem::tokens(Part part, int wildcard) const {
@@ -160,6 +167,7 @@ std::string Problem::tokens(Part part, int wildcard) const {
     const ab_param_spec& spec = variant->params[i];
     const bool design = spec.flags & AB_PARAM_FLAG_DESIGN;
     if (part != Part::all && design != (part == Part::design)) continue;
+    if (silent(i) && int(i) != wildcard) continue;
     if (int(i) != wildcard) out += format_value(spec, values[i]) + ".";
     else if (spec.type == AB_PARAM_ENUM) out += (spec.flags & AB_PARAM_FLAG_BARE) ? "*." : std::string(spec.key) + "-*.";
     else out += std::string(spec.key) + "*.";
@@ -187,7 +195,7 @@ std::vector<results::ProblemParam> Problem::structured_params() const {
     const ab_param_spec& spec = variant->params[i];
     results::ProblemParam p;
     p.name = spec.name;
-    p.token = format_value(spec, values[i]);
+    p.token = silent(i) ? "" : format_value(spec, values[i]);  // kept, unprinted, as the default seed is
     p.design = spec.flags & AB_PARAM_FLAG_DESIGN;
     if (spec.type == AB_PARAM_ENUM) {
       p.type = "enum";

@@ -52,6 +52,7 @@ struct Problem {
 
  private:
   enum class Part { all, workload, design };
+  bool silent(uint32_t index) const;
   std::string tokens(Part part, int wildcard = -1) const;
   std::string dtype_and_seed() const;
 };

@@ -75,6 +75,13 @@ void Haystack::set_value(int64_t batch, int64_t position, int64_t kv_head, int64
   for (int64_t d = 0; d < layout_.dv; ++d) dst[d] = float(value[size_t(d)]);
 }
 
+void Haystack::blank(int64_t batch, int64_t position, int64_t kv_head) {
+  float* key = inputs_.k.data() + ((batch * layout_.tokens + position) * layout_.kv_heads + kv_head) * layout_.dk;
+  float* value = inputs_.v.data() + ((batch * layout_.tokens + position) * layout_.kv_heads + kv_head) * layout_.dv;
+  std::fill(key, key + layout_.dk, 0.0f);
+  std::fill(value, value + layout_.dv, 0.0f);
+}
+
 void Haystack::ask(int64_t batch, int64_t slot, int64_t head, const Vector& key, double beta) {
   const int64_t position = length() + slot;
   float* dst = inputs_.q.data() + ((batch * layout_.tokens + position) * layout_.heads + head) * layout_.dk;

@@ -71,6 +71,8 @@ class Haystack {
 
   void set_key(int64_t batch, int64_t position, int64_t kv_head, const Vector& key);
   void set_value(int64_t batch, int64_t position, int64_t kv_head, int64_t code);
+  // A zero key and value: a position that holds nothing (recall's blank filler).
+  void blank(int64_t batch, int64_t position, int64_t kv_head);
   // The probe (batch, slot, head) asks for `key` with sharpness beta.
   void ask(int64_t batch, int64_t slot, int64_t head, const Vector& key, double beta);
   const QkvInputs& inputs() const { return inputs_; }

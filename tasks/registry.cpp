@@ -10,9 +10,10 @@ namespace archbench::tasks {
 
 const TaskEntry& needle_entry();    // needle_task.cpp
 const TaskEntry& multihop_entry();  // multihop_task.cpp
+const TaskEntry& recall_entry();    // recall_task.cpp
 
 const std::vector<const TaskEntry*>& task_entries() {
-  static const std::vector<const TaskEntry*> entries = {&needle_entry(), &multihop_entry()};
+  static const std::vector<const TaskEntry*> entries = {&needle_entry(), &multihop_entry(), &recall_entry()};
   return entries;
 }
 

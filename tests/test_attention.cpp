@@ -5,12 +5,15 @@
 #include "harness/executor.hpp"
 #include "harness/fidelity.hpp"
 #include "harness/problem.hpp"
+#include "harness/tensors.hpp"
 #include "results/leaderboard.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <map>
 
 using namespace archbench;
 
@@ -39,7 +42,66 @@ results::ResultRecord described(const std::string& text) {
   return describe_record(parse_problem(text, test_support::in_tree()), AB_BACKEND_CPU);
 }
 
+// The reference's output of a problem, and its tensors' named inputs, from the problem's seed.
+struct ReferenceRun {
+  std::vector<double> out;
+  std::map<std::string, std::vector<double>> inputs;
+};
+ReferenceRun reference_of(const std::string& text) {
+  const Problem problem = parse_problem(text, test_support::in_tree());
+  ab_problem_info info;
+  REQUIRE(describe_problem(problem, info));
+  TensorSet tensors(info);
+  tensors.fill(problem.seed);
+  ReferenceRun run;
+  std::vector<double*> outputs;
+  for (uint32_t i = 0; i < tensors.count(); ++i) {
+    const ab_tensor& t = tensors.bound()[i];
+    std::vector<double> values(size_t(t.bytes / 4));
+    REQUIRE(t.desc->dtype == AB_DTYPE_F32);
+    for (size_t e = 0; e < values.size(); ++e) values[e] = static_cast<const float*>(t.data)[e];
+    if (t.desc->role == AB_TENSOR_OUTPUT) run.out.resize(values.size());
+    else run.inputs[t.desc->name] = std::move(values);
+  }
+  outputs.push_back(run.out.data());
+  const ab_variant& variant = *problem.variant;
+  const ab_problem raw = problem.raw();
+  REQUIRE(variant.reference(variant.context, &raw, tensors.bound(), tensors.count(), outputs.data()) == AB_OK);
+  return run;
+}
+
 }  // namespace
+
+TEST_CASE("gated attention: the gate scales each output channel by sigmoid of its logit, and only gate1 prints", "[attention]") {
+  // Tensors are filled per name, so gate0 and gate1 see the same q, k, v.
+  for (const char* mode : {"prefill.s20", "decode.s20"}) {
+    INFO(mode);
+    const std::string base = std::string("attention/gqa:") + mode + ".h4.kvh2.hd16.f32";
+    const ReferenceRun plain = reference_of(base);
+    const ReferenceRun gated = reference_of(base + ".gate1");
+    REQUIRE(gated.inputs.count("gate"));
+    const std::vector<double>& logits = gated.inputs.at("gate");
+    REQUIRE(logits.size() == plain.out.size());
+    double changed = 0;
+    for (size_t e = 0; e < plain.out.size(); ++e) {
+      CHECK(gated.out[e] == Approx(plain.out[e] / (1.0 + std::exp(-logits[e]))).epsilon(1e-12).margin(1e-14));
+      changed = std::max(changed, std::abs(gated.out[e] - plain.out[e]));
+    }
+    CHECK(changed > 0.01);
+    // Logits in a realistic range: sigmoid neither saturated nor constant.
+    CHECK(*std::min_element(logits.begin(), logits.end()) < -2);
+    CHECK(*std::max_element(logits.begin(), logits.end()) > 2);
+  }
+  CHECK(parse_problem("attention/gqa:prefill.s20.h4.kvh2.hd16.gate0.f32", test_support::in_tree()).canonical() ==
+        parse_problem("attention/gqa:prefill.s20.h4.kvh2.hd16.f32", test_support::in_tree()).canonical());
+  CHECK_THAT(parse_problem("attention/mqa:prefill.s20.h4.hd16.dm32.gate1.f32", test_support::in_tree()).canonical(),
+             Catch::Contains(".gate1"));
+  // At layer level the gate is a weight (x W_g), not an input.
+  const ReferenceRun layer = reference_of("attention/gqa:prefill.s9.h4.kvh2.hd16.dm32.gate1.f32");
+  CHECK(layer.inputs.count("w_g") == 1);
+  CHECK(layer.inputs.count("gate") == 0);
+  CHECK(layer.inputs.at("w_g").size() == size_t(32 * 4 * 16));
+}
 
 TEST_CASE("every attention variant - mode - option - dtype matches the double reference", "[attention]") {
   for (const std::string& text : test_support::attention_option_grid()) {

@@ -34,7 +34,7 @@ Problem off_default(const ab_variant& variant, ab_dtype dtype) {
     // window needs a span, bias needs projections): moved off by hand.
     const std::string kv = std::string(variant.name) == "attention/gqa" ? ".kvh2" : "";
     return parse_problem(std::string(variant.name) + ":decode.b2.s9.h4" + kv +
-                             ".hd8.vhd6.dm24.alibi.chunk.w5.sink1.cap2p5.qkn-proj.bias1." + dtype_and_seed,
+                             ".hd8.vhd6.dm24.alibi.chunk.w5.sink1.cap2p5.qkn-proj.bias1.gate1." + dtype_and_seed,
                          test_support::in_tree());
   }
   if (std::string(variant.kind) == "moe") {
@@ -184,6 +184,14 @@ TEST_CASE("structured parameters print the canonical tokens - so the store need 
   CHECK(seq->token == "s4096");
   CHECK_FALSE(seq->design);
   CHECK(params.back().token.empty());  // the default seed is not printed
+  // Nor is a quiet-default parameter at its default (attention's gate, added
+  // once attention problems were on record): there, but without a token.
+  const auto gate = std::find_if(params.begin(), params.end(), [](const auto& q) { return q.name == "gate"; });
+  REQUIRE(gate != params.end());
+  CHECK(gate->token.empty());
+  CHECK(gate->value == 0);
+  CHECK(gqa.canonical().find("gate") == std::string::npos);
+  CHECK(gqa.design().find("gate") == std::string::npos);
   const auto mode = std::find_if(params.begin(), params.end(), [](const auto& q) { return q.name == "mode"; });
   CHECK(mode->key.empty());  // printed bare
   CHECK(mode->text == "prefill");

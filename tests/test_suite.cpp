@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <map>
+
 #include <fnmatch.h>
 
 #include <algorithm>
@@ -104,19 +106,19 @@ TEST_CASE("the shipped suites load and expand into problems for every variant th
     if (matches("ffn/*", v->name)) CHECK(at_128 == 2);
   }
   // Its attention entries name their variants: GQA causal and window x 2 modes
-  // x 2 dtypes, ALiBi MHA x 2 modes, MQA decode, and needle rows at 2 contexts
-  // for GQA causal, GQA window and ALiBi MHA.
-  CHECK(rows_of(plan, "attention/gqa") == 8 + 4);
+  // x 2 dtypes, a gated GQA decode, ALiBi MHA x 2 modes, MQA decode, needle rows
+  // at 2 contexts for GQA causal, GQA window and ALiBi MHA, and one recall row
+  // through the GQA window.
+  CHECK(rows_of(plan, "attention/gqa") == 8 + 1 + 4 + 1);
   CHECK(rows_of(plan, "attention/mha") == 2 + 2);
   CHECK(rows_of(plan, "attention/mqa") == 1);
-  size_t needle_rows = 0;
+  std::map<std::string, size_t> task_rows;
   for (const auto& p : plan)
     if (p.task) {
-      ++needle_rows;
-      CHECK(p.task->entry().name == "needle");
+      ++task_rows[p.task->entry().name];
       CHECK(p.problem.canonical().find(":prefill.") != std::string::npos);
     }
-  CHECK(needle_rows == 6);
+  CHECK(task_rows == std::map<std::string, size_t>{{"needle", 6}, {"recall", 1}});
   CHECK(plan[0].suite == "quick");
   CHECK(plan[0].measurement.repetitions == 9);  // quick.toml: enough for compare's U test
   CHECK(plan[0].measurement.rounds == 3);       // in three processes, so compare can test rounds
@@ -375,9 +377,9 @@ TEST_CASE("a [task] table's keys after kind and contexts are its task's options"
   CHECK(error_of(needle + "form = \"sideways\"\n" + valid_entry) ==
         ":4:8: 'form' expects single, multi-key, multi-value or multi-query, not 'sideways'");
   CHECK(error_of(needle + "trials = [4, 8]\n" + valid_entry) == ":4:10: 'trials' expects one value, not a list");
-  CHECK(error_of("[task]\nkind = \"haystack\"\n" + std::string(valid_entry)) == ":2:8: 'kind' expects needle or multihop");
+  CHECK(error_of("[task]\nkind = \"haystack\"\n" + std::string(valid_entry)) == ":2:8: 'kind' expects needle, multihop or recall");
   CHECK(error_of("[task]\ncontexts = [1024]\n" + std::string(valid_entry)) ==
-        ":3:1: an accuracy task needs kind = needle or multihop in [task]");
+        ":3:1: an accuracy task needs kind = needle, multihop or recall in [task]");
   CHECK(error_of(needle + "colour = 1\n" + valid_entry).find("unknown key 'colour' in [task]") != std::string::npos);
 
   // A list of forms and one of contents form a grid; the other options apply to each.

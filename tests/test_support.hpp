@@ -77,7 +77,8 @@ inline std::vector<std::string> attention_option_grid() {
   const char* options[] = {"",           ".alibi",          ".nope",    ".rf0p5.theta5e5",
                            ".window.w7", ".chunk.w16",      ".sink1",   ".cap5",
                            ".qkn-head",  ".qkn-proj",       ".dm48",    ".dm40.bias1.qkn-head",
-                           ".vhd24",     ".b3.window.w300", ".sink1.cap5.alibi.window.w9"};
+                           ".vhd24",     ".b3.window.w300", ".sink1.cap5.alibi.window.w9",
+                           ".gate1",     ".dm48.gate1.bias1"};
   std::vector<std::string> grid;
   for (const char* variant : {"attention/mha:h3", "attention/gqa:h8.kvh2", "attention/mqa:h4"})
     for (const char* mode : {"prefill", "decode"})

@@ -4,7 +4,8 @@
 // sliding window) stands in for a variant, so what the tasks claim can be
 // checked against what they must find: every needle and chain under full
 // attention, exactly the needles inside a window, chance for a variant that
-// outputs nothing useful.
+// outputs nothing useful; and a linear attention (a d x d state, no softmax)
+// for what a fixed state cannot hold.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -12,6 +13,7 @@
 
 #include "tasks/multihop.hpp"
 #include "tasks/needle.hpp"
+#include "tasks/recall.hpp"
 #include "tasks/task.hpp"
 
 using namespace archbench::tasks;
@@ -56,6 +58,35 @@ RunVariant exact_attention(const QkvLayout& l, int64_t window, int* runs = nullp
   };
 }
 
+// Causal linear attention in double: out_i = sum_{j <= i} (q_i . k_j) v_j, kept
+// as one dk x dv state per (sequence, K/V head), as a linear mixer keeps it.
+// Its recall is limited by the state, not by the context it has seen.
+RunVariant linear_attention(const QkvLayout& l) {
+  return [l](const QkvInputs& in) {
+    std::vector<float> out(size_t(l.batch * l.tokens * l.heads * l.dv), 0.0f);
+    for (int64_t b = 0; b < l.batch; ++b)
+      for (int64_t kvh = 0; kvh < l.kv_heads; ++kvh) {
+        std::vector<double> state(size_t(l.dk * l.dv), 0.0);
+        for (int64_t i = 0; i < l.tokens; ++i) {
+          const float* k = &in.k[size_t(((b * l.tokens + i) * l.kv_heads + kvh) * l.dk)];
+          const float* v = &in.v[size_t(((b * l.tokens + i) * l.kv_heads + kvh) * l.dv)];
+          for (int64_t d = 0; d < l.dk; ++d)
+            for (int64_t e = 0; e < l.dv; ++e) state[size_t(d * l.dv + e)] += double(k[d]) * v[e];
+          for (int64_t h = kvh * l.group(); h < (kvh + 1) * l.group(); ++h) {
+            const float* q = &in.q[size_t(((b * l.tokens + i) * l.heads + h) * l.dk)];
+            float* o = &out[size_t(((b * l.tokens + i) * l.heads + h) * l.dv)];
+            for (int64_t e = 0; e < l.dv; ++e) {
+              double sum = 0;
+              for (int64_t d = 0; d < l.dk; ++d) sum += double(q[d]) * state[size_t(d * l.dv + e)];
+              o[e] = float(sum);
+            }
+          }
+        }
+      }
+    return out;
+  };
+}
+
 QkvLayout small_layout(int64_t tokens, int64_t heads = 2, int64_t kv_heads = 2) {
   QkvLayout l;
   l.tokens = tokens;
@@ -70,12 +101,20 @@ QkvLayout small_layout(int64_t tokens, int64_t heads = 2, int64_t kv_heads = 2) 
 
 TEST_CASE("task strings print and parse back") {
   for (const char* text : {"needle.single.spread.beta32.t8.ds10", "needle.multi-value.low-freq.beta24p5.t3.k2.ds25",
-                           "multihop.spread.beta32.t8.hops1-2-4-8"})
+                           "multihop.spread.beta32.t8.hops1-2-4-8", "recall.spread.noise.beta32.t32.n4-16-64-256",
+                           "recall.low-freq.blank.beta16.t5.n3-7"})
     CHECK(parse_task(text)->canonical() == text);
   CHECK(parse_task("needle.multi-key")->canonical() == "needle.multi-key.spread.beta32.t8.k4.ds10");
   CHECK(parse_task("needle.single.spread.beta32.t8.ds10.cell-d30")->canonical() == "needle.single.spread.beta32.t8.ds10");
   CHECK_THROWS_WITH(parse_task("needle.single.bogus"), Catch::Contains("bogus") && Catch::Contains("expected"));
-  CHECK_THROWS_WITH(parse_task("haystack.single"), Catch::Contains("needle or multihop"));
+  CHECK_THROWS_WITH(parse_task("haystack.single"), Catch::Contains("needle, multihop or recall"));
+  CHECK(parse_task("recall.blank.n8")->canonical() == "recall.spread.blank.beta32.t32.n8");
+  CHECK(parse_task("recall.n4-8.cell-n8")->canonical() == "recall.spread.noise.beta32.t32.n4-8");
+  CHECK_THROWS_WITH(parse_task("recall.n4-8.cell-n16"),
+                    "task token 'cell-n16': expected cell-n<pairs> with a pair count of this row");
+  CHECK_THROWS_AS(parse_task("recall.n4-8.cell-d8"), std::invalid_argument);
+  CHECK_THROWS_WITH(parse_task("recall.spread.full"), Catch::Contains("full") && Catch::Contains("noise|blank"));
+  CHECK_THROWS_AS(parse_task("recall.n0"), std::invalid_argument);
   CHECK_THROWS_WITH(parse_task("needle.t0"), Catch::Contains("[1, 100000]"));
   CHECK(parse_needle("needle.ds25").depths_percent() == std::vector<double>{0, 25, 50, 75, 100});
 }
@@ -100,7 +139,7 @@ TEST_CASE("the registry holds needle and multihop with what the harness and the 
   const TaskEntry* multihop = find_task("multihop");
   REQUIRE(needle);
   REQUIRE(multihop);
-  CHECK(task_entries().size() == 2);
+  CHECK(task_entries().size() == 3);
   CHECK(find_task("haystack") == nullptr);
   CHECK(needle->axis == "depth");
   CHECK(multihop->axis == "hops");
@@ -227,4 +266,93 @@ TEST_CASE("a layout that cannot keep the keys apart is refused with the reason")
   l.dv = 64;
   CHECK_THROWS_WITH(run_multihop(parse_multihop("multihop.low-freq"), l, 1, exact_attention(l, 1 << 30)),
                     Catch::Contains("orthogonal key per codebook value"));
+}
+
+TEST_CASE("recall: its entry draws a heatmap over pairs, and its suite options form a grid") {
+  const TaskEntry* recall = find_task("recall");
+  REQUIRE(recall);
+  CHECK(recall->axis == "pairs");
+  CHECK(recall->contract == "mixer.qkv/1");
+  CHECK(recall->plot == PlotKind::heatmap);
+  CHECK(recall->coordinate_label(64) == "64 pairs");
+  const auto grid = recall->expand({{"filler", {std::string("noise"), std::string("blank")}},
+                                    {"pairs", {int64_t{4}, int64_t{256}}}});
+  REQUIRE(grid.size() == 2);
+  CHECK(grid[1]->canonical() == "recall.spread.blank.beta32.t32.n4-256");
+  CHECK(grid[1]->label() == "spread.blank");
+  CHECK(grid[1]->cell_token(256) == ".cell-n256");
+  CHECK(grid[1]->headline() == 0);
+  try {
+    recall->expand({{"filler", {std::string("zeros")}}});
+    FAIL("accepted");
+  } catch (const OptionError& e) {
+    CHECK(e.key == "filler");
+  }
+}
+
+TEST_CASE("recall: full attention recalls every pair at every N, up to a context made only of pairs") {
+  const QkvLayout l = small_layout(512);
+  int runs = 0;
+  const TaskOutcome o = run_recall(parse_recall("recall.t32.n4-16-64-256"), l, 21, exact_attention(l, 1 << 30, &runs));
+  REQUIRE(o.cells.size() == 4);
+  for (const Cell& c : o.cells) {
+    INFO(c.coordinate << " pairs");
+    CHECK(c.trials >= 32);
+    CHECK(c.trials % int64_t(c.coordinate * 2) == 0);  // whole prefills: every head asks all N
+    CHECK(c.successes == c.trials);
+    CHECK(c.chance == Approx(1.0 / 16));
+  }
+  CHECK(o.cells[0].trials == 32);  // 4 pairs x 2 heads per prefill: 4 prefills
+  CHECK(runs == o.prefills);
+  CHECK(runs == 4 + 1 + 1 + 1);
+}
+
+TEST_CASE("recall: a window narrower than the pairs' span loses most of them") {
+  const QkvLayout l = small_layout(1024);
+  const TaskOutcome o = run_recall(parse_recall("recall.t32.n4-16-64"), l, 4, exact_attention(l, 64));
+  REQUIRE(o.cells.size() == 3);
+  for (const Cell& c : o.cells) {
+    INFO(c.coordinate << " pairs: " << c.accuracy());
+    CHECK(c.accuracy() < 0.3);  // pairs spread over ~1000 tokens, the window sees the last 64
+  }
+}
+
+TEST_CASE("recall: a d x d linear state falls as N outgrows it, where softmax attention does not") {
+  QkvLayout l = small_layout(2048, 1, 1);
+  l.dk = 16;
+  l.dv = 16;
+  const RecallSpec spec = parse_recall("recall.blank.beta64.t64.n4-16-64-256-1024");
+  const TaskOutcome linear = run_recall(spec, l, 8, linear_attention(l));
+  const TaskOutcome softmax = run_recall(spec, l, 8, exact_attention(l, 1 << 30));
+  REQUIRE(linear.cells.size() == 5);
+  for (size_t i = 0; i < linear.cells.size(); ++i) {
+    INFO(linear.cells[i].coordinate << " pairs: linear " << linear.cells[i].accuracy() << ", softmax "
+                                    << softmax.cells[i].accuracy());
+    CHECK(softmax.cells[i].accuracy() == 1.0);
+    if (i > 0) CHECK(linear.cells[i].accuracy() < linear.cells[i - 1].accuracy() + 0.05);
+  }
+  CHECK(linear.cells.front().accuracy() >= 0.9);  // 4 pairs in 16 dimensions: little crosstalk
+  CHECK(linear.cells.back().accuracy() <= 0.4);   // 1024 pairs in 16 x 16 numbers
+}
+
+TEST_CASE("recall: the same seed gives the same inputs; pair counts that do not fit are left out") {
+  const QkvLayout l = small_layout(64);
+  std::vector<std::vector<float>> first, second;
+  const auto recording = [&](std::vector<std::vector<float>>& seen) {
+    return RunVariant([&seen, l](const QkvInputs& in) {
+      seen.push_back(in.k);
+      seen.back().insert(seen.back().end(), in.q.begin(), in.q.end());
+      return std::vector<float>(size_t(l.tokens * l.heads * l.dv), 0.0f);
+    });
+  };
+  const RecallSpec spec = parse_recall("recall.t8.n4-32-33");
+  const TaskOutcome o = run_recall(spec, l, 77, recording(first));
+  run_recall(spec, l, 77, recording(second));
+  CHECK(first == second);
+  std::vector<std::vector<float>> other;
+  run_recall(spec, l, 78, recording(other));
+  CHECK(first != other);
+  REQUIRE(o.cells.size() == 2);  // 33 pairs and 33 queries need 66 tokens
+  CHECK(o.cells.back().coordinate == 32);
+  CHECK_THROWS_WITH(run_recall(parse_recall("recall.n40"), l, 1, recording(other)), Catch::Contains("too short"));
 }

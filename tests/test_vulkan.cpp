@@ -158,7 +158,11 @@ TEST_CASE("vulkan: attention decode over many splits - group row blocks - widths
                            "attention/mqa:decode.s700.h5.hd10.vhd7.alibi.f32",
                            "attention/gqa:prefill.s70.h10.kvh2.hd6.vhd10.f32",
                            "attention/gqa:prefill.s70.h10.kvh2.hd6.vhd10.window.w20.bf16",
-                           "attention/mha:decode.s500.b2.h2.hd128.bf16"}) {
+                           "attention/mha:decode.s500.b2.h2.hd128.bf16",
+                           // Gated: many splits, layer level with Q|K|V|G fused, bf16 pairs.
+                           "attention/gqa:decode.s3000.h8.kvh2.hd128.gate1.bf16",
+                           "attention/gqa:prefill.s70.b2.h10.kvh2.hd6.vhd10.dm40.gate1.bf16",
+                           "attention/gqa:prefill.s70.h10.kvh2.hd6.vhd10.gate1.f32"}) {
     const auto r = on_vulkan(text, test_support::in_tree());
     INFO(text << " -> " << r.outcome << " " << r.reason);
     CHECK(r.outcome == "passed");

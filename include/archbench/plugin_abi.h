@@ -60,6 +60,13 @@ typedef enum ab_param_type {
  * designs against each other at equal workloads. */
 #define AB_PARAM_FLAG_BARE 1u
 #define AB_PARAM_FLAG_DESIGN 2u
+/* QUIET_DEFAULT: at its default value the parameter is left out of the problem's
+ * strings (canonical, design, workload); the store keeps it without a token,
+ * as it keeps the default seed. For a parameter
+ * added to a variant whose problems are already on record (attention's gate):
+ * their strings, the database's keys, stay exactly what they were. A host that
+ * predates the flag prints it like any other parameter. */
+#define AB_PARAM_FLAG_QUIET_DEFAULT 4u
 
 /* One entry of a variant's parameter schema. `key` is the short token used in
  * canonical problem strings (e.g. "dm" for d_model); keys are unique per variant. */

@@ -96,13 +96,10 @@ class Schema {
         bare ? AB_PARAM_FLAG_BARE : 0);
   }
   // Marks parameters as design choices (AB_PARAM_FLAG_DESIGN), e.g. kv_heads.
-  void mark_design(std::initializer_list<const char*> names) {
-    for (const char* name : names) {
-      const int index = index_of(name);
-      if (index < 0) throw std::logic_error(std::string("no parameter named ") + name);
-      specs_[size_t(index)].flags |= AB_PARAM_FLAG_DESIGN;
-    }
-  }
+  void mark_design(std::initializer_list<const char*> names) { mark(names, AB_PARAM_FLAG_DESIGN); }
+  // Marks parameters added after problems of the variant were recorded
+  // (AB_PARAM_FLAG_QUIET_DEFAULT): printed and stored only when not at their default.
+  void mark_quiet_default(std::initializer_list<const char*> names) { mark(names, AB_PARAM_FLAG_QUIET_DEFAULT); }
   int index_of(const char* name) const {
     for (size_t i = 0; i < specs_.size(); ++i)
       if (std::strcmp(specs_[i].name, name) == 0) return int(i);
@@ -111,6 +108,13 @@ class Schema {
   const std::vector<ab_param_spec>& specs() const { return specs_; }
 
  private:
+  void mark(std::initializer_list<const char*> names, uint32_t flag) {
+    for (const char* name : names) {
+      const int index = index_of(name);
+      if (index < 0) throw std::logic_error(std::string("no parameter named ") + name);
+      specs_[size_t(index)].flags |= flag;
+    }
+  }
   void add(const char* name, const char* key, ab_param_type type, double def, double lo,
            double hi, const char* choices, const char* description, uint32_t flags) {
     ab_param_spec spec{};

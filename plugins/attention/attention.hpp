@@ -27,6 +27,11 @@
 //   s = s - slope_h * (i - j)                    ALiBi
 //   visible(i, j): j <= i, and i - j < span (window) or j >= span*floor(i/span) (chunk)
 //   p = softmax over visible j (plus the head's sink logit, which has no value)
+//
+// Gated attention (gate = 1, Qwen3-Next): each head's output row is multiplied
+// channel by channel by sigmoid(g), g [batch, tokens, heads, v_head_dim]: at
+// layer level g = x W_g (W_g [d_model, heads * v_head_dim], no bias), before
+// the output projection; at core level g is an input (the gate logits).
 #pragma once
 
 #include <archbench/sdk.hpp>
@@ -52,7 +57,7 @@ struct Shape {
   double rope_theta = 10000, rope_fraction = 1;
   Mask mask = Mask::causal;
   int64_t span = 0;
-  bool sinks = false, bias = false;
+  bool sinks = false, bias = false, gate = false;
   double softcap = 0;
   QkNorm qk_norm = QkNorm::none;
   ab_dtype dtype = AB_DTYPE_F32;

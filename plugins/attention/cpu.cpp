@@ -7,6 +7,10 @@
 //   3. the attention core: FlashPrefill (cpu_prefill.cpp) or split-KV decode
 //      (cpu_decode.cpp);
 //   4. layer-level only: the output projection (oneDNN matmul).
+// Gated attention multiplies each finished row by sigmoid of its gate logits
+// as the core hands it over (stage 3's row sink), so the gate costs no extra
+// pass over the output; at layer level W_g joins the fused projection of
+// stage 1, whose output then also holds the logits.
 //
 // bf16: where oneDNN has a JIT bf16 matmul (AVX512-BF16 / AMX) the tile
 // products read bf16 queries, keys, values and probabilities with f32
@@ -98,6 +102,11 @@ class AttentionCpu : public sdk::Instance {
       k_in_ = tensors["k"].data;
       v_in_ = tensors["v"].data;
       out_ = tensors["out"].data;
+      if (s_.gate) {
+        gate_logits_ = tensors["gate"].data;
+        gate_bf16_ = io_bf16_;
+        gate_stride_ = s_.heads * vhd;
+      }
     }
   }
 
@@ -108,7 +117,13 @@ class AttentionCpu : public sdk::Instance {
     void* destination = s_.layer() ? attention_out_.get_data_handle() : out_;
     const int64_t t = s_.tokens(), h = s_.heads, vhd = s_.v_head_dim;
     const cpu::RowSink sink = [&](int64_t b, int64_t token, int64_t head, const float* row) {
-      store_any(out_bf16, destination, ((b * t + token) * h + head) * vhd, vhd, row);
+      const int64_t at = ((b * t + token) * h + head) * vhd;
+      if (!gate_logits_) return store_any(out_bf16, destination, at, vhd, row);
+      // Gated: this row's logits, then each channel scaled by their sigmoid.
+      float gated[kMostValueWidth];
+      load_any(gate_bf16_, gate_logits_, gate_offset_ + (b * t + token) * gate_stride_ + head * vhd, vhd, gated);
+      for (int64_t d = 0; d < vhd; ++d) gated[d] = row[d] / (1.0f + std::exp(-gated[d]));
+      store_any(out_bf16, destination, at, vhd, gated);
     };
     if (s_.mode == Mode::prefill)
       prefill_->run(prepared_q_.data(), k_work_, v_work_, *rules_, sink);
@@ -131,6 +146,7 @@ class AttentionCpu : public sdk::Instance {
     const bool separate_cache = prefill && k_work_ != k_cache_;
     const float scale = float(s_.score_scale());
     const float* projected = s_.layer() ? static_cast<const float*>(projected_.get_data_handle()) : nullptr;
+    const int64_t projected_width = q_width + k_width + v_width + (s_.gate ? h * vhd : 0);
 #pragma omp parallel
     {
       std::vector<float> q(static_cast<size_t>(q_width)), k(static_cast<size_t>(k_width)),
@@ -139,7 +155,7 @@ class AttentionCpu : public sdk::Instance {
       for (int64_t bt = 0; bt < b_count * t; ++bt) {
         const int64_t b = bt / t, token = bt % t, position = first + token;
         if (projected) {
-          const float* row = projected + bt * (q_width + k_width + v_width);
+          const float* row = projected + bt * projected_width;
           std::copy(row, row + q_width, q.data());
           std::copy(row + q_width, row + q_width + k_width, k.data());
           std::copy(row + q_width + k_width, row + q_width + k_width + v_width, v.data());
@@ -186,16 +202,19 @@ class AttentionCpu : public sdk::Instance {
     const int64_t rows = s_.batch * s_.tokens(), dm = s_.d_model, hd = s_.head_dim,
                   vhd = s_.v_head_dim;
     const int64_t q_width = s_.heads * hd, k_width = s_.kv_heads * hd, v_width = s_.kv_heads * vhd;
-    const int64_t qkv_width = q_width + k_width + v_width, o_width = s_.heads * vhd;
+    const int64_t o_width = s_.heads * vhd;
+    const int64_t qkv_width = q_width + k_width + v_width + (s_.gate ? o_width : 0);  // W_g last when gated
     const dt io = sc::to_dnnl(s_.dtype);
 
-    // W_qkv = [W_q | W_k | W_v] (d_model x qkv_width), built once in the io dtype.
+    // W_qkv = [W_q | W_k | W_v (| W_g)] (d_model x qkv_width), built once in the io dtype.
     const size_t element = sdk::dtype_size(s_.dtype);
     std::vector<uint8_t>& fused = fused_storage_;  // may back the weights if no repack is needed
     fused.assign(size_t(dm * qkv_width) * element, 0);
     const struct { const char* name; int64_t width, offset; } parts[] = {
-        {"w_q", q_width, 0}, {"w_k", k_width, q_width}, {"w_v", v_width, q_width + k_width}};
+        {"w_q", q_width, 0}, {"w_k", k_width, q_width}, {"w_v", v_width, q_width + k_width},
+        {"w_g", o_width, q_width + k_width + v_width}};
     for (const auto& part : parts) {
+      if (part.offset + part.width > qkv_width) continue;  // w_g without the gate
       const auto* src = static_cast<const uint8_t*>(tensors[part.name].data);
       for (int64_t r = 0; r < dm; ++r)
         std::copy(src + r * part.width * element, src + (r + 1) * part.width * element,
@@ -208,6 +227,8 @@ class AttentionCpu : public sdk::Instance {
     if (s_.bias) {
       qkv_bias = memory(sc::row_major({1, qkv_width}, dt::f32), ctx_.engine);
       auto* out = static_cast<float*>(qkv_bias.get_data_handle());
+      // The gate has no bias (Qwen3-Next): its columns keep zeros.
+      std::fill_n(out, qkv_width, 0.0f);
       for (const auto& part : {std::make_pair("b_q", q_width), std::make_pair("b_k", k_width),
                                std::make_pair("b_v", v_width)}) {
         const auto* b = static_cast<const float*>(tensors[part.first].data);
@@ -215,6 +236,11 @@ class AttentionCpu : public sdk::Instance {
       }
     }
     add_matmul(before_, x, fused_weights, qkv_bias, projected_);
+    if (s_.gate) {
+      gate_logits_ = projected_.get_data_handle();
+      gate_offset_ = q_width + k_width + v_width;
+      gate_stride_ = qkv_width;
+    }
 
     attention_out_ = memory(sc::row_major({rows, o_width}, compute_), ctx_.engine);
     memory o_bias;
@@ -255,6 +281,12 @@ class AttentionCpu : public sdk::Instance {
   void *out_ = nullptr, *k_cache_ = nullptr, *v_cache_ = nullptr;
   const float *q_norm_ = nullptr, *k_norm_ = nullptr;
   std::unique_ptr<cpu::ScoreRules> rules_;
+  // Gate logits of output row r, head h at gate_offset_ + r * gate_stride_ + h * v_head_dim:
+  // the core-level input, or the f32 columns W_g adds to the fused projection.
+  static constexpr int64_t kMostValueWidth = 1024;  // the schema's v_head_dim bound
+  const void* gate_logits_ = nullptr;
+  bool gate_bf16_ = false;
+  int64_t gate_offset_ = 0, gate_stride_ = 0;
   RopeTable<float> rope_;
   std::vector<uint8_t> prepared_q_, k_storage_, v_storage_, fused_storage_;
   void *k_work_ = nullptr, *v_work_ = nullptr;

@@ -51,11 +51,16 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
   s.add_enum("qk_norm", "qkn", "none|head|proj", 0,
              "RMSNorm of q and k: per head (Qwen3, Gemma 3) or over the whole projection (OLMo 2)");
   s.add_int("bias", "bias", 0, 0, 1, "1: bias on all four Q/K/V/O projections (gpt-oss); layer-level only");
+  s.add_int("gate", "gate", 0, 0, 1,
+            "1: output gated per head and channel by sigmoid(x W_g) before W_o (Qwen3-Next); "
+            "at core level the gate logits are an input");
   // What the design chooses; the rest (mode, batch, seq, heads, widths) is the
   // workload that leaderboards compare designs at.
   if (heads == Heads::grouped) s.mark_design({"kv_heads"});
   s.mark_design({"position", "rope_theta", "rope_fraction", "mask", "span", "sinks", "softcap",
-                 "qk_norm", "bias"});
+                 "qk_norm", "bias", "gate"});
+  // Added after attention results were on record: gate0 problems keep their strings.
+  s.mark_quiet_default({"gate"});
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_.table());
@@ -80,6 +85,7 @@ Shape Shape::from(const sdk::Problem& problem) {
   s.softcap = problem.real("softcap");
   s.qk_norm = QkNorm(problem.choice("qk_norm"));
   s.bias = problem.flag("bias");
+  s.gate = problem.flag("gate");
   s.dtype = problem.dtype();
   s.kv_heads = s.heads;  // MHA; the variant overrides for GQA / MQA
   return s;
@@ -164,6 +170,7 @@ void AttentionVariant::describe(const sdk::Problem& problem, sdk::Info& info) co
     info.tensor("w_k", AB_TENSOR_WEIGHT, dtype, {dm, k_width}, -in_scale, in_scale);
     info.tensor("w_v", AB_TENSOR_WEIGHT, dtype, {dm, v_width}, -in_scale, in_scale);
     info.tensor("w_o", AB_TENSOR_WEIGHT, dtype, {o_width, dm}, -out_scale, out_scale);
+    if (s.gate) info.tensor("w_g", AB_TENSOR_WEIGHT, dtype, {dm, o_width}, -in_scale, in_scale);
     if (s.bias) {
       info.tensor("b_q", AB_TENSOR_WEIGHT, AB_DTYPE_F32, {q_width}, -0.5, 0.5);
       info.tensor("b_k", AB_TENSOR_WEIGHT, AB_DTYPE_F32, {k_width}, -0.5, 0.5);
@@ -175,6 +182,8 @@ void AttentionVariant::describe(const sdk::Problem& problem, sdk::Info& info) co
     info.tensor("q", AB_TENSOR_INPUT, dtype, {b, t, h, hd}, -2.0, 2.0);
     info.tensor("k", AB_TENSOR_INPUT, dtype, {b, t, kvh, hd});
     info.tensor("v", AB_TENSOR_INPUT, dtype, {b, t, kvh, vhd});
+    // Gate logits as x W_g gives them at unit variance: sigmoid spans about 0.05..0.95.
+    if (s.gate) info.tensor("gate", AB_TENSOR_INPUT, dtype, {b, t, h, vhd}, -3.0, 3.0);
   }
   if (s.qk_norm == QkNorm::head) {
     info.tensor("q_norm", AB_TENSOR_WEIGHT, AB_DTYPE_F32, {hd}, 0.5, 1.5);
@@ -198,6 +207,15 @@ void AttentionVariant::describe(const sdk::Problem& problem, sdk::Info& info) co
   if (s.layer()) {
     flops += 2.0 * double(b * t) * double(dm) * double(q_width + k_width + v_width + o_width);
     bytes += element * double(dm) * double(q_width + k_width + v_width + o_width);
+  }
+  if (s.gate) {  // the gate: a sigmoid and a product per output element (plus W_g at layer level)
+    flops += 2.0 * double(b * t * o_width);
+    if (s.layer()) {
+      flops += 2.0 * double(b * t) * double(dm) * double(o_width);
+      bytes += element * double(dm) * double(o_width);
+    } else {
+      bytes += element * double(b * t * o_width);
+    }
   }
   // Cache traffic: decode reads every visible cached position; both modes
   // write the positions the cache keeps.

@@ -145,7 +145,15 @@ void reference_attention(const Shape& s, const sdk::Tensors& tensors, const sdk:
         }
       }
 
-  // 5. Output: the attention rows themselves, or their output projection.
+  // 5. Gated attention: every output channel times sigmoid of its gate logit.
+  if (s.gate) {
+    const std::vector<double> logits = s.layer() ? project(tensors.as_doubles("x"), tensors, "w_g", nullptr, rows,
+                                                           s.d_model, H * VHD)
+                                                 : tensors.as_doubles("gate");
+    for (size_t e = 0; e < attended.size(); ++e) attended[e] /= 1.0 + std::exp(-logits[e]);
+  }
+
+  // 6. Output: the attention rows themselves, or their output projection.
   if (s.layer()) {
     const std::vector<double> y =
         project(attended, tensors, "w_o", s.bias ? "b_o" : nullptr, rows, H * VHD, s.d_model);

@@ -8,6 +8,9 @@
 //   3. prefill.comp (fused online-softmax prefill), or decode.comp +
 //      decode_combine.comp (split-KV decode);
 //   4. layer-level only: the output projection (tiled matmul, bias fused).
+// Gated attention adds gate.comp between 3 and 4: the core's output times
+// sigmoid of the gate logits, in place; at layer level W_g joins the fused
+// projection (Q|K|V|G), whose last columns are then the logits.
 // Every option of the CPU side is a specialization constant; shapes are push
 // constants. Storage: f32, or bf16: the problem's tensors (x or q/k/v, the
 // cache, out or y) and, at layer level, the projected Q|K|V and the attention
@@ -22,6 +25,8 @@
 #include "spirv/attention_decode_bf16.hpp"
 #include "spirv/attention_decode_combine.hpp"
 #include "spirv/attention_decode_combine_bf16.hpp"
+#include "spirv/attention_gate.hpp"
+#include "spirv/attention_gate_bf16.hpp"
 #include "spirv/attention_prefill.hpp"
 #include "spirv/attention_prefill_bf16.hpp"
 #include "spirv/attention_prepare.hpp"
@@ -56,6 +61,10 @@ struct PreparePush {
 using vulkan_core::CombinePush;
 using vulkan_core::DecodePush;
 using vulkan_core::PrefillPush;
+
+struct GatePush {
+  int32_t rows, width, g_offset, g_stride;
+};
 
 uint32_t flag(bool on) { return on ? 1u : 0u; }
 
@@ -131,7 +140,7 @@ class AttentionVulkan : public sdk::Instance {
       k_scratch_ = sv::Buffer(device_, uint64_t(b * kvh * t * hd) * element);
       v_scratch_ = sv::Buffer(device_, uint64_t(b * kvh * t * vhd) * element);
     }
-    const int64_t width = h * hd + kvh * hd + kvh * vhd;
+    const int64_t width = h * hd + kvh * hd + kvh * vhd + (s_.gate && s_.layer() ? h * vhd : 0);
     sv::require_groups("attention prepare", t, b);
     prepare_push_ = {int32_t(t), int32_t(h), int32_t(kvh), int32_t(s_.first_position()), int32_t(s_.slots()),
                      int32_t(scratch), 0, int32_t(h * hd), 0, int32_t(kvh * hd), 0, int32_t(kvh * vhd),
@@ -215,6 +224,19 @@ class AttentionVulkan : public sdk::Instance {
           sizeof(CombinePush), sv::Specialization{32, uint32_t(vhd), flag(s_.sinks)});
       combine_set_ = combine_->bind({sv::Binding::of(part_ml_), sv::Binding::of(part_o_), sinks, core_out});
     }
+
+    if (s_.gate) {
+      const int64_t rows = b * t, o_width = h * vhd;
+      gate_push_ = {int32_t(rows), int32_t(o_width), 0, int32_t(o_width)};
+      if (s_.layer()) {  // the G columns of the fused projection
+        gate_push_.g_offset = int32_t(width - o_width);
+        gate_push_.g_stride = int32_t(width);
+      }
+      const sv::Binding logits = s_.layer() ? sv::Binding::of(qkv_) : sv::Binding::of(device_, tensors["gate"]);
+      gate_groups_ = {sv::groups_for(o_width / (bf16 ? 2 : 1), 64), uint32_t(std::min<int64_t>(rows, 65535))};
+      gate_ = std::make_unique<sv::Kernel>(device_, ATTENTION_SPIRV(gate, bf16), 2, sizeof(GatePush));
+      gate_set_ = gate_->bind({logits, core_out});
+    }
   }
 
   void record(void* command_buffer) override {
@@ -235,6 +257,10 @@ class AttentionVulkan : public sdk::Instance {
       combine_->dispatch(cmd, combine_set_, CombinePush{int32_t(s_.heads), int32_t(splits_)},
                          uint32_t(s_.heads), b);
     }
+    if (gate_) {
+      sv::compute_barrier(cmd);
+      gate_->dispatch(cmd, gate_set_, gate_push_, gate_groups_.first, gate_groups_.second);
+    }
     if (output_projection_) {
       sv::compute_barrier(cmd);
       output_projection_->record(cmd);
@@ -254,19 +280,22 @@ class AttentionVulkan : public sdk::Instance {
   void build_projections_as(const sdk::Tensors& tensors) {
     const int64_t rows = s_.batch * s_.tokens(), dm = s_.d_model, h = s_.heads, kvh = s_.kv_heads;
     const int64_t q_width = h * s_.head_dim, k_width = kvh * s_.head_dim, v_width = kvh * s_.v_head_dim;
-    const int64_t width = q_width + k_width + v_width, o_width = h * s_.v_head_dim;
+    const int64_t o_width = h * s_.v_head_dim;
+    const int64_t width = q_width + k_width + v_width + (s_.gate ? o_width : 0);  // W_g last when gated
     device_.require_bindable("the fused Q|K|V activations", uint64_t(rows * width) * sizeof(E));
     qkv_ = sv::Buffer(device_, uint64_t(rows * width) * sizeof(E));
     attention_out_ = sv::Buffer(device_, uint64_t(rows * o_width) * sizeof(E));
     std::vector<E> fused(size_t(dm * width));
     std::vector<float> fused_bias(size_t(width), 0.0f);  // biases are f32 in every dtype
-    const std::pair<const char*, int64_t> parts[] = {{"w_q", q_width}, {"w_k", k_width}, {"w_v", v_width}};
+    const std::pair<const char*, int64_t> parts[] = {
+        {"w_q", q_width}, {"w_k", k_width}, {"w_v", v_width}, {"w_g", s_.gate ? o_width : 0}};
     int64_t column = 0;
     for (const auto& [name, part_width] : parts) {
+      if (part_width == 0) continue;  // no gate
       const E* w = static_cast<const E*>(tensors[name].data);
       for (int64_t r = 0; r < dm; ++r)
         std::copy(w + r * part_width, w + (r + 1) * part_width, fused.begin() + r * width + column);
-      if (s_.bias) {
+      if (s_.bias && name[2] != 'g') {  // the gate has no bias (Qwen3-Next)
         const char bias_name[4] = {'b', '_', name[2], '\0'};
         const float* bias = static_cast<const float*>(tensors[bias_name].data);
         std::copy(bias, bias + part_width, fused_bias.begin() + column);
@@ -305,8 +334,11 @@ class AttentionVulkan : public sdk::Instance {
   sv::Buffer qkv_, qkv_bias_, attention_out_;
   sv::Binding k_cache_{}, v_cache_{};
   std::unique_ptr<sv::Matmul> qkv_projection_, output_projection_;
-  std::unique_ptr<sv::Kernel> prepare_, core_, combine_;
-  VkDescriptorSet prepare_set_ = VK_NULL_HANDLE, core_set_ = VK_NULL_HANDLE, combine_set_ = VK_NULL_HANDLE;
+  std::unique_ptr<sv::Kernel> prepare_, core_, combine_, gate_;
+  VkDescriptorSet prepare_set_ = VK_NULL_HANDLE, core_set_ = VK_NULL_HANDLE, combine_set_ = VK_NULL_HANDLE,
+                  gate_set_ = VK_NULL_HANDLE;
+  GatePush gate_push_{};
+  std::pair<uint32_t, uint32_t> gate_groups_{1, 1};
   PreparePush prepare_push_{};
   PrefillPush prefill_push_{};
   DecodePush decode_push_{};
