@@ -53,7 +53,8 @@ struct ThreadState {
   std::vector<float> square, square2;  // [N, C, C]: A (GDN: T and tril(Q K^T * Gamma))
   std::vector<float> d;                // [N, dk, dv]: each chunk's K^T V
   std::vector<float> states;           // [N, dk, dv]: the state before each chunk
-  std::vector<float> o1, o2, u, w;     // [N C, dv] (w: [N C, dk])
+  std::vector<float> o1, o2, u;        // [N C, dv]
+  std::vector<float> wq, pairs;        // GDN: [N, 2C, dk] = [W; gamma Q], [N, 2C, dv] = [W S; gamma Q S]
   std::vector<float> cum, decay_end;   // [C] or [C, dk]; [N] or [N, dk]
   std::vector<float> z, z_before, row_sum, tmp, tmp2, x;
   std::vector<float> S;                // [dk, dv]
@@ -72,16 +73,19 @@ struct ChunkedPrefill::Impl {
     Gemm kv;  // [C,dk]^T x [C,dv] -> [dk,dv]
     Gemm qs;  // [C,dk] x [dk,dv] -> [C,dv]
     Gemm av;  // [C,C] x [C,dv] -> [C,dv]
-    Gemm tk;  // [C,C] x [C,dk] -> [C,dk] (GDN)
+    Gemm tk;    // GDN: [C,C] x [C,dk] -> the W half of [W; gamma Q]
+    Gemm pair;  // GDN: [W; gamma Q] [2C,dk] x S [dk,dv] -> [W S; gamma Q S] [2C,dv]
   };
   std::map<int64_t, Gemms> gemms;  // by chunks per block
   std::vector<ThreadState> state;
 
-  Gemm make(int64_t batch, int64_t m, int64_t k, int64_t n, bool a_transposed, bool b_transposed) {
+  // c_batch_stride: the distance between batch entries of c (0: packed).
+  Gemm make(int64_t batch, int64_t m, int64_t k, int64_t n, bool a_transposed, bool b_transposed,
+            int64_t c_batch_stride = 0) {
     Gemm g;
-    g.a = a_transposed ? operand(batch, m, k, true) : operand(batch, m, k, false);
-    g.b = b_transposed ? operand(batch, k, n, true) : operand(batch, k, n, false);
-    g.c = operand(batch, m, n, false);
+    g.a = operand(batch, m, k, a_transposed);
+    g.b = operand(batch, k, n, b_transposed);
+    g.c = c_batch_stride ? memory::desc({batch, m, n}, dt::f32, {c_batch_stride, n, 1}) : operand(batch, m, n, false);
     dnnl::primitive_attr attr;
     attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);  // one scratchpad per thread
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(g.a, g.b, g.c), attr, engine);
@@ -97,7 +101,10 @@ struct ChunkedPrefill::Impl {
     set.kv = make(N, dk, C, dv, true, false);
     set.qs = make(N, C, dk, dv, false, false);
     set.av = make(N, C, C, dv, false, false);
-    if (s.rule == Rule::delta) set.tk = make(N, C, C, dk, false, false);
+    if (s.rule == Rule::delta) {
+      set.tk = make(N, C, C, dk, false, false, 2 * C * dk);
+      set.pair = make(1, 2 * C, dk, dv, false, false);
+    }
     return set;
   }
 
@@ -236,29 +243,36 @@ struct ChunkedPrefill::Impl {
         for (int64_t p = 0; p < C; ++p) qk[i * C + p] = p <= i ? qk[i * C + p] * (cum[i] / cum[p]) : 0.0f;
         const int64_t row = j * C + i;
         const float gamma = cum[i], to_end = end / cum[i];
+        float* gamma_q = th.wq.data() + (j * 2 * C + C + i) * dk;
         for (int64_t d = 0; d < dk; ++d) {
           const float key = r.k[size_t(row * dk + d)];
           th.kt[size_t(row * dk + d)] = gamma * key;
           th.kh[size_t(row * dk + d)] = to_end * key;
-          r.q[size_t(row * dk + d)] *= gamma;
+          gamma_q[d] = gamma * r.q[size_t(row * dk + d)];
         }
       }
     }
     run_gemm(g.av, th, th.square.data(), r.v.data(), th.u.data());  // U = T V
-    run_gemm(g.tk, th, th.square.data(), th.kt.data(), th.w.data());  // W = T (gamma K)
+    run_gemm(g.tk, th, th.square.data(), th.kt.data(), th.wq.data());  // W = T (gamma K), beside gamma Q
     const Gemms& one = gemms.at(1);
     for (int64_t j = 0; j < N; ++j) {
-      std::copy(th.S.begin(), th.S.end(), th.states.begin() + j * dk * dv);
+      // One product gives W S (for V_new) and gamma Q S (the outputs' part from
+      // earlier chunks), both of the state before this chunk.
+      float* pair = th.pairs.data() + j * 2 * C * dv;
+      run_gemm(one.pair, th, th.wq.data() + j * 2 * C * dk, th.S.data(), pair);
       float* u = th.u.data() + j * C * dv;
-      run_gemm(one.qs, th, th.w.data() + j * C * dk, th.S.data(), th.tmp.data());  // W S
-      for (int64_t c = 0; c < C * dv; ++c) u[c] -= th.tmp[size_t(c)];               // V_new
-      run_gemm(one.kv, th, th.kh.data() + j * C * dk, u, th.tmp2.data());          // K_h^T V_new
+      for (int64_t c = 0; c < C * dv; ++c) u[c] -= pair[c];                 // V_new
+      run_gemm(one.kv, th, th.kh.data() + j * C * dk, u, th.tmp2.data());  // K_h^T V_new
       const float e = th.decay_end[size_t(j)];
       for (int64_t c = 0; c < dk * dv; ++c) th.S[size_t(c)] = e * th.S[size_t(c)] + th.tmp2[size_t(c)];
     }
-    run_gemm(g.qs, th, r.q.data(), th.states.data(), th.o1.data());
     run_gemm(g.av, th, th.square2.data(), th.u.data(), th.o2.data());
-    for (int64_t c = 0; c < N * C * dv; ++c) th.o1[size_t(c)] += th.o2[size_t(c)];
+    for (int64_t j = 0; j < N; ++j) {
+      const float* earlier = th.pairs.data() + (j * 2 + 1) * C * dv;
+      float* o = th.o1.data() + j * C * dv;
+      const float* add = th.o2.data() + j * C * dv;
+      for (int64_t c = 0; c < C * dv; ++c) o[c] = earlier[c] + add[c];
+    }
   }
 };
 
@@ -290,7 +304,10 @@ ChunkedPrefill::ChunkedPrefill(const Shape& shape, const dnnl::engine& engine, i
     th.o1.assign(rows * size_t(dv), 0.0f);
     th.o2 = th.o1;
     th.u = th.o1;
-    th.w.assign(rows * size_t(dk), 0.0f);
+    if (shape.rule == Rule::delta) {
+      th.wq.assign(2 * rows * size_t(dk), 0.0f);
+      th.pairs.assign(2 * rows * size_t(dv), 0.0f);
+    }
     th.cum.assign(C * size_t(dk), 0.0f);
     th.decay_end.assign(size_t(m.NB * dk), 0.0f);
     th.z.assign(size_t(dk), 0.0f);

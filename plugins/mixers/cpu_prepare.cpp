@@ -64,21 +64,28 @@ void raw_channels(const Shape& s, const Inputs& in, int64_t b, int64_t tau, int6
   }
 }
 
-// Channels [c0, c0 + count) of token t after the causal conv and SiLU.
-void convolved(const Shape& s, const Inputs& in, int64_t b, int64_t t, int64_t c0, int64_t count, float* raw,
-               float* out) {
+// Channels [c0, c0 + count) of tokens [t0, t0 + n) after the causal conv and
+// SiLU, into out [n, count]: the raw rows are loaded once for the whole range
+// (n + conv - 1 of them), then each tap is one vectorized pass.
+void convolved(const Shape& s, const Inputs& in, int64_t b, int64_t t0, int64_t n, int64_t c0, int64_t count,
+               std::vector<float>& raw, float* out) {
   const int64_t W = s.conv, C = s.conv_channels();
   if (W == 0) {
-    raw_channels(s, in, b, t, c0, count, out);
+    for (int64_t i = 0; i < n; ++i) raw_channels(s, in, b, t0 + i, c0, count, out + i * count);
     return;
   }
-  std::fill(out, out + count, 0.0f);
-  for (int64_t w = 0; w < W; ++w) {
-    raw_channels(s, in, b, t - (W - 1) + w, c0, count, raw);
-    const float* tap = in.conv_taps.data() + w * C + c0;
-    for (int64_t i = 0; i < count; ++i) out[i] += tap[i] * raw[i];
+  raw.resize(size_t((n + W - 1) * count));
+  for (int64_t r = 0; r < n + W - 1; ++r) raw_channels(s, in, b, t0 - (W - 1) + r, c0, count, raw.data() + r * count);
+  for (int64_t i = 0; i < n; ++i) {
+    float* o = out + i * count;
+    std::fill(o, o + count, 0.0f);
+    for (int64_t w = 0; w < W; ++w) {
+      const float* tap = in.conv_taps.data() + w * C + c0;
+      const float* x = raw.data() + (i + w) * count;
+      for (int64_t c = 0; c < count; ++c) o[c] += tap[c] * x[c];
+    }
+    for (int64_t c = 0; c < count; ++c) o[c] = silu(o[c]);
   }
-  for (int64_t i = 0; i < count; ++i) out[i] = silu(out[i]);
 }
 
 void l2_normalize(float* x, int64_t n) {
@@ -93,22 +100,25 @@ void l2_normalize(float* x, int64_t n) {
 void load_tokens(const Shape& s, const Inputs& in, int64_t b, int64_t h, int64_t t0, int64_t n, int64_t padded,
                  TokenRows& rows) {
   const int64_t dk = s.dk, dv = s.dv, T = s.tokens(), H = s.heads, QH = s.qk_heads, g = s.qk_head_of(h);
-  rows.q.assign(size_t(padded * dk), 0.0f);
-  rows.k.assign(size_t(padded * dk), 0.0f);
-  rows.v.assign(size_t(padded * dv), 0.0f);
+  // Every real row is overwritten below: only the padding needs zeros.
+  for (auto [buffer, width] : {std::pair{&rows.q, dk}, std::pair{&rows.k, dk}, std::pair{&rows.v, dv}}) {
+    buffer->resize(size_t(padded * width));
+    std::fill(buffer->begin() + n * width, buffer->end(), 0.0f);
+  }
   rows.per_channel = s.rule == Rule::gla;
   const bool decays = s.rule != Rule::linear || s.decay != Decay::none;
   rows.decay.assign(decays ? size_t(padded * (rows.per_channel ? dk : 1)) : 0, 1.0f);
   rows.beta.assign(s.rule == Rule::delta ? size_t(padded) : 0, 0.0f);
-  rows.raw.resize(size_t(std::max(dk, dv)));
   const float scale = float(s.scale());
+  if (s.rule == Rule::delta) {
+    convolved(s, in, b, t0, n, g * dk, dk, rows.raw, rows.q.data());
+    convolved(s, in, b, t0, n, QH * dk + g * dk, dk, rows.raw, rows.k.data());
+    convolved(s, in, b, t0, n, 2 * QH * dk + h * dv, dv, rows.raw, rows.v.data());
+  }
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = t0 + i, row = b * T + t;
     float *q = rows.q.data() + i * dk, *k = rows.k.data() + i * dk, *v = rows.v.data() + i * dv;
     if (s.rule == Rule::delta) {
-      convolved(s, in, b, t, g * dk, dk, rows.raw.data(), q);
-      convolved(s, in, b, t, QH * dk + g * dk, dk, rows.raw.data(), k);
-      convolved(s, in, b, t, 2 * QH * dk + h * dv, dv, rows.raw.data(), v);
       l2_normalize(q, dk);
       l2_normalize(k, dk);
       rows.beta[size_t(i)] = in.beta[row * H + h];
