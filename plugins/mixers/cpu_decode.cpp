@@ -2,13 +2,32 @@
 // memory bandwidth (each state element is used once or twice per token), so
 // plain vectorized loops over the value columns, threads splitting the heads.
 // The old state is read and the new one written elsewhere (out of place), so
-// the cost never depends on how many tokens the state has seen.
+// the cost never depends on how many tokens the state has seen. The new state
+// leaves through non-temporal stores where the rows allow (AVX-512, 64-byte
+// aligned, 16 | dv): it is not read again in this step, and a plain store
+// would first read each line it writes (a third pass over the state).
 #include "cpu_kernels.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <immintrin.h>
 #include <omp.h>
 
 namespace archbench::plugins::mixers::cpu {
+
+namespace {
+
+void write_row(float* dst, const float* row, int64_t count) {
+#ifdef __AVX512F__
+  if (count % 16 == 0 && reinterpret_cast<uintptr_t>(dst) % 64 == 0) {
+    for (int64_t c = 0; c < count; c += 16) _mm512_stream_ps(dst + c, _mm512_loadu_ps(row + c));
+    return;
+  }
+#endif
+  std::memcpy(dst, row, size_t(count) * sizeof(float));
+}
+
+}  // namespace
 
 void decode_step(const Shape& s, const Inputs& in, const Outputs& out, int threads) {
   const int64_t dk = s.dk, dv = s.dv, H = s.heads, tasks = s.batch * H;
@@ -16,7 +35,7 @@ void decode_step(const Shape& s, const Inputs& in, const Outputs& out, int threa
   {
     TokenRows rows;
     const size_t width = static_cast<size_t>(dv);
-    std::vector<float> o(width), ks(width), w(width);
+    std::vector<float> o(width), ks(width), w(width), x(width);
 #pragma omp for schedule(static)
     for (int64_t task = 0; task < tasks; ++task) {
       const int64_t b = task / H, h = task % H;
@@ -43,10 +62,10 @@ void decode_step(const Shape& s, const Inputs& in, const Outputs& out, int threa
           float* dst = next + d * dv;
 #pragma omp simd
           for (int64_t c = 0; c < dv; ++c) {
-            const float x = alpha * row[c] + kd * w[size_t(c)];
-            dst[c] = x;
-            o[size_t(c)] += qd * x;
+            x[size_t(c)] = alpha * row[c] + kd * w[size_t(c)];
+            o[size_t(c)] += qd * x[size_t(c)];
           }
+          write_row(dst, x.data(), dv);
         }
       } else {
         float denominator = 0;
@@ -57,10 +76,10 @@ void decode_step(const Shape& s, const Inputs& in, const Outputs& out, int threa
           float* dst = next + d * dv;
 #pragma omp simd
           for (int64_t c = 0; c < dv; ++c) {
-            const float x = decay * row[c] + kd * v[c];
-            dst[c] = x;
-            o[size_t(c)] += qd * x;
+            x[size_t(c)] = decay * row[c] + kd * v[c];
+            o[size_t(c)] += qd * x[size_t(c)];
           }
+          write_row(dst, x.data(), dv);
           if (s.has_norm_state()) {
             const float z = decay * in.state_norm[task * dk + d] + kd;
             out.norm[task * dk + d] = z;
@@ -72,6 +91,9 @@ void decode_step(const Shape& s, const Inputs& in, const Outputs& out, int threa
       }
       store_row(out.out, s.dtype, task * dv, o.data(), dv);
     }
+#ifdef __AVX512F__
+    _mm_sfence();  // the streamed state is visible before the step returns
+#endif
   }
 }
 
