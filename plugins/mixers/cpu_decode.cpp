@@ -36,7 +36,9 @@ void decode_step(const Shape& s, const Inputs& in, const Outputs& out, int threa
     TokenRows rows;
     const size_t width = static_cast<size_t>(dv);
     std::vector<float> o(width), ks(width), w(width), x(width);
-#pragma omp for schedule(static)
+    // Dynamic blocks of heads: on a shared machine a thread that is descheduled
+    // leaves its heads to the others instead of holding them all at the barrier.
+#pragma omp for schedule(dynamic, 8)
     for (int64_t task = 0; task < tasks; ++task) {
       const int64_t b = task / H, h = task % H;
       load_tokens(s, in, b, h, 0, 1, 1, rows);
