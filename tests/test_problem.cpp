@@ -29,6 +29,13 @@ Problem off_default(const ab_variant& variant, ab_dtype dtype) {
     return parse_problem("ssm/mamba:decode.b2.s9.di24.dm16.n5.conv3.dtr2.z1." + dtype_and_seed, test_support::in_tree());
   if (std::string(variant.name) == "ssm/mamba2")
     return parse_problem("ssm/mamba2:decode.b2.s9.h4.hd8.vhd8.n6.g2." + dtype_and_seed, test_support::in_tree());
+  if (std::string(variant.name).rfind("mixer/", 0) == 0) {
+    // The linear-time mixers: core level only (d_model = 0), q/k heads dividing heads.
+    const std::string name = variant.name;
+    const std::string own = name == "mixer/linear" ? ".fm-identity.norm0.decay-retnet"
+                            : name == "mixer/gated-deltanet" ? ".qkh2.conv3" : "";
+    return parse_problem(name + ":decode.b2.s9.h4.hd8.vhd6.c16" + own + "." + dtype_and_seed, test_support::in_tree());
+  }
   if (std::string(variant.kind) == "attention") {
     // Attention's options constrain each other (ALiBi has no RoPE theta, a
     // window needs a span, bias needs projections): moved off by hand.
