@@ -124,6 +124,15 @@ TEST_CASE("the shipped suites load and expand into problems for every variant th
   CHECK(plan[0].measurement.rounds == 3);       // in three processes, so compare can test rounds
 }
 
+TEST_CASE("every shipped suite loads and plans rows on the CPU", "[suite]") {
+  const std::vector<Suite> suites = list_suites();
+  CHECK(suites.size() >= 11);
+  for (const Suite& suite : suites) {
+    INFO(suite.path);
+    CHECK_FALSE(plan_of({suite.path}, test_support::in_tree()).empty());
+  }
+}
+
 TEST_CASE("a [[problems]] entry may override the suite's [measure]", "[suite]") {
   RunRequest request;
   request.suites = {"attention"};
