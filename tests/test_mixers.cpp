@@ -8,6 +8,7 @@
 #include "harness/fidelity.hpp"
 #include "harness/problem.hpp"
 #include "harness/tensors.hpp"
+#include "problem_runs.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -18,28 +19,12 @@
 #include <sstream>
 
 using namespace archbench;
+using test_support::require_passes;
 using test_support::run_cli;
+using test_support::run_cpu;
 using test_support::TempDir;
 
 namespace {
-
-results::ResultRecord run_cpu(const std::string& text, bool perf = false) {
-  Measurement m;
-  m.perf = perf;
-  m.repetitions = 2;
-  m.min_time_s = 0.001;
-  m.warmup_s = 0;
-  return execute_problem(parse_problem(text, test_support::in_tree()), AB_BACKEND_CPU, test_support::cpu().host(), m,
-                         {});
-}
-
-void require_passes(const std::string& text, bool perf = false) {
-  const auto r = run_cpu(text, perf);
-  INFO(text << " -> " << r.outcome << ": " << r.reason);
-  CHECK(r.outcome == "passed");
-  REQUIRE(r.nmse.has_value());
-  CHECK(*r.nmse <= nmse_tolerance(r.dtype == "bf16" ? AB_DTYPE_BF16 : AB_DTYPE_F32, AB_BACKEND_CPU));
-}
 
 // dk != dv so that a transposed state or product cannot pass.
 constexpr const char* kSmall = ".h4.hd16.vhd24";

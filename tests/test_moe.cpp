@@ -5,6 +5,7 @@
 #include "harness/executor.hpp"
 #include "harness/fidelity.hpp"
 #include "harness/problem.hpp"
+#include "problem_runs.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -14,16 +15,6 @@
 using namespace archbench;
 
 namespace {
-
-results::ResultRecord run_moe(const std::string& text, bool perf = false) {
-  Measurement m;
-  m.perf = perf;
-  m.repetitions = 2;
-  m.min_time_s = 0.001;
-  m.warmup_s = 0;
-  return execute_problem(parse_problem(text, test_support::in_tree()), AB_BACKEND_CPU, test_support::cpu().host(), m,
-                         {});
-}
 
 std::map<std::string, double> figures_of(const results::ResultRecord& r) {
   return {r.figures.begin(), r.figures.end()};
@@ -50,7 +41,7 @@ TEST_CASE("moe: every router, activation and option matches the reference, prefi
   for (const char* base : options)
     for (const char* dtype : {".f32", ".bf16"}) {
       const std::string text = std::string(base) + dtype;
-      const auto r = run_moe(text);
+      const auto r = test_support::run_cpu(text);
       INFO(text << " -> " << r.outcome << ": " << r.reason);
       CHECK(r.outcome == "passed");
       REQUIRE(r.nmse.has_value());
@@ -60,7 +51,7 @@ TEST_CASE("moe: every router, activation and option matches the reference, prefi
 
 TEST_CASE("moe: timing alternates input sets whose routings differ, and still passes", "[moe]") {
   for (const char* text : {"moe/softmax-topk:t64.dm64.e16.k4.eff32", "moe/sigmoid-top1:t2.dm64.e16.eff32"}) {
-    const auto r = run_moe(text, true);
+    const auto r = test_support::run_cpu(text, true);
     INFO(text << " -> " << r.outcome << ": " << r.reason);
     CHECK(r.outcome == "passed");
     CHECK(r.samples.size() == 2);
@@ -68,20 +59,20 @@ TEST_CASE("moe: timing alternates input sets whose routings differ, and still pa
 }
 
 TEST_CASE("moe: figures count parameters exactly and follow the router's inputs", "[moe]") {
-  const auto plain = figures_of(run_moe("moe/softmax-topk:t64.dm64.e16.k4.eff24.sh1.sff40"));
+  const auto plain = figures_of(test_support::run_cpu("moe/softmax-topk:t64.dm64.e16.k4.eff24.sh1.sff40"));
   const double router = 16 * 64, expert = 3 * 64 * 24, shared = 3 * 64 * 40;
   CHECK(plain.at("active_params") == router + 4 * expert + shared);
   CHECK(plain.at("total_params") == router + 16 * expert + shared);
   CHECK(plain.at("weight_bytes") == 4 * plain.at("total_params"));
   CHECK(plain.at("dropped_fraction") == 0);  // dropless
   CHECK(plain.at("load_imbalance") >= 1.0);
-  CHECK(figures_of(run_moe("moe/softmax-topk:t64.dm64.e16.k4.eff24.bf16")).at("weight_bytes") ==
+  CHECK(figures_of(test_support::run_cpu("moe/softmax-topk:t64.dm64.e16.k4.eff24.bf16")).at("weight_bytes") ==
         2 * (router + 16 * expert));
 
   // A skewed router concentrates tokens: more imbalance; a tight capacity drops some.
-  const auto skewed = figures_of(run_moe("moe/softmax-topk:t64.dm64.e16.k4.eff24.sk8"));
+  const auto skewed = figures_of(test_support::run_cpu("moe/softmax-topk:t64.dm64.e16.k4.eff24.sk8"));
   CHECK(skewed.at("load_imbalance") > plain.at("load_imbalance"));
-  const auto tight = figures_of(run_moe("moe/softmax-topk:t64.dm64.e16.k4.eff24.sk8.cf1"));
+  const auto tight = figures_of(test_support::run_cpu("moe/softmax-topk:t64.dm64.e16.k4.eff24.sk8.cf1"));
   CHECK(tight.at("dropped_fraction") > 0.1);
   // No expert keeps more than its capacity (16 = 64 x 4 / 16): max / mean <= 1 / (1 - dropped).
   CHECK(tight.at("load_imbalance") <= 1.0 / (1.0 - tight.at("dropped_fraction")) + 1e-9);

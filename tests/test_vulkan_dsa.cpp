@@ -6,6 +6,7 @@
 // top_k, layer level with and without a query latent, and bf16.
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
+#include "problem_runs.hpp"
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
@@ -22,13 +23,7 @@ struct ValidationOn {
 const ValidationOn validation_on;
 
 results::ResultRecord on_vulkan(const std::string& text, bool perf = false) {
-  Measurement m;
-  m.perf = perf;
-  m.repetitions = 2;
-  m.min_time_s = 0.001;
-  m.warmup_s = 0;
-  return execute_problem(parse_problem(text, test_support::in_tree()), AB_BACKEND_VULKAN,
-                         test_support::cpu().host(), m, {});
+  return test_support::run_problem(text, AB_BACKEND_VULKAN, perf);
 }
 
 void require_passes(const std::string& text, bool perf = false) {

@@ -1,0 +1,39 @@
+// One in-tree problem through the harness's own executor, in the test process:
+// described, filled, checked against its reference and (with `perf`) timed
+// briefly. Shared by the plugin tests so each states only its problems.
+#pragma once
+
+#include "harness/executor.hpp"
+#include "harness/fidelity.hpp"
+#include "harness/problem.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <string>
+
+namespace test_support {
+
+inline archbench::results::ResultRecord run_problem(const std::string& text, ab_backend backend, bool perf = false) {
+  archbench::Measurement m;
+  m.perf = perf;
+  m.repetitions = 2;
+  m.min_time_s = 0.001;
+  m.warmup_s = 0;
+  return archbench::execute_problem(archbench::parse_problem(text, in_tree()), backend, cpu().host(), m, {});
+}
+
+inline archbench::results::ResultRecord run_cpu(const std::string& text, bool perf = false) {
+  return run_problem(text, AB_BACKEND_CPU, perf);
+}
+
+// The problem passes on the CPU within the harness's own tolerance for its dtype.
+inline void require_passes(const std::string& text, bool perf = false) {
+  const auto r = run_cpu(text, perf);
+  INFO(text << " -> " << r.outcome << ": " << r.reason);
+  CHECK(r.outcome == "passed");
+  REQUIRE(r.nmse.has_value());
+  CHECK(*r.nmse <= archbench::nmse_tolerance(r.dtype == "bf16" ? AB_DTYPE_BF16 : AB_DTYPE_F32, AB_BACKEND_CPU));
+}
+
+}  // namespace test_support
