@@ -1,6 +1,8 @@
 // Pooling a problem's measurement rounds into one result (see rounds.hpp).
 #include "harness/rounds.hpp"
 
+#include "results/statistics.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -47,10 +49,8 @@ results::ResultRecord pool_rounds(const std::vector<results::ResultRecord>& roun
   const std::vector<double>& s = pooled.samples;
   pooled.repetitions = int64_t(s.size());
   if (s.empty()) return pooled;  // rounds that were not timed (fidelity only)
-  std::vector<double> sorted = s;
-  std::sort(sorted.begin(), sorted.end());
-  const size_t n = sorted.size();
-  const double median = n % 2 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  const size_t n = s.size();
+  const double median = results::stats::median(s);
   const double mean = std::accumulate(s.begin(), s.end(), 0.0) / double(n);
   double squares = 0;
   for (double x : s) squares += (x - mean) * (x - mean);
@@ -59,7 +59,7 @@ results::ResultRecord pool_rounds(const std::vector<results::ResultRecord>& roun
   pooled.mean_s = mean;
   pooled.stddev_s = stddev;
   pooled.cv = mean > 0 ? stddev / mean : 0;
-  pooled.min_s = sorted.front();
+  pooled.min_s = *std::min_element(s.begin(), s.end());
   if (median > 0) {
     pooled.gflops = pooled.flops / median / 1e9;
     pooled.gbps = pooled.bytes / median / 1e9;

@@ -46,19 +46,6 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha, 
     auto it = samples.find(cell_int(id));
     return it == samples.end() ? stats::RoundSamples{} : it->second;
   };
-  auto pooled = [](const stats::RoundSamples& rounds) {
-    std::vector<double> all;
-    for (const auto& round : rounds) all.insert(all.end(), round.begin(), round.end());
-    return all;
-  };
-  auto log_round_medians = [](const stats::RoundSamples& rounds) {
-    std::vector<double> logs;
-    for (const auto& round : rounds) {
-      const double m = stats::median(round);
-      if (!round.empty() && m > 0) logs.push_back(std::log(m));
-    }
-    return logs;
-  };
 
   Comparison out;
   out.alpha = alpha;
@@ -73,13 +60,13 @@ Comparison compare_runs(const Store& store, int64_t a, int64_t b, double alpha, 
     const bool both_passed = std::get_if<std::string>(&row[2]) && std::get<std::string>(row[2]) == "passed" &&
                              std::get_if<std::string>(&row[3]) && std::get<std::string>(row[3]) == "passed";
     const stats::RoundSamples rounds_a = rounds_of(row[10]), rounds_b = rounds_of(row[11]);
-    const std::vector<double> sa = pooled(rounds_a), sb = pooled(rounds_b);
+    const std::vector<double> sa = stats::pooled(rounds_a), sb = stats::pooled(rounds_b);
     const double ma = cell_real(row[4]), mb = cell_real(row[5]);
     std::vector<Cell> cells = {row[0], row[1], row[2], row[3], real_or_null(ma * 1000), real_or_null(mb * 1000),
                                row[6], row[7], Cell{int64_t(sa.size())}, Cell{int64_t(sb.size())},
                                Cell{}, Cell{}, Cell{}, Cell{std::string()}, row[8], row[9], Cell{}, Cell{},
                                Cell{std::string()}};
-    const std::vector<double> logs_a = log_round_medians(rounds_a), logs_b = log_round_medians(rounds_b);
+    const std::vector<double> logs_a = stats::log_medians(rounds_a), logs_b = stats::log_medians(rounds_b);
     cells[16] = int64_t(logs_a.size());
     cells[17] = int64_t(logs_b.size());
     if (both_passed && mb > 0) cells[10] = ma / mb;

@@ -72,9 +72,7 @@ QueryResult regressions(const Store& store, const RegressionOptions& o) {
       auto it = samples.find(cell_int(found.rows[i][7]));
       series.push_back(it == samples.end() ? stats::RoundSamples{} : it->second);
     }
-    std::vector<double> last;
-    if (!series.empty())
-      for (const auto& round : series.back()) last.insert(last.end(), round.begin(), round.end());
+    const std::vector<double> last = series.empty() ? std::vector<double>{} : stats::pooled(series.back());
     const double latest = last.empty() ? 0 : stats::median(last);
     for (const stats::Step& step : stats::detect_steps(series, o.alpha, o.min_change)) {
       const bool slower = step.after > step.before * (1 + o.min_change);

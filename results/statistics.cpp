@@ -145,15 +145,21 @@ std::vector<double> holm_adjust(const std::vector<double>& p_values) {
   return adjusted;
 }
 
-namespace {
-
 std::vector<double> pooled(const RoundSamples& rounds) {
   std::vector<double> all;
   for (const auto& round : rounds) all.insert(all.end(), round.begin(), round.end());
   return all;
 }
 
-}  // namespace
+std::vector<double> log_medians(const RoundSamples& rounds) {
+  std::vector<double> logs;
+  for (const auto& round : rounds) {
+    if (round.empty()) continue;
+    const double m = median(round);
+    if (m > 0) logs.push_back(std::log(m));
+  }
+  return logs;
+}
 
 std::optional<Speedup> geomean_speedup(const std::vector<std::pair<RoundSamples, RoundSamples>>& problems,
                                        uint64_t seed, int resamples, double confidence) {
@@ -216,12 +222,6 @@ std::optional<Speedup> geomean_speedup(const std::vector<std::pair<std::vector<d
 std::vector<Step> detect_steps(const std::vector<RoundSamples>& series, double alpha, double min_change) {
   std::vector<Step> steps;
   std::vector<double> segment, segment_logs;  // pooled samples, log medians of rounds
-  auto log_medians = [](const RoundSamples& rounds) {
-    std::vector<double> logs;
-    for (const auto& round : rounds)
-      if (!round.empty() && median(round) > 0) logs.push_back(std::log(median(round)));
-    return logs;
-  };
   for (size_t i = 0; i < series.size(); ++i) {
     const std::vector<double> run = pooled(series[i]), logs = log_medians(series[i]);
     if (run.empty()) continue;

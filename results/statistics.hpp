@@ -62,6 +62,12 @@ std::vector<double> holm_adjust(const std::vector<double>& p_values);
 // process that timed it (harness/rounds.hpp).
 using RoundSamples = std::vector<std::vector<double>>;
 
+// Every round's samples in one list, round after round.
+std::vector<double> pooled(const RoundSamples& rounds);
+// The log of each non-empty round's median (rounds with a median <= 0 left out):
+// the units compare's and regressions' t test compare.
+std::vector<double> log_medians(const RoundSamples& rounds);
+
 // The geometric mean over problems of median(a) / median(b) (> 1: b is faster),
 // medians of the pooled samples, with a percentile bootstrap interval. Each
 // resample is two-level (a cluster bootstrap): it draws each side's rounds with
