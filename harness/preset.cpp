@@ -72,17 +72,7 @@ std::string text(const std::string& path, const toml::table& table, const char* 
 
 }  // namespace
 
-std::vector<std::string> preset_search_path() {
-  std::vector<std::string> out;
-  if (const char* env = std::getenv("ARCHBENCH_PRESET_PATH")) {
-    std::stringstream in(env);
-    std::string item;
-    while (std::getline(in, item, ':'))
-      if (!item.empty()) out.push_back(item);
-  }
-  out.push_back(ARCHBENCH_PRESETS_DIR);
-  return out;
-}
+std::vector<std::string> preset_search_path() { return search_path("ARCHBENCH_PRESET_PATH", ARCHBENCH_PRESETS_DIR); }
 
 std::vector<std::string> preset_names() {
   std::set<std::string> names;
@@ -130,16 +120,7 @@ std::optional<std::vector<int>> select_layers(const std::string& at, int layers)
 }
 
 Preset load_preset(const std::string& name_or_path) {
-  std::string path;
-  if (fs::is_regular_file(name_or_path)) {
-    path = name_or_path;
-  } else {
-    for (const std::string& dir : preset_search_path())
-      if (fs::is_regular_file(fs::path(dir) / (name_or_path + ".toml"))) {
-        path = (fs::path(dir) / (name_or_path + ".toml")).string();
-        break;
-      }
-  }
+  const std::string path = find_toml(name_or_path, preset_search_path());
   if (path.empty())
     throw InputError("preset: no preset file '" + name_or_path + "' and no " + name_or_path +
                      ".toml on the preset path (see `archbench list presets`)");

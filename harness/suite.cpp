@@ -285,29 +285,10 @@ bool has_param(const ab_variant& variant, const std::string& name) {
 
 }  // namespace
 
-std::vector<std::string> suite_search_path() {
-  std::vector<std::string> out;
-  if (const char* env = std::getenv("ARCHBENCH_SUITE_PATH")) {
-    std::stringstream in(env);
-    std::string item;
-    while (std::getline(in, item, ':'))
-      if (!item.empty()) out.push_back(item);
-  }
-  out.push_back(ARCHBENCH_SUITES_DIR);
-  return out;
-}
+std::vector<std::string> suite_search_path() { return search_path("ARCHBENCH_SUITE_PATH", ARCHBENCH_SUITES_DIR); }
 
 Suite load_suite(const std::string& name_or_path) {
-  std::string path;
-  if (fs::is_regular_file(name_or_path)) {
-    path = name_or_path;
-  } else {
-    for (const std::string& dir : suite_search_path())
-      if (fs::is_regular_file(fs::path(dir) / (name_or_path + ".toml"))) {
-        path = (fs::path(dir) / (name_or_path + ".toml")).string();
-        break;
-      }
-  }
+  const std::string path = find_toml(name_or_path, suite_search_path());
   if (path.empty())
     throw InputError("--suite: no suite file '" + name_or_path + "' and no " + name_or_path +
                      ".toml on the suite path (see `archbench list suites`)");

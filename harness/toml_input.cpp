@@ -3,6 +3,10 @@
 
 #include "harness/errors.hpp"
 
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+
 namespace archbench {
 
 std::string position(const std::string& path, const toml::source_region& region) {
@@ -31,6 +35,26 @@ void only_keys(const std::string& path, const toml::table& table, std::initializ
     for (const char* k : allowed) list += (list.empty() ? "" : ", ") + std::string(k);
     fail(path, node, "unknown key '" + std::string(key.str()) + "' in " + where + " (expected " + list + ")");
   }
+}
+
+std::vector<std::string> search_path(const char* env, const std::string& fallback) {
+  std::vector<std::string> out;
+  if (const char* value = std::getenv(env)) {
+    std::stringstream in(value);
+    std::string item;
+    while (std::getline(in, item, ':'))
+      if (!item.empty()) out.push_back(item);
+  }
+  out.push_back(fallback);
+  return out;
+}
+
+std::string find_toml(const std::string& name_or_path, const std::vector<std::string>& dirs) {
+  namespace fs = std::filesystem;
+  if (fs::is_regular_file(name_or_path)) return name_or_path;
+  for (const std::string& dir : dirs)
+    if (fs::is_regular_file(fs::path(dir) / (name_or_path + ".toml"))) return (fs::path(dir) / (name_or_path + ".toml")).string();
+  return {};
 }
 
 std::vector<std::string> string_list(const std::string& path, const toml::table& table, const char* key) {

@@ -24,6 +24,13 @@ toml::table parse_document(const std::string& path);
 void only_keys(const std::string& path, const toml::table& table, std::initializer_list<const char*> allowed,
                const char* where);
 
+// The folders named in the environment variable `env` (colon-separated, empty
+// items skipped), then `fallback`: where suites and presets are looked up.
+std::vector<std::string> search_path(const char* env, const std::string& fallback);
+
+// `name_or_path` when it is a file, else the first DIR/NAME.toml on `dirs`; "" when none.
+std::string find_toml(const std::string& name_or_path, const std::vector<std::string>& dirs);
+
 // `table[key]` as a list of strings ([] when absent).
 std::vector<std::string> string_list(const std::string& path, const toml::table& table, const char* key);
 
