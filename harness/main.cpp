@@ -17,7 +17,7 @@ struct Subcommand {
 };
 
 const Subcommand subcommands[] = {
-    {"list", "list plugins | variants | suites | tasks | backends", archbench::cli::list_command},
+    {"list", "list plugins | variants | suites | tasks | presets | backends", archbench::cli::list_command},
     {"run", "run suites or problems, store results, print the leaderboard", archbench::cli::run_command},
     {"leaderboard", "rank designs of a kind by a metric per backend and workload", archbench::cli::leaderboard_command},
     {"plot", "draw an accuracy task's picture (a heatmap or lines, as the task asks) as SVG", archbench::cli::plot_command},
