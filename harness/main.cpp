@@ -20,6 +20,7 @@ const Subcommand subcommands[] = {
     {"list", "list plugins | variants | suites | tasks | presets | backends", archbench::cli::list_command},
     {"run", "run suites or problems, store results, print the leaderboard", archbench::cli::run_command},
     {"leaderboard", "rank designs of a kind by a metric per backend and workload", archbench::cli::leaderboard_command},
+    {"model", "estimate whole models (presets) from their layers measured at a workload", archbench::cli::model_command},
     {"plot", "draw an accuracy task's picture (a heatmap or lines, as the task asks) as SVG", archbench::cli::plot_command},
     {"query", "run a read-only SQL query on the results database", archbench::cli::query_command},
     {"runs", "list stored runs", archbench::cli::runs_command},
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, plot, query, runs, compare, history, regressions, merge, calibrate, devices, serve, report)\n",
+  std::fprintf(stderr, "archbench: unknown command '%s' (expected one of list, run, leaderboard, model, plot, query, runs, compare, history, regressions, merge, calibrate, devices, serve, report)\n",
                archbench::printable(argv[1]).c_str());
   return 2;
 }

@@ -6,6 +6,7 @@
 #include "harness/variant_abi.hpp"
 
 #include <archbench/extras/parameters.h>
+#include <archbench/sdk.hpp>
 
 #include <cmath>
 #include <cstdio>
@@ -17,13 +18,15 @@ ParameterCount count_parameters(const Problem& problem) {
   const CallAnswer answer = plugin_call(call_key("parameters", *problem.variant, raw), [&] {
     ab_problem_info info;
     if (!describe_problem(problem, info)) return std::string("describe() failed");
-    double total = 0, active = 0;
+    double total = 0, active = 0, tensor_bytes = 0, state_bytes = 0;
     for (uint32_t i = 0; i < info.tensor_count && i < AB_MAX_TENSORS; ++i) {
       const ab_tensor_desc& t = info.tensors[i];
-      if (t.role != AB_TENSOR_WEIGHT) continue;
       double elements = 1;
       for (uint32_t d = 0; d < t.rank && d < AB_MAX_RANK; ++d) elements *= double(t.dims[d]);
-      total += elements;
+      const double bytes = elements * double(sdk::dtype_size(t.dtype));
+      tensor_bytes += bytes;
+      if (t.role == AB_TENSOR_STATE) state_bytes += bytes;
+      if (t.role == AB_TENSOR_WEIGHT) total += elements;
     }
     active = total;
     if (const auto* table = static_cast<const ab_parameters*>(extra_table(*problem.variant, AB_EXTRA_PARAMETERS))) {
@@ -34,8 +37,9 @@ ParameterCount count_parameters(const Problem& problem) {
       if (!(std::isfinite(total) && std::isfinite(active) && active >= 0 && active <= total))
         return std::string("parameters() gave counts that are not 0 <= active <= total");
     }
-    char text[96];
-    std::snprintf(text, sizeof text, "= %a %a %a", total, active, info.kv_cache_bytes_per_token);
+    char text[256];
+    std::snprintf(text, sizeof text, "= %a %a %a %a %a %a %a", total, active, info.kv_cache_bytes_per_token,
+                  tensor_bytes, state_bytes, info.flops, info.bytes);
     return std::string(text);
   });
   ParameterCount out;
@@ -43,7 +47,8 @@ ParameterCount count_parameters(const Problem& problem) {
     out.failure = answer.failure("counting parameters");
     return out;
   }
-  if (std::sscanf(answer.text.c_str(), "= %la %la %la", &out.total, &out.active, &out.kv_cache_bytes_per_token) != 3)
+  if (std::sscanf(answer.text.c_str(), "= %la %la %la %la %la %la %la", &out.total, &out.active,
+                  &out.kv_cache_bytes_per_token, &out.tensor_bytes, &out.state_bytes, &out.flops, &out.bytes) != 7)
     out.failure = problem.canonical() + ": " + answer.text;
   return out;
 }

@@ -96,19 +96,7 @@ std::string result_line(const results::ResultRecord& r) {
 // The peaks of the run's own calibration (copied into its runs row when it began,
 // machine_calibration.hpp), so a resumed run keeps the peaks it started with.
 Peaks peaks_for(const Calibrations& calibration, const PlannedProblem& planned) {
-  const std::string backend = backend_name(planned.backend);
-  auto find = [&](const std::string& metric) -> std::optional<double> {
-    auto it = calibration.find(backend + "/" + metric);
-    return it == calibration.end() ? std::nullopt : std::optional<double>(it->second);
-  };
-  Peaks peaks;
-  peaks.compute_gflops = find(std::string("matmul_") + dtype_name(planned.problem.dtype) + "_gflops");
-  if (!peaks.compute_gflops)  // no native low-precision peak: the work runs at f32 rates
-    peaks.compute_gflops = find("matmul_f32_gflops");
-  if (!peaks.compute_gflops)  // Vulkan: the device's FMA peak (no library matmul to measure)
-    peaks.compute_gflops = find("compute_f32_gflops");
-  peaks.bandwidth_gbps = find("memory_bandwidth_gbps");
-  return peaks;
+  return calibrated_peaks(calibration, planned.backend, planned.problem.dtype);
 }
 
 Calibrations run_calibration(const results::Store& store, int64_t run_id) {
@@ -119,6 +107,22 @@ Calibrations run_calibration(const results::Store& store, int64_t run_id) {
 }
 
 }  // namespace
+
+Peaks calibrated_peaks(const Calibrations& calibration, ab_backend backend_id, ab_dtype dtype) {
+  const std::string backend = backend_name(backend_id);
+  auto find = [&](const std::string& metric) -> std::optional<double> {
+    auto it = calibration.find(backend + "/" + metric);
+    return it == calibration.end() ? std::nullopt : std::optional<double>(it->second);
+  };
+  Peaks peaks;
+  peaks.compute_gflops = find(std::string("matmul_") + dtype_name(dtype) + "_gflops");
+  if (!peaks.compute_gflops)  // no native low-precision peak: the work runs at f32 rates
+    peaks.compute_gflops = find("matmul_f32_gflops");
+  if (!peaks.compute_gflops)  // Vulkan: the device's FMA peak (no library matmul to measure)
+    peaks.compute_gflops = find("compute_f32_gflops");
+  peaks.bandwidth_gbps = find("memory_bandwidth_gbps");
+  return peaks;
+}
 
 InterruptScope::InterruptScope() {
   if (interrupt_scopes++ > 0) return;

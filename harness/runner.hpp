@@ -3,6 +3,7 @@
 #pragma once
 
 #include "harness/executor.hpp"
+#include "harness/machine_calibration.hpp"
 #include "harness/problem.hpp"
 #include "harness/suite.hpp"
 #include "results/store.hpp"
@@ -49,6 +50,10 @@ inline constexpr double kAdhocTimeoutSeconds = 1800;
 // (among the variants --variant selects), each once.
 std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& registry,
                                      std::vector<SkippedParam>* skipped = nullptr);
+
+// A backend's calibrated peaks for work in `dtype`: its matmul peak at that dtype
+// (else at f32, else Vulkan's FMA peak) and its memory bandwidth, where measured.
+Peaks calibrated_peaks(const Calibrations& calibration, ab_backend backend, ab_dtype dtype);
 
 struct RunSummary {
   size_t passed = 0, failed = 0, unimplemented = 0, skipped = 0, crashed = 0, timed_out = 0;

@@ -331,10 +331,55 @@ constexpr std::string_view kSampleRounds = R"sql(
 ALTER TABLE samples ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// Append v12, ... here.
-constexpr std::array<Migration, 11> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
+// v12 (issue 17, whole architectures): whole-model estimates (`archbench model`), a
+// preset's figures at one workload composed from the parts its run measured, and
+// each part's share. A part names the problem it measured by canonical string (a
+// result of the same run), so a merge can carry estimates without result ids.
+constexpr std::string_view kModelEstimates = R"sql(
+CREATE TABLE model_estimates (
+  id                   INTEGER PRIMARY KEY,
+  run_id               INTEGER NOT NULL REFERENCES runs(id),
+  preset               TEXT NOT NULL,
+  title                TEXT NOT NULL,
+  backend              TEXT NOT NULL,
+  dtype                TEXT NOT NULL,
+  batch                INTEGER NOT NULL,
+  prefill_tokens       INTEGER NOT NULL,
+  context              INTEGER NOT NULL,
+  total_params         REAL NOT NULL,
+  active_params        REAL NOT NULL,
+  weight_bytes         REAL NOT NULL,
+  kv_bytes_per_token   REAL NOT NULL,
+  cache_bytes          REAL NOT NULL,
+  prefill_s            REAL,
+  decode_s             REAL,
+  prefill_tokens_per_s REAL,
+  decode_tokens_per_s  REAL,
+  complete             INTEGER NOT NULL,
+  notes                TEXT NOT NULL DEFAULT '',
+  created_at           TEXT NOT NULL
+);
+CREATE INDEX model_estimates_by_preset ON model_estimates(preset, backend, dtype, run_id);
+CREATE TABLE model_estimate_parts (
+  estimate_id INTEGER NOT NULL REFERENCES model_estimates(id) ON DELETE CASCADE,
+  position    INTEGER NOT NULL,
+  layer_type  TEXT NOT NULL,
+  layers      INTEGER NOT NULL,
+  part        TEXT NOT NULL,
+  mode        TEXT NOT NULL,
+  measured    TEXT NOT NULL DEFAULT '',
+  reduction   INTEGER NOT NULL DEFAULT 1,
+  scale       REAL NOT NULL DEFAULT 1,
+  seconds     REAL,
+  note        TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (estimate_id, position)
+) WITHOUT ROWID;
+)sql";
+
+// Append v13, ... here.
+constexpr std::array<Migration, 12> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
                                                    kV6Plugin, kV7, Migration{kV8, give_runs_uids}, kFigures,
-                                                   kStatsRunContext, kSampleRounds};
+                                                   kStatsRunContext, kSampleRounds, kModelEstimates};
 
 }  // namespace
 

@@ -108,6 +108,32 @@ struct ResultRecord {
   std::vector<TaskCell> cells;
 };
 
+// A whole-model estimate (schema v12; harness/model_estimate.hpp): a preset's
+// figures at one workload, composed from its parts' measured times in the same
+// run. The store keeps what the harness composed; it knows no preset or part.
+struct ModelEstimatePart {
+  std::string layer_type;  // the preset's name for the layer type
+  int64_t layers = 0;      // how many layers of the model are of this type
+  std::string part;        // as the preset writes it
+  std::string mode;        // "prefill" | "decode"
+  std::string measured;    // canonical string of the problem measured; "" when it was not
+  int64_t reduction = 1;   // its REDUCIBLE counts were divided by this to fit memory
+  double scale = 1;        // the measured time times this is the full part's (cost model)
+  std::optional<double> seconds;  // one layer's part at full size; nullopt: left out
+  std::string note;        // why left out, or how it was scaled
+};
+struct ModelEstimateRecord {
+  std::string preset, title, backend, dtype;
+  int64_t batch = 1, prefill_tokens = 0, context = 0;
+  double total_params = 0, active_params = 0, weight_bytes = 0;
+  double kv_bytes_per_token = 0;  // cache growth per token of one sequence, all layers
+  double cache_bytes = 0;         // what the decode step holds at `context`, all sequences and layers
+  std::optional<double> prefill_s, decode_s, prefill_tokens_per_s, decode_tokens_per_s;
+  bool complete = false;          // every part measured; else `notes` say what is left out
+  std::string notes;              // "; "-separated
+  std::vector<ModelEstimatePart> parts;
+};
+
 inline constexpr const char* kOutcomes[] = {"passed",  "failed",  "unimplemented",
                                             "skipped", "crashed", "timed-out"};
 
@@ -190,6 +216,9 @@ class Store {
   // Sets status 'abandoned' on those of `run_ids` still 'running' (finished_at
   // stays NULL: when the process died is not known). One transaction.
   void mark_abandoned(const std::vector<int64_t>& run_ids);
+
+  // A whole-model estimate of run `run_id` and its parts; one transaction. Returns its id.
+  int64_t record_model_estimate(int64_t run_id, const ModelEstimateRecord& e);
 
   // run_id 0 = not tied to a run. The host stored is this machine's hostname.
   void record_calibration(int64_t run_id_or_0, const Calibration& c);

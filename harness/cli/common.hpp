@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,17 @@ std::string abandoned_note(const std::vector<int64_t>& run_ids);
 // see Registry::load (only commands that record results need the hashes).
 void load_plugins(Registry& registry, const Globals& globals, const ab_host& host, bool hash_libraries);
 
+// The backends a run uses, and what to say about Vulkan once the run starts.
+struct Backends {
+  std::vector<ab_backend> list;
+  std::string vulkan_device;  // "vulkan device 0: llvmpipe (...) [Mesa ...]" when Vulkan runs
+  std::string note;           // why "all" left Vulkan out
+};
+
+// --backend NAME (cpu | vulkan | all) and --device: "all" is every backend this
+// machine can run; naming an unavailable one is an input error.
+Backends resolve_backends(const std::string& name, std::optional<int> device);
+
 using Handler = int (*)(const Context&);
 int list_command(const Context&);
 int run_command(const Context&);
@@ -58,5 +70,6 @@ int plot_command(const Context&);
 int merge_command(const Context&);
 int serve_command(const Context&);
 int report_command(const Context&);
+int model_command(const Context&);
 
 }  // namespace archbench::cli

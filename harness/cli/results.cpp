@@ -8,6 +8,7 @@
 #include "results/format.hpp"
 #include "results/growth.hpp"
 #include "results/leaderboard.hpp"
+#include "results/model_estimates.hpp"
 #include "results/pareto.hpp"
 #include "results/run_context.hpp"
 #include "results/table_view.hpp"
@@ -81,9 +82,11 @@ int leaderboard_command(const Context& context) {
   results::TaskFilter task;
   po::options_description options("archbench leaderboard");
   options.add_options()
+      ("models", po::bool_switch(), "rank whole-model estimates (`archbench model`) instead: decode tokens/s, or --metric prefill or memory, per backend, dtype and workload")
+      ("context", po::value<int64_t>(), "with --models: only estimates at this decode context")
       ("task", po::value(&task.kind), (tasks::task_names() + ": rank designs by the accuracy task instead (accuracy over the grid, effective context, accuracy per context)").c_str())
       ("variant", po::value(&task.variant), "with --task: only variants or designs matching this glob")
-      ("dtype", po::value(&task.dtype), "with --task: only this dtype")
+      ("dtype", po::value(&task.dtype), "with --task or --models: only this dtype")
       ("options", po::value(&task.task), "with --task: only task strings matching this glob, e.g. 'needle.single.*'")
       ("kind", po::value(&board.kind), "only this op kind (attention, ffn, norm, ...)")
       ("backend", po::value(&board.backend), "only this backend (cpu, vulkan)")
@@ -104,7 +107,7 @@ int leaderboard_command(const Context& context) {
       ("format", po::value(&format), "table | csv | json | md");
   add_globals(options, globals, false);
   po::variables_map values;
-  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--host GLOB] [--device GLOB] [--hosts] [--format F] [--db PATH]\n       archbench leaderboard --per FIGURE [--kind K] [--backend B] [--run ID]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
+  if (!parse("leaderboard", "archbench leaderboard [--kind K] [--backend B] [--shape GLOB] [--metric M] [--by PARAM] [--run ID] [--host GLOB] [--device GLOB] [--hosts] [--format F] [--db PATH]\n       archbench leaderboard --per FIGURE [--kind K] [--backend B] [--run ID]\n       archbench leaderboard --models [--backend B] [--dtype D] [--metric decode|prefill|memory] [--context C] [--run ID]\n       archbench leaderboard --task TASK [--variant GLOB] [--backend B] [--dtype D] [--options GLOB] [--run ID]", context, options, values))
     return 0;
   results::parse_format(format);  // reject a bad --format before opening anything
   if (values.count("weights")) results::parse_weights(weights);
@@ -112,8 +115,26 @@ int leaderboard_command(const Context& context) {
   if ((values.count("weights") && !values["composite"].as<bool>()) || (values.count("axes") && !values["pareto"].as<bool>()))
     throw InputError("archbench leaderboard: --weights applies with --composite, --axes with --pareto");
   if (values.count("run")) board.run_id = run;
+  if (values["models"].as<bool>()) {
+    for (const char* other : {"task", "variant", "options", "kind", "shape", "by", "per", "host", "device", "axes", "weights", "columns"})
+      if (values.count(other))
+        throw InputError(std::string("archbench leaderboard: --models ranks whole-model estimates; it takes no --") + other);
+    for (const char* flag : {"hosts", "pareto", "composite", "latest"})
+      if (values[flag].as<bool>())
+        throw InputError(std::string("archbench leaderboard: --models ranks whole-model estimates; it takes no --") + flag);
+    results::ModelBoardOptions models;
+    models.backend = board.backend;
+    models.dtype = task.dtype;
+    models.run_id = board.run_id;
+    if (values.count("context")) models.context = values["context"].as<int64_t>();
+    if (values.count("metric")) models.metric = board.metric;
+    const results::Store store = results::Store::open_readonly(database_path(globals));
+    print(results::model_board(store, models), format);
+    return 0;
+  }
+  if (values.count("context")) throw InputError("archbench leaderboard: --context applies with --models");
   board.prefer_careful = !values["latest"].as<bool>();
-  if (!values.count("task") && (values.count("variant") || values.count("dtype") || values.count("options")))
+  if (!values.count("task") && !values["models"].as<bool>() && (values.count("variant") || values.count("dtype") || values.count("options")))
     throw InputError("archbench leaderboard: --variant, --dtype and --options apply with --task " + tasks::task_names());
   if (values.count("task") && !tasks::find_task(task.kind))
     throw InputError("--task: '" + task.kind + "' is not one of " + tasks::task_names());

@@ -29,42 +29,6 @@
 namespace archbench::cli {
 namespace {
 
-// The backends a run uses, and what to say about Vulkan once the run starts.
-struct Backends {
-  std::vector<ab_backend> list;
-  std::string vulkan_device;  // "vulkan device 0: llvmpipe (...) [Mesa ...]" when Vulkan runs
-  std::string note;           // why "all" left Vulkan out
-};
-
-// "all" is every backend this machine can run; naming an unavailable one is an input error.
-Backends resolve_backends(const std::string& name, std::optional<int> device) {
-  if (name != "cpu" && name != "vulkan" && name != "all")
-    throw InputError("--backend: '" + name + "' is not one of cpu, vulkan, all");
-  Backends backends;
-  if (name != "vulkan") backends.list.push_back(AB_BACKEND_CPU);
-  if (name == "cpu") {
-    if (device) throw InputError("--device applies to the vulkan backend; add --backend vulkan or all");
-    return backends;
-  }
-  const VulkanProbe vulkan = probe_vulkan();
-  if (!vulkan.available) {
-    if (name == "vulkan") throw InputError("--backend vulkan: the Vulkan backend is unavailable: " + vulkan.reason);
-    backends.note = "note: vulkan skipped: " + vulkan.reason;
-    return backends;
-  }
-  if (device) {
-    if (*device < 0 || size_t(*device) >= vulkan.devices.size())
-      throw InputError("--device " + std::to_string(*device) + ": expected 0.." +
-                       std::to_string(vulkan.devices.size() - 1) + " (see `archbench devices`)");
-    // Read by every measurement child (vulkan::Options::from_environment).
-    setenv("ARCHBENCH_VULKAN_DEVICE", std::to_string(*device).c_str(), 1);
-  }
-  const int used = device ? *device : vulkan.chosen;
-  backends.vulkan_device = "vulkan device " + std::to_string(used) + ": " + vulkan.names[size_t(used)];
-  backends.list.push_back(AB_BACKEND_VULKAN);
-  return backends;
-}
-
 std::string joined(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : ",") + item;
@@ -113,6 +77,35 @@ std::optional<std::vector<int>> thread_sweep(const Context& context, size_t& at,
 }
 
 }  // namespace
+
+// "all" is every backend this machine can run; naming an unavailable one is an input error.
+Backends resolve_backends(const std::string& name, std::optional<int> device) {
+  if (name != "cpu" && name != "vulkan" && name != "all")
+    throw InputError("--backend: '" + name + "' is not one of cpu, vulkan, all");
+  Backends backends;
+  if (name != "vulkan") backends.list.push_back(AB_BACKEND_CPU);
+  if (name == "cpu") {
+    if (device) throw InputError("--device applies to the vulkan backend; add --backend vulkan or all");
+    return backends;
+  }
+  const VulkanProbe vulkan = probe_vulkan();
+  if (!vulkan.available) {
+    if (name == "vulkan") throw InputError("--backend vulkan: the Vulkan backend is unavailable: " + vulkan.reason);
+    backends.note = "note: vulkan skipped: " + vulkan.reason;
+    return backends;
+  }
+  if (device) {
+    if (*device < 0 || size_t(*device) >= vulkan.devices.size())
+      throw InputError("--device " + std::to_string(*device) + ": expected 0.." +
+                       std::to_string(vulkan.devices.size() - 1) + " (see `archbench devices`)");
+    // Read by every measurement child (vulkan::Options::from_environment).
+    setenv("ARCHBENCH_VULKAN_DEVICE", std::to_string(*device).c_str(), 1);
+  }
+  const int used = device ? *device : vulkan.chosen;
+  backends.vulkan_device = "vulkan device " + std::to_string(used) + ": " + vulkan.names[size_t(used)];
+  backends.list.push_back(AB_BACKEND_VULKAN);
+  return backends;
+}
 
 int run_command(const Context& context) {
   size_t at = 0;

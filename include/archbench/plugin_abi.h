@@ -67,6 +67,23 @@ typedef enum ab_param_type {
  * their strings, the database's keys, stay exactly what they were. A host that
  * predates the flag prints it like any other parameter. */
 #define AB_PARAM_FLAG_QUIET_DEFAULT 4u
+/* Workload roles: which parameters say how much work one call does, so the
+ * host can set a problem to a workload it did not write (a whole-model estimate:
+ * prefill N tokens, or decode one token at context C, for B sequences) without
+ * knowing any parameter's name. A host that predates them ignores them.
+ *   MODE     an enum whose choices include "prefill" and "decode"
+ *   BATCH    sequences processed together
+ *   CONTEXT  prefill: the new tokens; decode: the tokens already held (cache or state)
+ *   ROWS     token rows of one call, batch x new tokens (position-free kinds: ffn, norm, moe)
+ * REDUCIBLE marks a count the host may divide (all REDUCIBLE parameters by the
+ * same factor) to fit a problem into memory, measuring it at reduced width and
+ * scaling the time by the problem's cost (flops, bytes): a mixture's experts, an
+ * FFN's hidden width. */
+#define AB_PARAM_FLAG_MODE 8u
+#define AB_PARAM_FLAG_BATCH 16u
+#define AB_PARAM_FLAG_CONTEXT 32u
+#define AB_PARAM_FLAG_ROWS 64u
+#define AB_PARAM_FLAG_REDUCIBLE 128u
 
 /* One entry of a variant's parameter schema. `key` is the short token used in
  * canonical problem strings (e.g. "dm" for d_model); keys are unique per variant. */

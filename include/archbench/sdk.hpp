@@ -100,6 +100,17 @@ class Schema {
   // Marks parameters added after problems of the variant were recorded
   // (AB_PARAM_FLAG_QUIET_DEFAULT): printed and stored only when not at their default.
   void mark_quiet_default(std::initializer_list<const char*> names) { mark(names, AB_PARAM_FLAG_QUIET_DEFAULT); }
+  // Workload roles (AB_PARAM_FLAG_MODE ...): a sequence mixer's prefill|decode enum,
+  // batch and context; a position-free kind's token rows. Whole-model estimates
+  // set them; a variant without them is left out of those, and says so.
+  void mark_sequence_workload(const char* mode, const char* batch, const char* context) {
+    mark({mode}, AB_PARAM_FLAG_MODE);
+    mark({batch}, AB_PARAM_FLAG_BATCH);
+    mark({context}, AB_PARAM_FLAG_CONTEXT);
+  }
+  void mark_rows_workload(const char* rows) { mark({rows}, AB_PARAM_FLAG_ROWS); }
+  // Counts the host may divide to fit a problem into memory (AB_PARAM_FLAG_REDUCIBLE).
+  void mark_reducible(std::initializer_list<const char*> names) { mark(names, AB_PARAM_FLAG_REDUCIBLE); }
   int index_of(const char* name) const {
     for (size_t i = 0; i < specs_.size(); ++i)
       if (std::strcmp(specs_[i].name, name) == 0) return int(i);

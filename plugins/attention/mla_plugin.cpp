@@ -115,6 +115,7 @@ MlaVariant::MlaVariant(bool sparse)
   }
   s.mark_design({"q_lora_rank", "kv_lora_rank", "qk_nope_dim", "qk_rope_dim", "v_head_dim", "rope_theta",
                  "latent_norm", "mask", "span"});
+  s.mark_sequence_workload("mode", "batch", "seq");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());

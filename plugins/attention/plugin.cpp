@@ -61,6 +61,7 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
                  "qk_norm", "bias", "gate"});
   // Added after attention results were on record: gate0 problems keep their strings.
   s.mark_quiet_default({"gate"});
+  s.mark_sequence_workload("mode", "batch", "seq");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_.table());

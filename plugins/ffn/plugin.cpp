@@ -12,6 +12,8 @@ FfnVariant::FfnVariant(const char* name, const char* description, Activation act
   schema().add_int("tokens", "t", 512, 1, 1 << 20, "tokens in the batch (batch x sequence)");
   schema().add_int("d_model", "dm", 4096, 1, 1 << 16, "model (residual stream) width");
   schema().add_int("d_ff", "dff", 11008, 1, 1 << 18, "hidden width of the FFN");
+  schema().mark_rows_workload("tokens");
+  schema().mark_reducible({"d_ff"});  // a width a whole-model estimate may lower to fit memory
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   provides_figures();

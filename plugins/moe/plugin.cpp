@@ -69,6 +69,10 @@ MoeVariant::MoeVariant(const char* name, const char* description, Router router)
   s.mark_design({"experts", "top_k", "expert_ff", "shared", "shared_ff", "activation", "capacity"});
   if (router != Router::sigmoid_top1) s.mark_design({"renorm"});
   if (router == Router::sigmoid_topk) s.mark_design({"groups", "top_groups", "route_scale"});
+  s.mark_rows_workload("tokens");
+  // A token visits top_k experts whatever their number: fewer experts fit memory
+  // at nearly the same cost per token (whole-model estimates).
+  s.mark_reducible({"experts"});
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   provides_figures();

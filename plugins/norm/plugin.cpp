@@ -14,6 +14,7 @@ NormVariant::NormVariant(const char* name, const char* description, NormType typ
   // eps is the design's own constant: other norms (DyT) have none, and the
   // leaderboard compares norms at equal tokens, width and residual fusion.
   schema().mark_design({"eps"});
+  schema().mark_rows_workload("tokens");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
 }

@@ -1,0 +1,179 @@
+// Planning a preset's parts at a workload and composing its whole-model estimate
+// (see model_estimate.hpp).
+#include "harness/model_estimate.hpp"
+
+#include "harness/errors.hpp"
+#include "harness/registry.hpp"
+
+#include <archbench/sdk.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <set>
+
+namespace archbench {
+namespace {
+
+// Roofline seconds of a cost on these peaks; with no peaks, a unitless cost
+// that still orders problems of one variant (their flops, else their bytes).
+double roofline(const ParameterCount& c, const Peaks& peaks) {
+  if (peaks.compute_gflops && peaks.bandwidth_gbps)
+    return std::max(c.flops / (*peaks.compute_gflops * 1e9), c.bytes / (*peaks.bandwidth_gbps * 1e9));
+  return c.flops > 0 ? c.flops : c.bytes;
+}
+
+std::string compact(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3g", value);
+  return text;
+}
+
+}  // namespace
+
+double default_part_budget_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  const double memory = pages > 0 && page > 0 ? double(pages) * double(page) : 8e9;
+  return std::min(4e9, memory / 8);
+}
+
+ModelPlan plan_model(const Preset& preset, const ModelWorkload& workload, const Registry& registry,
+                     double part_budget_bytes) {
+  ModelPlan plan;
+  plan.preset = preset;
+  plan.workload = workload;
+  plan.count = count_preset(preset, registry);
+  for (const Workload::Mode mode : {Workload::Mode::prefill, Workload::Mode::decode}) {
+    const Workload at{mode, workload.batch, mode == Workload::Mode::prefill ? workload.prefill : workload.context};
+    for (const PresetLayer& layer : preset.layer_types) {
+      for (size_t i = 0; i < layer.parts.size(); ++i) {
+        PlannedPart planned;
+        planned.layer_type = layer.name;
+        planned.part = layer.parts[i];
+        planned.layers = int64_t(layer.layers.size());
+        planned.mode = mode;
+        const std::string variant = planned.part.substr(0, planned.part.find(':'));
+        if (!registry.find(variant)) {
+          planned.why = variant + " is not loaded";
+          plan.parts.push_back(std::move(planned));
+          continue;
+        }
+        Problem written;
+        try {
+          written = parse_problem(planned.part + "." + dtype_name(workload.dtype), registry);
+        } catch (const InputError& e) {
+          throw InputError(layer.part_positions[i] + ": " + e.what());
+        }
+        const std::optional<Problem> placed = at_workload(written, at, planned.why);
+        if (placed) {
+          planned.full = count_parameters(*placed);
+          if (!planned.full.failure.empty()) {
+            planned.why = planned.full.failure;
+          } else {
+            const Reduced reduced = reduce_to_fit(*placed, part_budget_bytes);
+            planned.problem = reduced.problem;
+            planned.reduction = reduced.factor;
+            planned.why = reduced.why;
+            planned.measured = reduced.factor == 1 ? planned.full : count_parameters(*reduced.problem);
+          }
+        }
+        plan.parts.push_back(std::move(planned));
+      }
+    }
+  }
+  return plan;
+}
+
+results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend backend,
+                                              const std::map<std::string, MeasuredPart>& measured,
+                                              const Peaks& peaks) {
+  const ModelWorkload& w = plan.workload;
+  const double element = double(sdk::dtype_size(w.dtype));
+  results::ModelEstimateRecord e;
+  e.preset = plan.preset.name;
+  e.title = plan.preset.title;
+  e.backend = backend_name(backend);
+  e.dtype = dtype_name(w.dtype);
+  e.batch = w.batch;
+  e.prefill_tokens = w.prefill;
+  e.context = w.context;
+  e.total_params = plan.count.total;
+  e.active_params = plan.count.active;
+  e.weight_bytes = plan.count.total * element;
+
+  std::vector<std::string> notes;
+  std::set<std::string> left_out;
+  double seconds[2] = {0, 0};
+  bool any[2] = {false, false};
+  bool complete = plan.count.missing.empty() && plan.count.failures.empty();
+  for (const PlannedPart& p : plan.parts) {
+    const int m = p.mode == Workload::Mode::prefill ? 0 : 1;
+    results::ModelEstimatePart out;
+    out.layer_type = p.layer_type;
+    out.layers = p.layers;
+    out.part = p.part;
+    out.mode = mode_name(p.mode);
+    out.reduction = p.reduction;
+    if (m == 1 && p.problem) {  // what the decode step holds: the full part's cache or state
+      e.kv_bytes_per_token += double(p.layers) * p.full.kv_cache_bytes_per_token;
+      e.cache_bytes += double(p.layers) * p.full.state_bytes;
+    }
+    if (!p.problem) {
+      out.note = p.why;
+    } else {
+      out.measured = p.problem->canonical();
+      const auto found = measured.find(out.measured);
+      if (found == measured.end() || found->second.outcome != "passed" || !found->second.median_s) {
+        out.note = found == measured.end() ? "not measured on " + e.backend
+                                           : found->second.outcome +
+                                                 (found->second.reason.empty() ? "" : ": " + found->second.reason);
+      } else {
+        out.scale = p.reduction == 1 ? 1 : roofline(p.full, peaks) / roofline(p.measured, peaks);
+        out.seconds = *found->second.median_s * out.scale;
+        if (p.reduction > 1)
+          out.note = "measured with its reducible counts / " + std::to_string(p.reduction) + ", time x" +
+                     compact(out.scale) + " by the roofline cost";
+        seconds[m] += double(p.layers) * *out.seconds;
+        any[m] = true;
+      }
+    }
+    if (!out.seconds) {
+      complete = false;
+      left_out.insert(p.part + " " + out.mode + " (" + out.note + ")");
+    }
+    e.parts.push_back(std::move(out));
+  }
+  for (const std::string& l : left_out) notes.push_back("left out: " + l);
+  for (const std::string& m : plan.count.missing) notes.push_back("parameters not counted: " + m);
+
+  // The embedding lookup (each row read and written) and the LM head on one
+  // token per sequence, from the calibrated peaks.
+  if (peaks.compute_gflops && peaks.bandwidth_gbps) {
+    const double d = plan.preset.d_model, vocab = plan.preset.vocab, bw = *peaks.bandwidth_gbps * 1e9;
+    const double head = std::max(2.0 * double(w.batch) * d * vocab / (*peaks.compute_gflops * 1e9),
+                                 (d * vocab * element + double(w.batch) * vocab * 4.0) / bw);
+    seconds[0] += 2.0 * double(w.batch * w.prefill) * d * element / bw + head;
+    seconds[1] += 2.0 * double(w.batch) * d * element / bw + head;
+    notes.push_back("embedding lookup and LM head modelled from the calibrated peaks");
+  } else {
+    complete = false;
+    notes.push_back("embedding lookup and LM head left out: no calibration (run `archbench calibrate`)");
+  }
+  if (plan.preset.mtp_layers > 0)
+    notes.push_back(std::to_string(plan.preset.mtp_layers) + " multi-token-prediction module(s) not included");
+  if (any[0]) {
+    e.prefill_s = seconds[0];
+    e.prefill_tokens_per_s = double(w.batch * w.prefill) / seconds[0];
+  }
+  if (any[1]) {
+    e.decode_s = seconds[1];
+    e.decode_tokens_per_s = double(w.batch) / seconds[1];
+  }
+  e.complete = complete;
+  for (const std::string& n : notes) e.notes += (e.notes.empty() ? "" : "; ") + n;
+  return e;
+}
+
+}  // namespace archbench
