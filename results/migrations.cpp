@@ -356,6 +356,8 @@ CREATE TABLE model_estimates (
   prefill_tokens_per_s REAL,
   decode_tokens_per_s  REAL,
   complete             INTEGER NOT NULL,
+  stack_decode_s       REAL,
+  stack_ratio          REAL,
   notes                TEXT NOT NULL DEFAULT '',
   created_at           TEXT NOT NULL
 );

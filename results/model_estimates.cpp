@@ -16,14 +16,15 @@ int64_t Store::record_model_estimate(int64_t run_id, const ModelEstimateRecord& 
   sql::Stmt ins(db_,
                 "INSERT INTO model_estimates (run_id, preset, title, backend, dtype, batch, prefill_tokens, context, "
                 "total_params, active_params, weight_bytes, kv_bytes_per_token, cache_bytes, prefill_s, decode_s, "
-                "prefill_tokens_per_s, decode_tokens_per_s, complete, notes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, "
-                "?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, "
+                "prefill_tokens_per_s, decode_tokens_per_s, complete, notes, stack_decode_s, stack_ratio, created_at) VALUES "
+                "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
                 "strftime('%Y-%m-%dT%H:%M:%fZ','now'))");
   ins.bind(1, run_id).bind(2, e.preset).bind(3, e.title).bind(4, e.backend).bind(5, e.dtype).bind(6, e.batch);
   ins.bind(7, e.prefill_tokens).bind(8, e.context).bind(9, e.total_params).bind(10, e.active_params);
   ins.bind(11, e.weight_bytes).bind(12, e.kv_bytes_per_token).bind(13, e.cache_bytes);
   ins.bind_opt(14, e.prefill_s).bind_opt(15, e.decode_s).bind_opt(16, e.prefill_tokens_per_s);
   ins.bind_opt(17, e.decode_tokens_per_s).bind(18, int64_t(e.complete)).bind(19, e.notes);
+  ins.bind_opt(20, e.stack_decode_s).bind_opt(21, e.stack_ratio);
   ins.run();
   const int64_t id = sqlite3_last_insert_rowid(db_);
   sql::Stmt part(db_,
@@ -60,7 +61,8 @@ QueryResult model_board(const Store& store, const ModelBoardOptions& options) {
       " round(total_params / 1e9, 2) AS params_b, round(active_params / 1e9, 2) AS active_b,"
       " round(weight_bytes / 1e9, 2) AS weights_gb, round(kv_bytes_per_token / 1024.0, 1) AS kv_kib_per_token,"
       " round(cache_bytes / 1e9, 3) AS cache_gb, round(prefill_tokens_per_s, 1) AS prefill_tok_s,"
-      " round(decode_tokens_per_s, 2) AS decode_tok_s, complete, run_id AS run, id AS estimate, notes"
+      " round(decode_tokens_per_s, 2) AS decode_tok_s, complete, round(stack_ratio, 3) AS stack_check,"
+      " run_id AS run, id AS estimate, notes"
       " FROM ranked ORDER BY backend, dtype, batch, prefill_tokens, context, ranked_value IS NULL, rank, preset";
   return store.query(sql, {Cell{options.backend}, Cell{options.dtype}, Cell{options.preset},
                            options.run_id ? Cell{*options.run_id} : Cell{},

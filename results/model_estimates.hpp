@@ -28,7 +28,9 @@ inline const std::vector<std::string>& model_metrics() {
 // ranked within each (backend, dtype, batch, prefill tokens, context) by the metric:
 // decode or prefill tokens/s (highest first; estimates without it last, unranked),
 // or memory at the context (weights + cache, smallest first). Sizes in GB (1e9
-// bytes), parameters in billions. Unknown metric -> InputError.
+// bytes), parameters in billions; `stack_check` is the estimate's layer decode
+// time over the same layers measured end to end (--check-stack), where run.
+// Unknown metric -> InputError.
 QueryResult model_board(const Store& store, const ModelBoardOptions& options);
 
 // The parts of estimate `estimate_id`: layer type, layers, part, mode, the problem

@@ -130,6 +130,9 @@ struct ModelEstimateRecord {
   double cache_bytes = 0;         // what the decode step holds at `context`, all sequences and layers
   std::optional<double> prefill_s, decode_s, prefill_tokens_per_s, decode_tokens_per_s;
   bool complete = false;          // every part measured; else `notes` say what is left out
+  // `model --check-stack`: the layers' decode step measured end to end (every layer
+  // in sequence, harness/stack_timing.hpp) and the estimate's layer share over it.
+  std::optional<double> stack_decode_s, stack_ratio;
   std::string notes;              // "; "-separated
   std::vector<ModelEstimatePart> parts;
 };

@@ -6,6 +6,7 @@
 #include "harness/errors.hpp"
 #include "harness/model_estimate.hpp"
 #include "harness/preset.hpp"
+#include "harness/stack_timing.hpp"
 #include "harness/workload.hpp"
 #include "test_support.hpp"
 
@@ -163,15 +164,40 @@ TEST_CASE("a reduced part's time is scaled by the roofline cost of the full part
   CHECK(part->note.find("/ 4") != std::string::npos);
 }
 
+TEST_CASE("the end-to-end check needs the whole model at full width", "[model]") {
+  test_support::TempDir dir;
+  const Preset preset = load_preset(write(dir, "moe.toml", R"(title = "M"
+source = "tests"
+[model]
+layers = 2
+d_model = 256
+vocab = 100
+[[layer]]
+name = "moe"
+at = "all"
+placement = "pre"
+parts = ["norm/rmsnorm:dm256", "moe/softmax-topk:dm256.e8.k2.eff128"]
+)"));
+  const ParameterCount step = count_parameters(parsed("moe/softmax-topk:t1.dm256.e8.k2.eff128"));
+  const ModelPlan plan = plan_model(preset, ModelWorkload{}, test_support::in_tree(), step.tensor_bytes / 3);
+  const StackTiming stack = time_decode_stack(plan, AB_BACKEND_CPU, test_support::cpu().host(), 1, 60);
+  CHECK_FALSE(stack.decode_s);
+  CHECK(stack.failure == "moe/softmax-topk:dm256.e8.k2.eff128 does not fit this machine at full width");
+}
+
 TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[model][cli]") {
   test_support::TempDir dir;
   const std::string tiny = write(dir, "tiny.toml", kTinyPreset);
   const std::string db = dir.file("m.db");
-  const auto r = run_cli("model " + tiny + " --quick --prefill 32 --context 256 --rounds 1 --repetitions 2 --parts --db " + db);
+  const auto r = run_cli("model " + tiny + " --quick --prefill 32 --context 256 --rounds 1 --repetitions 2 --parts --check-stack --db " + db);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK(r.output.find("whole-model estimates") != std::string::npos);
   CHECK(r.output.find("tiny") != std::string::npos);
+  // The end-to-end check ran every layer's parts: 4 layers x 4 parts.
+  CHECK(r.output.find("stack check: the 16 parts of all 4 layers in sequence take") != std::string::npos);
+  const auto stack = run_cli("query \"SELECT stack_decode_s > 0, stack_ratio > 0 FROM model_estimates\" --format csv --db " + db);
+  CHECK(stack.output.find("\n1,1") != std::string::npos);
   const auto board = run_cli("leaderboard --models --format csv --db " + db);
   INFO(board.output);
   REQUIRE(board.exit_code == 0);

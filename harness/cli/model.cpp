@@ -12,6 +12,7 @@
 #include "harness/plugin_calls.hpp"
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
+#include "harness/stack_timing.hpp"
 #include "harness/store_describer.hpp"
 #include "results/format.hpp"
 #include "results/model_estimates.hpp"
@@ -55,7 +56,7 @@ int model_command(const Context& context) {
   ModelWorkload workload;
   std::string backend = "cpu", dtype = "f32";
   double part_memory_gb = 0;
-  bool quick = false, dry_run = false, show_parts = false;
+  bool quick = false, dry_run = false, show_parts = false, check_stack = false;
   int rounds = 0, repetitions = 0;
   po::options_description options("archbench model");
   options.add_options()
@@ -70,13 +71,14 @@ int model_command(const Context& context) {
       ("repetitions", po::value(&repetitions), "timed repetitions of every part")
       ("part-memory", po::value(&part_memory_gb), "GB of tensors one measured part may allocate; a bigger part is measured with its reducible counts divided (default: an eighth of this machine's memory, at most 4)")
       ("parts", po::bool_switch(&show_parts), "also print each estimate's parts: the problem measured, its scale and its time per layer")
+      ("check-stack", po::bool_switch(&check_stack), "also time the decode step of the whole model end to end (every layer in sequence, its own weights and cache) and compare the estimate with it; the whole model must fit in memory")
       ("dry-run", po::bool_switch(&dry_run), "print what each preset's estimate would measure and leave out; run nothing");
   add_globals(options, globals, true);
   po::positional_options_description positional;
   positional.add("preset", -1);
   po::variables_map values;
   if (!parse("model",
-             "archbench model PRESET... [--prefill N] [--context C] [--batch B] [--dtype f32|bf16] [--backend B] [--quick] [--rounds N] [--repetitions N] [--part-memory GB] [--parts] [--dry-run] [--db PATH]",
+             "archbench model PRESET... [--prefill N] [--context C] [--batch B] [--dtype f32|bf16] [--backend B] [--quick] [--rounds N] [--repetitions N] [--part-memory GB] [--parts] [--check-stack] [--dry-run] [--db PATH]",
              context, options, values, &positional))
     return 0;
   if (names.empty()) throw InputError("archbench model: name at least one preset (see `archbench list presets`)");
@@ -185,9 +187,28 @@ int model_command(const Context& context) {
   std::vector<std::pair<std::string, int64_t>> estimates;
   for (const ab_backend b : backends.list)
     for (const ModelPlan& p : plans) {
-      const results::ModelEstimateRecord e =
+      results::ModelEstimateRecord e =
           compose_estimate(p, b, measured[backend_name(b)], calibrated_peaks(calibration, b, workload.dtype));
-      estimates.emplace_back(e.preset + " on " + e.backend + ": " + e.notes, store.record_model_estimate(run_id, e));
+      std::string said = e.preset + " on " + e.backend + ": " + e.notes;
+      if (check_stack) {
+        std::printf("timing %s's decode step end to end on %s ...\n", e.preset.c_str(), e.backend.c_str());
+        std::fflush(stdout);
+        const StackTiming stack = time_decode_stack(p, b, cpu_backend.host(), quick ? 3 : 7, kAdhocTimeoutSeconds);
+        if (stack.decode_s) {
+          const double layers = estimated_layer_decode_s(e);
+          e.stack_decode_s = stack.decode_s;
+          e.stack_ratio = layers / *stack.decode_s;
+          char text[256];
+          std::snprintf(text, sizeof text,
+                        "\n  stack check: the %zu parts of all %d layers in sequence take %.2f ms per decode step; the "
+                        "estimate's layers %.2f ms (x%.3f)",
+                        stack.instances, p.preset.layers, *stack.decode_s * 1e3, layers * 1e3, *e.stack_ratio);
+          said += text;
+        } else {
+          said += "\n  stack check not done: " + stack.failure;
+        }
+      }
+      estimates.emplace_back(said, store.record_model_estimate(run_id, e));
     }
 
   results::ModelBoardOptions board;
