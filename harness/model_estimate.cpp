@@ -36,7 +36,7 @@ std::string compact(double value) {
 double default_part_budget_bytes() {
   const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
   const double memory = pages > 0 && page > 0 ? double(pages) * double(page) : 8e9;
-  return std::min(4e9, memory / 8);
+  return std::min(4e9, memory / 6);
 }
 
 ModelPlan plan_model(const Preset& preset, const ModelWorkload& workload, const Registry& registry,
@@ -46,6 +46,7 @@ ModelPlan plan_model(const Preset& preset, const ModelWorkload& workload, const 
   plan.workload = workload;
   plan.count = count_preset(preset, registry);
   for (const Workload::Mode mode : {Workload::Mode::prefill, Workload::Mode::decode}) {
+    if (mode == Workload::Mode::prefill && workload.prefill == 0) continue;  // a decode-only estimate
     const Workload at{mode, workload.batch, mode == Workload::Mode::prefill ? workload.prefill : workload.context};
     for (const PresetLayer& layer : preset.layer_types) {
       for (size_t i = 0; i < layer.parts.size(); ++i) {
@@ -154,8 +155,8 @@ results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend 
     const double d = plan.preset.d_model, vocab = plan.preset.vocab, bw = *peaks.bandwidth_gbps * 1e9;
     const double head = std::max(2.0 * double(w.batch) * d * vocab / (*peaks.compute_gflops * 1e9),
                                  (d * vocab * element + double(w.batch) * vocab * 4.0) / bw);
-    seconds[0] += 2.0 * double(w.batch * w.prefill) * d * element / bw + head;
-    seconds[1] += 2.0 * double(w.batch) * d * element / bw + head;
+    if (any[0]) seconds[0] += 2.0 * double(w.batch * w.prefill) * d * element / bw + head;
+    if (any[1]) seconds[1] += 2.0 * double(w.batch) * d * element / bw + head;
     notes.push_back("embedding lookup and LM head modelled from the calibrated peaks");
   } else {
     complete = false;

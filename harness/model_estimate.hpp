@@ -36,7 +36,7 @@ namespace archbench {
 
 struct ModelWorkload {
   int64_t batch = 1;
-  int64_t prefill = 512;   // prompt tokens per sequence
+  int64_t prefill = 512;   // prompt tokens per sequence; 0: no prefill estimate (decode only)
   int64_t context = 4096;  // tokens held when the decode step runs
   ab_dtype dtype = AB_DTYPE_F32;
 };
@@ -64,7 +64,7 @@ struct ModelPlan {
 ModelPlan plan_model(const Preset& preset, const ModelWorkload& workload, const Registry& registry,
                      double part_budget_bytes);
 
-// Tensors one measured part may allocate on this machine: an eighth of its
+// Tensors one measured part may allocate on this machine: a sixth of its
 // memory, at most 4 GB (the measuring child also holds the double reference's copies).
 double default_part_budget_bytes();
 

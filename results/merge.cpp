@@ -180,6 +180,16 @@ size_t copy_results(sqlite3* from, sqlite3* to, int64_t from_run, int64_t to_run
   return added;
 }
 
+// A run's whole-model estimates and their parts (schema v12), once: a run OUT
+// already holds estimates of keeps them. Parts name their problems by canonical
+// string, so no result id needs mapping.
+void copy_model_estimates(sqlite3* from, sqlite3* to, int64_t from_run, int64_t to_run) {
+  if (lookup(to, "SELECT count(*) FROM model_estimates WHERE run_id = ?1", Cell{to_run})) return;
+  RowCopier estimate(from, to, "model_estimates", "run_id = ?1", {"run_id"});
+  RowCopier part(from, to, "model_estimate_parts", "estimate_id = ?1", {"estimate_id"});
+  for (const auto& [from_id, to_id] : estimate.copy(Cell{from_run}, {Cell{to_run}})) part.copy(Cell{from_id}, {Cell{to_id}});
+}
+
 }  // namespace
 
 MergeInput MergeInput::open(const std::string& path) {
@@ -270,6 +280,7 @@ MergeReport merge_into(Store& out, const std::vector<MergeInput>& inputs) {
       const std::string from_file = text_of(first.column(0));
       to_run = run.copy(Cell{pending.id}, {Cell{from_file.empty() ? input.path() : from_file}}).at(0).second;
       report.results_added += copy_results(from, to, pending.id, to_run);
+      copy_model_estimates(from, to, pending.id, to_run);
       RowCopier calibration(from, to, "calibrations", "run_id = ?1", {"run_id"});
       report.calibrations_added += calibration.copy(Cell{pending.id}, {Cell{to_run}}).size();
       ++report.runs_added;
@@ -277,6 +288,7 @@ MergeReport merge_into(Store& out, const std::vector<MergeInput>& inputs) {
     }
     const size_t added = copy_results(from, to, pending.id, to_run);
     report.results_added += added;
+    copy_model_estimates(from, to, pending.id, to_run);
     sql::Stmt state(from, "SELECT status, finished_at FROM runs WHERE id = ?1");
     state.bind(1, pending.id);
     state.step();

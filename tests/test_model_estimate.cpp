@@ -133,6 +133,15 @@ TEST_CASE("an estimate adds up its measured parts and names what it leaves out",
   const results::ModelEstimateRecord uncalibrated = compose_estimate(plan, AB_BACKEND_CPU, measured, Peaks{});
   CHECK_FALSE(uncalibrated.complete);
   CHECK(uncalibrated.notes.find("no calibration") != std::string::npos);
+  // --prefill 0: a decode-only estimate plans and reports no prefill.
+  workload.prefill = 0;
+  const ModelPlan decode_only = plan_model(preset, workload, test_support::in_tree(), 4e9);
+  CHECK(decode_only.parts.size() == 8);
+  const results::ModelEstimateRecord d_only = compose_estimate(decode_only, AB_BACKEND_CPU, measured, peaks);
+  CHECK_FALSE(d_only.prefill_s);
+  CHECK_FALSE(d_only.prefill_tokens_per_s);
+  REQUIRE(d_only.decode_s);
+  CHECK(*d_only.decode_s == Approx(*partial.decode_s));
 }
 
 TEST_CASE("a reduced part's time is scaled by the roofline cost of the full part", "[model]") {
@@ -206,7 +215,8 @@ TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[
   const auto parts = run_cli("query \"SELECT count(*) FROM model_estimate_parts WHERE seconds > 0\" --format csv --db " + db);
   CHECK(parts.output.find("\n16") != std::string::npos);
   // Bad input: one line naming the flag or file, exit 2, nothing stored.
-  CHECK(run_cli("model " + tiny + " --prefill 0 --db " + db).exit_code == 2);
+  CHECK(run_cli("model " + tiny + " --prefill -1 --db " + db).exit_code == 2);
+  CHECK(run_cli("model " + tiny + " --context 0 --db " + db).exit_code == 2);
   CHECK(run_cli("model " + tiny + " --dtype f16 --db " + db).exit_code == 2);
   const auto unknown = run_cli("model no-such-preset --db " + db);
   CHECK(unknown.exit_code == 2);
@@ -215,6 +225,12 @@ TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[
   CHECK(run_cli("leaderboard --models --task needle --db " + db).exit_code == 2);
   const auto runs = run_cli("query \"SELECT count(*) FROM model_estimates\" --format csv --db " + db);
   CHECK(runs.output.find("\n1") != std::string::npos);
+  // A merge carries the estimates with their run, once however often it is repeated.
+  const std::string merged = dir.file("merged.db");
+  REQUIRE(run_cli("merge " + merged + " " + db).exit_code == 0);
+  REQUIRE(run_cli("merge " + merged + " " + db).exit_code == 0);
+  const auto copied = run_cli("query \"SELECT count(DISTINCT e.id), count(*) FROM model_estimates e JOIN model_estimate_parts p ON p.estimate_id = e.id\" --format csv --db " + merged);
+  CHECK(copied.output.find("\n1,16") != std::string::npos);
 }
 
 TEST_CASE("a part whose variant has no workload roles is left out and named", "[model][cli]") {

@@ -111,7 +111,7 @@ TEST_CASE("a fresh database has the latest schema - WAL and foreign keys", "[res
   auto tables = s.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
   std::string names;
   for (auto& r : tables.rows) names += std::get<std::string>(r[0]) + " ";
-  CHECK(names == "calibrations problem_params problems result_figures results runs samples task_cells task_kinds ");
+  CHECK(names == "calibrations model_estimate_parts model_estimates problem_params problems result_figures results runs samples task_cells task_kinds ");
   // foreign_keys is on: a result for a run that does not exist is rejected
   CHECK_THROWS(s.record(999, result("ffn/swiglu:t1.f32", "cpu", "passed", 1, 1)));
   CHECK(count(s, "results") == 0);

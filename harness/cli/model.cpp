@@ -61,7 +61,7 @@ int model_command(const Context& context) {
   po::options_description options("archbench model");
   options.add_options()
       ("preset", po::value(&names)->composing(), "a preset name (`archbench list presets`) or file; repeatable, also positional")
-      ("prefill", po::value(&workload.prefill), "prompt tokens per sequence of the prefill estimate (default 512; 128 with --quick)")
+      ("prefill", po::value(&workload.prefill), "prompt tokens per sequence of the prefill estimate (default 512; 128 with --quick); 0: decode only")
       ("context", po::value(&workload.context), "tokens already held when the decode step runs (default 4096)")
       ("batch", po::value(&workload.batch), "sequences processed together (default 1)")
       ("dtype", po::value(&dtype), "f32 | bf16 (default f32)")
@@ -69,7 +69,7 @@ int model_command(const Context& context) {
       ("quick", po::bool_switch(&quick), "one round of fewer, shorter repetitions per part, and a 128-token prefill unless --prefill is given")
       ("rounds", po::value(&rounds), "separate processes each part's repetitions are split among (default 3; 1 with --quick)")
       ("repetitions", po::value(&repetitions), "timed repetitions of every part")
-      ("part-memory", po::value(&part_memory_gb), "GB of tensors one measured part may allocate; a bigger part is measured with its reducible counts divided (default: an eighth of this machine's memory, at most 4)")
+      ("part-memory", po::value(&part_memory_gb), "GB of tensors one measured part may allocate; a bigger part is measured with its reducible counts divided (default: a sixth of this machine's memory, at most 4)")
       ("parts", po::bool_switch(&show_parts), "also print each estimate's parts: the problem measured, its scale and its time per layer")
       ("check-stack", po::bool_switch(&check_stack), "also time the decode step of the whole model end to end (every layer in sequence, its own weights and cache) and compare the estimate with it; the whole model must fit in memory")
       ("dry-run", po::bool_switch(&dry_run), "print what each preset's estimate would measure and leave out; run nothing");
@@ -83,7 +83,7 @@ int model_command(const Context& context) {
     return 0;
   if (names.empty()) throw InputError("archbench model: name at least one preset (see `archbench list presets`)");
   if (quick && !values.count("prefill")) workload.prefill = 128;
-  require_range(workload.prefill, 1, 1 << 20, "--prefill");
+  require_range(workload.prefill, 0, 1 << 20, "--prefill");
   require_range(workload.context, 1, 1 << 21, "--context");
   require_range(workload.batch, 1, 4096, "--batch");
   workload.dtype = parse_dtype(dtype, "--dtype");
