@@ -31,10 +31,16 @@ void require_range(int64_t value, int64_t low, int64_t high, const char* flag) {
                      std::to_string(high) + "], got " + std::to_string(value));
 }
 
-// --dry-run: what each preset's estimate would measure, and what it leaves out.
+// --dry-run: what each preset's estimate would measure, and what it leaves out,
+// with its memory (which describe() gives without measuring anything).
 void print_model_plan(const std::vector<ModelPlan>& plans, const std::vector<PlannedProblem>& planned) {
   for (const ModelPlan& plan : plans) {
-    std::printf("%s (%s):\n", plan.preset.name.c_str(), plan.preset.title.c_str());
+    const results::ModelEstimateRecord memory = compose_estimate(plan, AB_BACKEND_CPU, {}, Peaks{});
+    std::printf("%s (%s): weights %.4g GB in %s, KV cache %.4g KiB per token, %.4g GB held at context %lld "
+                "(batch %lld)\n",
+                plan.preset.name.c_str(), plan.preset.title.c_str(), memory.weight_bytes / 1e9, memory.dtype.c_str(),
+                memory.kv_bytes_per_token / 1024, memory.cache_bytes / 1e9, (long long)plan.workload.context,
+                (long long)plan.workload.batch);
     for (const PlannedPart& p : plan.parts) {
       std::string what = p.problem ? p.problem->canonical() : "left out: " + p.why;
       if (p.reduction > 1) what += "  (reducible counts / " + std::to_string(p.reduction) + " to fit memory)";
