@@ -13,6 +13,7 @@
 #include "harness/suite.hpp"
 #include "harness/task_executor.hpp"
 #include "harness/task_record.hpp"
+#include "harness/workload.hpp"
 
 #include <fnmatch.h>
 #include <signal.h>
@@ -348,6 +349,7 @@ RunSummary execute_plan(const std::vector<PlannedProblem>& plan, results::Store&
     // Which code produced it, from the parent's registry (never from the child).
     record.plugin_path = planned.plugin_path;
     record.plugin_hash = planned.plugin_hash;
+    record.sequence_bytes = sequence_bytes(planned.problem);
     store.record(run_id, record);
     // The last round's line shows the pooled result.
     progress.finished(result_line(record) + (round_tag.empty() ? "" : round_tag + ", all rounds pooled"));

@@ -66,6 +66,19 @@ std::optional<Problem> at_workload(const Problem& part, const Workload& workload
   return validated(placed, why);
 }
 
+std::optional<double> sequence_bytes(const Problem& problem) {
+  const int context = flagged(*problem.variant, AB_PARAM_FLAG_CONTEXT);
+  if (context < 0 || flagged(*problem.variant, AB_PARAM_FLAG_MODE) < 0 || flagged(*problem.variant, AB_PARAM_FLAG_BATCH) < 0)
+    return std::nullopt;
+  std::string why;
+  const std::optional<Problem> step =
+      at_workload(problem, Workload{Workload::Mode::decode, 1, int64_t(problem.values[size_t(context)])}, why);
+  if (!step) return std::nullopt;
+  const ParameterCount c = count_parameters(*step);
+  if (!c.failure.empty()) return std::nullopt;
+  return c.state_bytes;
+}
+
 Reduced reduce_to_fit(const Problem& problem, double budget_bytes) {
   Reduced out;
   ParameterCount full = count_parameters(problem);

@@ -26,6 +26,12 @@ const char* mode_name(Workload::Mode mode);
 // workload roles, a value outside the schema, the variant's validate() refusing).
 std::optional<Problem> at_workload(const Problem& part, const Workload& workload, std::string& why);
 
+// The bytes one sequence holds between tokens at `problem`'s context: its decode
+// form at batch 1 (the same context), summing its AB_TENSOR_STATE tensors (a KV
+// cache, a recurrent state and conv window). nullopt for a variant without
+// sequence roles (ffn, norm, moe hold nothing) or one whose decode form fails.
+std::optional<double> sequence_bytes(const Problem& problem);
+
 // A problem that fits `budget_bytes` of tensors: `problem` itself, or it with
 // every REDUCIBLE count divided by the smallest `factor` that fits and still
 // validates. `problem` stays nullopt (with `why`) when nothing fits.

@@ -331,9 +331,8 @@ constexpr std::string_view kSampleRounds = R"sql(
 ALTER TABLE samples ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-// v12 (issue 17, whole architectures): whole-model estimates (`archbench model`), a
-// preset's figures at one workload composed from the parts its run measured, and
-// each part's share. A part names the problem it measured by canonical string (a
+// v12 (issue 17, whole architectures): whole-model estimates (`archbench model`): a preset's figures at one workload
+// composed from the parts its run measured, and each part's share. A part names the problem it measured by canonical string (a
 // result of the same run), so a merge can carry estimates without result ids.
 constexpr std::string_view kModelEstimates = R"sql(
 CREATE TABLE model_estimates (
@@ -378,10 +377,17 @@ CREATE TABLE model_estimate_parts (
 ) WITHOUT ROWID;
 )sql";
 
-// Append v13, ... here.
-constexpr std::array<Migration, 12> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
+// v13 (issue 16): per result, the memory one sequence holds between tokens at the
+// problem's context (harness/workload.hpp: sequence_bytes), so a fixed-state
+// mixer's state stands beside attention's KV cache; NULL where unknown.
+constexpr std::string_view kSequenceBytes = R"sql(
+ALTER TABLE results ADD COLUMN sequence_bytes REAL;
+)sql";
+
+// Append v14, ... here.
+constexpr std::array<Migration, 13> kMigrations = {kV1,       kV2, kV3, kV4, Migration{kV5, move_cell_tables},
                                                    kV6Plugin, kV7, Migration{kV8, give_runs_uids}, kFigures,
-                                                   kStatsRunContext, kSampleRounds, kModelEstimates};
+                                                   kStatsRunContext, kSampleRounds, kModelEstimates, kSequenceBytes};
 
 }  // namespace
 

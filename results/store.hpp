@@ -88,6 +88,10 @@ struct ResultRecord {
   std::optional<double> gflops, gbps, tokens_per_s, frac_peak_compute, frac_peak_bandwidth;
   std::optional<double> nmse, max_abs, max_rel;
   double flops = 0, bytes = 0, tokens = 0, kv_cache_bytes_per_token = 0;
+  // v13: the bytes one sequence holds between tokens at the problem's context (its
+  // decode form's state tensors: a KV cache, a recurrent state and conv window);
+  // nullopt where the variant declares no workload roles. Set by the harness.
+  std::optional<double> sequence_bytes;
   int64_t peak_memory_bytes = 0;
   std::vector<double> samples;  // raw per-repetition seconds
   // v11: the measurement round (child process) of each sample, 0-based, parallel

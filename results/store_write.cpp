@@ -168,9 +168,9 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
       "mean_s, stddev_s, cv, min_s, iterations, repetitions, gflops, gbps, tokens_per_s, "
       "frac_peak_compute, frac_peak_bandwidth, nmse, max_abs, max_rel, flops, bytes, tokens, "
       "kv_cache_bytes_per_token, peak_memory_bytes, task, task_kind, task_label, task_headline, "
-      "task_workload, plugin_path, plugin_hash, impl, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-      "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, "
-      "?32, ?33, ?34, ") +
+      "task_workload, plugin_path, plugin_hash, impl, sequence_bytes, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+      "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, "
+      "?29, ?30, ?31, ?32, ?33, ?34, ?35, ") +
       kNow + ")");
   ins.bind(1, run_id).bind(2, problem_id).bind(3, r.backend).bind(4, r.suite);
   ins.bind(5, r.outcome).bind(6, r.reason);
@@ -184,6 +184,7 @@ int64_t Store::record(int64_t run_id, const ResultRecord& r) {
   ins.bind(25, r.kv_cache_bytes_per_token).bind(26, r.peak_memory_bytes).bind(27, r.task);
   ins.bind(28, r.task_kind).bind(29, r.task_label).bind(30, int64_t{r.task_headline});
   ins.bind(31, r.task_workload).bind(32, r.plugin_path).bind(33, r.plugin_hash).bind(34, r.impl);
+  ins.bind_opt(35, r.sequence_bytes);
   ins.run();
   const int64_t result_id = sqlite3_last_insert_rowid(db_);
 

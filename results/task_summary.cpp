@@ -28,6 +28,7 @@ QueryResult matching_cells(const Store& store, const TaskFilter& f) {
   const std::string sql =
       "WITH latest AS ("
       " SELECT r.id, r.run_id, r.backend, r.task, r.task_label, r.task_headline, r.kv_cache_bytes_per_token,"
+      "  r.sequence_bytes,"
       "  p.design, p.variant, p.dtype,"
       "  CASE WHEN r.task_workload <> '' THEN r.task_workload ELSE p.workload END AS workload,"
       "  ROW_NUMBER() OVER (PARTITION BY r.problem_id, r.backend, r.task"
@@ -37,7 +38,8 @@ QueryResult matching_cells(const Store& store, const TaskFilter& f) {
       "  AND (?1 IS NULL OR r.backend = ?1) AND (?2 IS NULL OR p.design GLOB ?2 OR p.variant GLOB ?2)"
       "  AND (?3 IS NULL OR r.task GLOB ?3) AND (?4 IS NULL OR p.dtype = ?4) AND (?5 IS NULL OR r.run_id = ?5)"
       ") SELECT l.design, l.backend, l.dtype, l.task, l.workload, c.context, c.coordinate,"
-      " c.accuracy, c.chance, c.trials, l.kv_cache_bytes_per_token, l.run_id, l.task_label, l.task_headline"
+      " c.accuracy, c.chance, c.trials, l.kv_cache_bytes_per_token, l.run_id, l.task_label, l.task_headline,"
+      " l.sequence_bytes"
       " FROM latest l JOIN task_cells c ON c.result_id = l.id WHERE l.recency = 1"
       " ORDER BY l.design, l.backend, l.dtype, l.task, c.context, c.coordinate";
   auto opt = [](const std::string& s) { return s.empty() ? Cell{} : Cell{s}; };
@@ -74,6 +76,7 @@ std::vector<TaskSummary> summarize_tasks(const Store& store, const TaskFilter& f
     s.trials_per_cell = int64_t(real(row[9]));
     s.kv_cache_bytes_per_token = real(row[10]);  // rows come by ascending context: the largest wins
     s.run_id = std::max(s.run_id, int64_t(real(row[11])));
+    if (const double* bytes = std::get_if<double>(&row[14])) s.sequence_bytes = *bytes;
   }
   // Every average is over the cells: a context's row, a coordinate's column, the whole grid.
   std::vector<TaskSummary> out;
@@ -115,7 +118,8 @@ QueryResult task_leaderboard(const Store& store, const TaskFilter& filter) {
   QueryResult out;
   out.columns = {"rank", "design", "backend", "dtype", "task", "workload", filter.kind + "_acc", "eff_context"};
   for (int64_t c : contexts) out.columns.push_back(context_label(c));
-  for (const char* c : {"chance", "trials_per_cell", "kv_cache_bytes_per_token", "run_id"}) out.columns.push_back(c);
+  for (const char* c : {"chance", "trials_per_cell", "kv_cache_bytes_per_token", "sequence_bytes", "run_id"})
+    out.columns.push_back(c);
   int64_t rank = 0;
   for (const auto& g : groups) {
     std::vector<Cell> row = {Cell{++rank}, g.design, g.backend, g.dtype, g.task, g.workload, g.accuracy,
@@ -124,7 +128,8 @@ QueryResult task_leaderboard(const Store& store, const TaskFilter& filter) {
       auto it = g.context_accuracy.find(c);
       row.push_back(it == g.context_accuracy.end() ? Cell{} : Cell{it->second});
     }
-    row.insert(row.end(), {g.chance, Cell{g.trials_per_cell}, g.kv_cache_bytes_per_token, Cell{g.run_id}});
+    row.insert(row.end(), {g.chance, Cell{g.trials_per_cell}, g.kv_cache_bytes_per_token,
+                           g.sequence_bytes ? Cell{*g.sequence_bytes} : Cell{}, Cell{g.run_id}});
     out.rows.push_back(std::move(row));
   }
   return out;

@@ -28,6 +28,9 @@ struct TaskSummary {
   int64_t effective_context = 0;                       // 0: not even the shortest context
   int64_t trials_per_cell = 0;
   double kv_cache_bytes_per_token = 0;                 // at the largest context
+  // What one sequence holds between tokens at the row's context (v13's
+  // results.sequence_bytes: a KV cache, or a fixed state); NULL where unknown.
+  std::optional<double> sequence_bytes;
   int64_t run_id = 0;
 };
 

@@ -68,6 +68,19 @@ TEST_CASE("parts are placed at a workload through their parameters' roles", "[mo
   CHECK(why.find("seq") != std::string::npos);
 }
 
+TEST_CASE("what one sequence holds at a problem's context: a KV cache or a fixed state", "[model]") {
+  // GQA at 1024 tokens: the cache of those and the new token, K and V of 2 heads x 64, f32.
+  CHECK(sequence_bytes(parsed("attention/gqa:prefill.b4.s1024.h4.kvh2.hd64")) == Approx(1025.0 * 2 * 2 * 64 * 4));
+  // A sliding window holds its window, whatever the context.
+  CHECK(*sequence_bytes(parsed("attention/gqa:decode.b1.s8192.h4.kvh2.hd64.mask-window.w256")) <
+        *sequence_bytes(parsed("attention/gqa:decode.b1.s1024.h4.kvh2.hd64")));
+  // GLA's state is heads x dk x dv f32 at any context.
+  CHECK(sequence_bytes(parsed("mixer/gla:prefill.b2.s1024.h4.hd64")) == Approx(4.0 * 64 * 64 * 4));
+  CHECK(sequence_bytes(parsed("mixer/gla:decode.b1.s131072.h4.hd64")) == Approx(4.0 * 64 * 64 * 4));
+  // Position-free kinds hold nothing between tokens: no figure rather than 0.
+  CHECK_FALSE(sequence_bytes(parsed("ffn/swiglu:dm256.dff512")));
+}
+
 TEST_CASE("a part too big for memory is measured with its reducible counts divided", "[model]") {
   const Problem moe = parsed("moe/softmax-topk:t4.dm512.e64.k2.eff256");
   const ParameterCount full = count_parameters(moe);

@@ -13,10 +13,12 @@
 #include "harness/provenance.hpp"
 #include "harness/runner.hpp"
 #include "harness/stack_timing.hpp"
+#include "harness/workload.hpp"
 #include "harness/store_describer.hpp"
 #include "results/format.hpp"
 #include "results/model_estimates.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <set>
@@ -131,6 +133,7 @@ int model_command(const Context& context) {
     for (PlannedProblem& p : plan) {
       p.suite = "model";
       if (dry_run) estimated_seconds(p);
+      else sequence_bytes(p.problem);  // recorded with each result
     }
   };
   prefetch_plugin_calls(plan_everything);
@@ -222,7 +225,14 @@ int model_command(const Context& context) {
   std::printf("\nwhole-model estimates (run %lld; prefill %lld tokens, decode at context %lld, batch %lld, %s; ranked by decode tokens/s):\n",
               (long long)run_id, (long long)workload.prefill, (long long)workload.context, (long long)workload.batch,
               dtype_name(workload.dtype));
-  std::cout << results::format(results::model_board(store, board), results::Format::table);
+  results::QueryResult ranked = results::model_board(store, board);
+  // The notes follow the table, one line per estimate, rather than widen it.
+  const size_t notes = size_t(std::find(ranked.columns.begin(), ranked.columns.end(), "notes") - ranked.columns.begin());
+  if (notes < ranked.columns.size()) {
+    ranked.columns.erase(ranked.columns.begin() + long(notes));
+    for (auto& row : ranked.rows) row.erase(row.begin() + long(notes));
+  }
+  std::cout << results::format(ranked, results::Format::table);
   for (const auto& [note, id] : estimates) {
     std::printf("%s\n", note.c_str());
     if (show_parts) std::cout << results::format(results::model_estimate_parts(store, id), results::Format::table);

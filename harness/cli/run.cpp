@@ -18,6 +18,7 @@
 #include "harness/machine_calibration.hpp"
 #include "harness/machine_load.hpp"
 #include "harness/sweep.hpp"
+#include "harness/workload.hpp"
 #include "tasks/task.hpp"
 
 #include <cstdio>
@@ -170,8 +171,10 @@ int run_command(const Context& context) {
   // One child runs it all first and hands back every answer, so the parent
   // plans below without running plugin code at one fork per call (plugin_calls.hpp).
   prefetch_plugin_calls([&] {
-    for (const PlannedProblem& planned : plan_run(request, registry))
+    for (const PlannedProblem& planned : plan_run(request, registry)) {
       if (dry_run || !shard.whole()) estimated_seconds(planned);  // a shard is balanced by the estimate
+      if (!dry_run) sequence_bytes(planned.problem);  // recorded with each result
+    }
   });
   // Everything that can be wrong with the input is found here, before the DB is touched.
   std::vector<SkippedParam> skipped;
