@@ -82,3 +82,21 @@ TEST_CASE("vulkan: mixers record what the shaders cannot do as unimplemented wit
   CHECK(chunk.outcome == "unimplemented");
   CHECK_THAT(chunk.reason, Catch::Contains("bytes of shared memory"));
 }
+
+TEST_CASE("vulkan: mixer/gated-deltanet matches the reference - prefill and decode - conv and q/k heads - f32 and bf16",
+          "[vulkan][mixers]") {
+  const char* designs[] = {
+      "mixer/gated-deltanet:conv4",
+      "mixer/gated-deltanet:conv0",       // no convolution, no SiLU, no window
+      "mixer/gated-deltanet:qkh1.conv3",  // three value heads per q/k head
+      "mixer/gated-deltanet:conv1",       // a convolution without a window to keep
+  };
+  for (const char* design : designs)
+    for (const char* c : kCases)
+      for (const char* dtype : {".f32", ".bf16"}) require_passes(with(design, std::string(c) + ".h3.hd16.vhd24" + dtype));
+  for (const char* dtype : {".f32", ".bf16"}) {
+    require_passes(std::string("mixer/gated-deltanet:prefill.b1.s40.c16.h2.qkh1.hd8.vhd72") + dtype);
+    require_passes(std::string("mixer/gated-deltanet:decode.b2.s9.h2.hd8.vhd130") + dtype);
+  }
+  require_passes("mixer/gated-deltanet:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
+}

@@ -42,9 +42,7 @@ MixerVariant::MixerVariant(const char* name, const char* description, Rule rule)
     s.mark_design({"qk_heads", "conv"});
   }
   s.mark_design({"chunk"});
-  // Gated DeltaNet's shaders are not built yet: it declares the CPU alone.
-  if (rule == Rule::delta) backends({AB_BACKEND_CPU});
-  else cpu_and_vulkan_if_built();
+  cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
   provides_figures();
