@@ -67,6 +67,15 @@ TEST_CASE("vulkan: mixer/linear and mixer/gla match the reference - prefill and 
   }
 }
 
+TEST_CASE("vulkan: mixers prefill prompts whose chunks together exceed llvmpipe's loop cap", "[vulkan][mixers]") {
+  // llvmpipe leaves any loop after 65535 iterations of one invocation: a
+  // workgroup walking all 8 chunks of these prompts would stop writing part
+  // way (NaN outputs); one dispatch per chunk keeps each invocation short.
+  require_passes("mixer/gla:prefill.b1.s512.h1.hd128.vhd32.f32");
+  require_passes("mixer/linear:prefill.b1.s512.h1.hd64.vhd32.fm-elu1.norm1.bf16");
+  require_passes("mixer/gated-deltanet:prefill.b1.s512.h1.hd128.vhd32.f32");
+}
+
 TEST_CASE("vulkan: mixers re-check the timed path against alternating inputs", "[vulkan][mixers]") {
   require_passes("mixer/gla:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
   require_passes("mixer/linear:decode.b2.s100.h2.hd16.vhd8.f32", true);

@@ -1,8 +1,9 @@
 // mixer/gated-deltanet on Vulkan:
 //   delta_prepare.comp  conv + SiLU, L2-normalized q/k, q scaled: an f32
 //                       scratch of every token's [q | k | v] channels;
-//   prefill             delta_chunk.comp, per (column block, head, sequence):
-//                       the chunked gated delta rule (WY / UT form);
+//   prefill             delta_chunk.comp, one dispatch per chunk in order,
+//                       workgroups per (column block, head, sequence): the
+//                       chunked gated delta rule (WY / UT form);
 //   decode              delta_decode.comp, one step, out of place;
 //   conv_window.comp    the conv window the step leaves (conv > 1).
 // bf16 builds read q, k, v, conv_weight and conv_state and write out and the
@@ -28,7 +29,7 @@ struct PreparePush {
   float scale;
 };
 struct ChunkPush {
-  uint32_t tokens, heads, qk_heads, chunks;
+  uint32_t tokens, heads, qk_heads, chunks, chunk;
 };
 struct DecodePush {
   uint32_t heads, qk_heads;
@@ -84,7 +85,7 @@ class DeltaVulkan : public sdk::Instance {
     step_ = std::make_unique<sv::Kernel>(device_, MIXERS_SPIRV(delta_chunk, bf16), 5, sizeof(ChunkPush),
                                          sv::Specialization{dk, dv, L, kChunkColumns}, 1);
     step_set_ = step_->bind({mixed, beta, alpha, out, tensor(device_, tensors, "final_state")});
-    chunk_push_ = {T, heads_, qh, uint32_t(chunks)};
+    chunk_push_ = {T, heads_, qh, uint32_t(chunks), 0};
     groups_ = sv::groups_for(s.dv, kChunkColumns);
   }
 
@@ -92,9 +93,17 @@ class DeltaVulkan : public sdk::Instance {
     const auto cmd = static_cast<VkCommandBuffer>(command_buffer);
     if (window_) window_->dispatch(cmd, window_set_, window_push_, window_groups_);  // reads only inputs
     prepare_->dispatch(cmd, prepare_set_, prepare_push_, prepare_groups_, batch_);
-    sv::compute_barrier(cmd);  // the convolved rows are complete before the recurrence reads them
-    if (chunk_push_.chunks > 0) step_->dispatch(cmd, step_set_, chunk_push_, groups_, heads_, batch_);
-    else step_->dispatch(cmd, step_set_, decode_push_, groups_, heads_, batch_);
+    if (chunk_push_.chunks == 0) {  // decode
+      sv::compute_barrier(cmd);     // the convolved token is complete before the step reads it
+      step_->dispatch(cmd, step_set_, decode_push_, groups_, heads_, batch_);
+      return;
+    }
+    // The state passes from chunk to chunk through memory: a barrier before each.
+    ChunkPush push = chunk_push_;
+    for (push.chunk = 0; push.chunk < push.chunks; ++push.chunk) {
+      sv::compute_barrier(cmd);
+      step_->dispatch(cmd, step_set_, push, groups_, heads_, batch_);
+    }
   }
 
  private:

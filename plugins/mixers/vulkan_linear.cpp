@@ -2,8 +2,9 @@
 // mixer/gla on Vulkan:
 //   prefill  linear_prepare.comp  every token's q, k with the chunk's decays
 //                                 folded in (f32 scratch), each chunk's end decay;
-//            linear_chunk.comp    per (column block, head, sequence): the chunks
-//                                 in order, intra-chunk scores + state passing;
+//            linear_chunk.comp    one dispatch per chunk, in order, workgroups
+//                                 per (column block, head, sequence): the chunk's
+//                                 scores, outputs and the state passed on;
 //   decode   linear_decode.comp   one recurrent step, out of place.
 // Options are specialization constants, shapes push constants. bf16 builds
 // read q, k, v and write out as bf16; gates, decays and states are f32.
@@ -28,7 +29,7 @@ struct PreparePush {
   float scale;
 };
 struct ChunkPush {
-  uint32_t tokens, heads, chunks;
+  uint32_t tokens, heads, chunks, chunk;
 };
 struct DecodePush {
   uint32_t heads;
@@ -65,7 +66,7 @@ class LinearVulkan : public sdk::Instance {
     // Prompts shorter than a chunk run as one chunk of their own length.
     const int64_t chunk = std::min(s.chunk, s.seq), chunks = (s.seq + chunk - 1) / chunk;
     const auto L = uint32_t(chunk);
-    require_shared(device_, "the chunk kernel at chunk " + std::to_string(chunk), 4ull * (uint64_t(L) * L + dk + L));
+    require_shared(device_, "the chunk kernel at chunk " + std::to_string(chunk), 4ull * (uint64_t(L) * L + L));
     qt_ = scratch(device_, "the prepared queries", s.batch * s.heads * s.seq * s.dk);
     kt_ = scratch(device_, "the prepared keys", s.batch * s.heads * s.seq * s.dk);
     chunk_end_ = scratch(device_, "the chunk decays", s.batch * s.heads * chunks * s.dk);
@@ -74,13 +75,16 @@ class LinearVulkan : public sdk::Instance {
                                             sv::Specialization{dk, L, flag(elu1), flag(gla)}, 1);
     prepare_set_ = prepare_->bind({q, k, gate, sv::Binding::of(decays_), qt, kt, ends});
     prepare_push_ = {uint32_t(s.seq), h, uint32_t(chunks), float(s.scale())};
-    chunk_ = std::make_unique<sv::Kernel>(device_, MIXERS_SPIRV(linear_chunk, bf16), 7, sizeof(ChunkPush),
+    groups_ = sv::groups_for(s.dv, kChunkColumns);
+    // Each column block's own running normalizer.
+    if (normalize) block_norms_ = scratch(device_, "the normalizers", s.batch * s.heads * groups_ * s.dk);
+    chunk_ = std::make_unique<sv::Kernel>(device_, MIXERS_SPIRV(linear_chunk, bf16), 8, sizeof(ChunkPush),
                                           sv::Specialization{dk, dv, L, kChunkColumns, flag(normalize)}, 1);
     chunk_set_ = chunk_->bind({qt, kt, ends, v, out, tensor(device_, tensors, "final_state"),
+                               normalize ? sv::Binding::of(block_norms_) : dummy,
                                normalize ? tensor(device_, tensors, "final_norm") : dummy});
-    chunk_push_ = {uint32_t(s.seq), h, uint32_t(chunks)};
+    chunk_push_ = {uint32_t(s.seq), h, uint32_t(chunks), 0};
     prepare_groups_ = striding_groups(chunks);
-    groups_ = sv::groups_for(s.dv, kChunkColumns);
   }
 
   void record(void* command_buffer) override {
@@ -90,13 +94,17 @@ class LinearVulkan : public sdk::Instance {
       return;
     }
     prepare_->dispatch(cmd, prepare_set_, prepare_push_, prepare_groups_, heads_, batch_);
-    sv::compute_barrier(cmd);  // the prepared rows are complete before the chunks read them
-    chunk_->dispatch(cmd, chunk_set_, chunk_push_, groups_, heads_, batch_);
+    // The state passes from chunk to chunk through memory: a barrier after each.
+    ChunkPush push = chunk_push_;
+    for (push.chunk = 0; push.chunk < push.chunks; ++push.chunk) {
+      sv::compute_barrier(cmd);
+      chunk_->dispatch(cmd, chunk_set_, push, groups_, heads_, batch_);
+    }
   }
 
  private:
   sv::Device device_;
-  sv::Buffer dummy_, decays_, qt_, kt_, chunk_end_;
+  sv::Buffer dummy_, decays_, qt_, kt_, chunk_end_, block_norms_;
   std::unique_ptr<sv::Kernel> prepare_, chunk_, decode_;
   VkDescriptorSet prepare_set_ = VK_NULL_HANDLE, chunk_set_ = VK_NULL_HANDLE, decode_set_ = VK_NULL_HANDLE;
   PreparePush prepare_push_{};

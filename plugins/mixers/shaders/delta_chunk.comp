@@ -1,9 +1,11 @@
-// delta_chunk.comp -- mixer/gated-deltanet, prefill, pass 2: the chunked
-// gated delta rule over the prepared rows of delta_prepare.comp (q and k
-// normalized, q scaled, v convolved). Workgroup (column block, head,
-// sequence) owns COLS columns of its head's state S [DK, DV] and carries
-// them through the chunks in order: the delta rule's k^T S is per column, so
-// columns never mix and blocks run independently. Per chunk of L tokens,
+// delta_chunk.comp -- mixer/gated-deltanet, prefill, pass 2: one chunk of
+// the chunked gated delta rule over the prepared rows of delta_prepare.comp
+// (q and k normalized, q scaled, v convolved). The host records one dispatch
+// per chunk, in order, with a barrier between (llvmpipe caps one
+// invocation's loop iterations at 65535, so no workgroup walks them all).
+// Workgroup (column block, head, sequence) owns COLS columns of its head's
+// state S [DK, DV]: the delta rule's k^T S is per column, so columns never
+// mix and blocks run independently. For chunk n of L tokens,
 // gamma_i the product of alpha from the chunk's start to token i, S the
 // state before the chunk (cpu_chunked.cpp's WY form with the UT transform
 // applied to the right-hand side instead of built as a matrix):
@@ -14,8 +16,8 @@
 //   O      = diag(gamma) Q S + tril(Q K^T * Gamma) X
 //   S      = gamma_L S + (K * gamma_L / gamma)^T X
 //
-// X is V_new of the CPU code (T V - W S); S lives in the final_state output
-// (zeroed first, so every replay starts fresh).
+// X is V_new of the CPU code (T V - W S); S lives in the final_state output,
+// taken as zero by chunk 0, so every replay starts fresh.
 #version 450
 #extension GL_GOOGLE_include_directive : enable
 #include "storage.glsl"
@@ -30,18 +32,31 @@ layout(std430, set = 0, binding = 0) readonly buffer Mixed { float mixed[]; };  
 layout(std430, set = 0, binding = 1) readonly buffer Beta { float beta[]; };    // [b, T, H]
 layout(std430, set = 0, binding = 2) readonly buffer Alpha { float alpha[]; };  // [b, T, H]
 layout(std430, set = 0, binding = 3) writeonly buffer Out { ELEM o[]; };        // [b, T, H, DV]
-layout(std430, set = 0, binding = 4) coherent buffer State { float state[]; };  // [b, H, DK, DV]
+layout(std430, set = 0, binding = 4) buffer State { float state[]; };           // [b, H, DK, DV]
 
 layout(push_constant) uniform Push {
   uint tokens;
   uint heads;
   uint qk_heads;
   uint chunks;
+  uint chunk;  // n: this dispatch's chunk
 } pc;
 
 shared float square[CHUNK * CHUNK];  // K K^T (strictly lower), then tril(Q K^T * Gamma)
 shared float x[CHUNK * COLS];         // R, then X
 shared float gamma[CHUNK], betas[CHUNK];
+
+// Products of two DK-wide rows of `mixed`, four terms an iteration (fewer
+// loop trips on llvmpipe).
+float dot_rows(uint a, uint b) {
+  float s = 0.0;
+  uint d = 0;
+  for (; d + 4 <= DK; d += 4)
+    s += mixed[a + d] * mixed[b + d] + mixed[a + d + 1] * mixed[b + d + 1] + mixed[a + d + 2] * mixed[b + d + 2] +
+         mixed[a + d + 3] * mixed[b + d + 3];
+  for (; d < DK; ++d) s += mixed[a + d] * mixed[b + d];
+  return s;
+}
 
 void main() {
   const uint lane = gl_LocalInvocationID.x, lanes = gl_WorkGroupSize.x;
@@ -52,76 +67,68 @@ void main() {
   const uint q_at = g * DK, k_at = qk + g * DK, v_at = 2 * qk + h * DV;  // channel offsets in a row
   const uint s0 = (b * pc.heads + h) * DK * DV;
 
-  for (uint i = lane; i < DK * cols; i += lanes) state[s0 + (i / cols) * DV + c0 + i % cols] = 0.0;
-  memoryBarrierBuffer();
+  const uint n = pc.chunk;
+  const bool first = n == 0;
+  const uint t0 = n * CHUNK, count = min(CHUNK, pc.tokens - t0);
+  const uint rows = (b * pc.tokens + t0) * channels;  // row i of the chunk at rows + i * channels
+  for (uint i = lane; i < count; i += lanes) {
+    float cum = 1.0;  // the same product, in the same order, as a running one
+    for (uint p = 0; p <= i; ++p) cum *= alpha[(b * pc.tokens + t0 + p) * pc.heads + h];
+    gamma[i] = cum;
+    betas[i] = beta[(b * pc.tokens + t0 + i) * pc.heads + h];
+  }
+  for (uint e = lane; e < count * count; e += lanes) {
+    const uint i = e / count, p = e % count;
+    float s = 0.0;
+    if (p < i) s = dot_rows(rows + i * channels + k_at, rows + p * channels + k_at);
+    square[i * CHUNK + p] = s;
+  }
   barrier();
-
-  for (uint n = 0; n < pc.chunks; ++n) {
-    const uint t0 = n * CHUNK, count = min(CHUNK, pc.tokens - t0);
-    const uint rows = (b * pc.tokens + t0) * channels;  // row i of the chunk at rows + i * channels
-    for (uint i = lane; i < count; i += lanes) {
-      float cum = 1.0;  // the same product, in the same order, as a running one
-      for (uint p = 0; p <= i; ++p) cum *= alpha[(b * pc.tokens + t0 + p) * pc.heads + h];
-      gamma[i] = cum;
-      betas[i] = beta[(b * pc.tokens + t0 + i) * pc.heads + h];
-    }
-    for (uint e = lane; e < count * count; e += lanes) {
-      const uint i = e / count, p = e % count;
-      float s = 0.0;
-      if (p < i)
-        for (uint d = 0; d < DK; ++d) s += mixed[rows + i * channels + k_at + d] * mixed[rows + p * channels + k_at + d];
-      square[i * CHUNK + p] = s;
-    }
-    barrier();
-    // R = V - diag(gamma) K S
-    for (uint e = lane; e < count * cols; e += lanes) {
-      const uint i = e / cols, c = e % cols;
-      float ks = 0.0;
+  // R = V - diag(gamma) K S
+  for (uint e = lane; e < count * cols; e += lanes) {
+    const uint i = e / cols, c = e % cols;
+    float ks = 0.0;
+    if (!first)
       for (uint d = 0; d < DK; ++d) ks += mixed[rows + i * channels + k_at + d] * state[s0 + d * DV + c0 + c];
-      x[i * COLS + c] = mixed[rows + i * channels + v_at + c0 + c] - gamma[i] * ks;
+    x[i * COLS + c] = mixed[rows + i * channels + v_at + c0 + c] - gamma[i] * ks;
+  }
+  barrier();
+  // Forward substitution down each column: rows p < i are final when row i starts.
+  for (uint c = lane; c < cols; c += lanes)
+    for (uint i = 0; i < count; ++i) {
+      float sum = x[i * COLS + c];
+      for (uint p = 0; p < i; ++p) sum -= square[i * CHUNK + p] * (gamma[i] / gamma[p]) * x[p * COLS + c];
+      x[i * COLS + c] = betas[i] * sum;
     }
-    barrier();
-    // Forward substitution down each column: rows p < i are final when row i starts.
-    for (uint c = lane; c < cols; c += lanes)
-      for (uint i = 0; i < count; ++i) {
-        float sum = x[i * COLS + c];
-        for (uint p = 0; p < i; ++p) sum -= square[i * CHUNK + p] * (gamma[i] / gamma[p]) * x[p * COLS + c];
-        x[i * COLS + c] = betas[i] * sum;
-      }
-    barrier();
-    for (uint e = lane; e < count * count; e += lanes) {
-      const uint i = e / count, p = e % count;
-      float s = 0.0;
-      if (p <= i) {
-        for (uint d = 0; d < DK; ++d) s += mixed[rows + i * channels + q_at + d] * mixed[rows + p * channels + k_at + d];
-        s *= gamma[i] / gamma[p];
-      }
-      square[i * CHUNK + p] = s;
-    }
-    barrier();
-    for (uint e = lane; e < count * pairs; e += lanes) {
-      const uint i = e / pairs, c = (e % pairs) * STEP;
-      float acc[2] = float[2](0.0, 0.0);
-      for (uint s = 0; s < STEP; ++s) {
-        float earlier = 0.0;
+  barrier();
+  for (uint e = lane; e < count * count; e += lanes) {
+    const uint i = e / count, p = e % count;
+    float s = 0.0;
+    if (p <= i) s = dot_rows(rows + i * channels + q_at, rows + p * channels + k_at) * (gamma[i] / gamma[p]);
+    square[i * CHUNK + p] = s;
+  }
+  barrier();
+  for (uint e = lane; e < count * pairs; e += lanes) {
+    const uint i = e / pairs, c = (e % pairs) * STEP;
+    float acc[2] = float[2](0.0, 0.0);
+    for (uint s = 0; s < STEP; ++s) {
+      float earlier = 0.0;
+      if (!first)
         for (uint d = 0; d < DK; ++d) earlier += mixed[rows + i * channels + q_at + d] * state[s0 + d * DV + c0 + c + s];
-        float sum = gamma[i] * earlier;
-        for (uint p = 0; p <= i; ++p) sum += square[i * CHUNK + p] * x[p * COLS + c + s];
-        acc[s] = sum;
-      }
-      PUT(o, ((b * pc.tokens + t0 + i) * pc.heads + h) * DV + c0 + c, acc[0], acc[1]);
+      float sum = gamma[i] * earlier;
+      for (uint p = 0; p <= i; ++p) sum += square[i * CHUNK + p] * x[p * COLS + c + s];
+      acc[s] = sum;
     }
-    memoryBarrierBuffer();
-    barrier();  // every read of the state before this chunk is done
-    const float end = gamma[count - 1];
-    for (uint e = lane; e < DK * cols; e += lanes) {
-      const uint d = e / cols, c = e % cols;
-      float sum = 0.0;
-      for (uint i = 0; i < count; ++i) sum += mixed[rows + i * channels + k_at + d] * (end / gamma[i]) * x[i * COLS + c];
-      const uint at = s0 + d * DV + c0 + c;
-      state[at] = end * state[at] + sum;
-    }
-    memoryBarrierBuffer();
-    barrier();
+    PUT(o, ((b * pc.tokens + t0 + i) * pc.heads + h) * DV + c0 + c, acc[0], acc[1]);
+  }
+  memoryBarrierBuffer();
+  barrier();  // every read of the state before this chunk is done
+  const float end = gamma[count - 1];
+  for (uint e = lane; e < DK * cols; e += lanes) {
+    const uint d = e / cols, c = e % cols;
+    float sum = 0.0;
+    for (uint i = 0; i < count; ++i) sum += mixed[rows + i * channels + k_at + d] * (end / gamma[i]) * x[i * COLS + c];
+    const uint at = s0 + d * DV + c0 + c;
+    state[at] = (first ? 0.0 : end * state[at]) + sum;
   }
 }
