@@ -74,6 +74,9 @@ TEST_CASE("vulkan: mixers prefill prompts whose chunks together exceed llvmpipe'
   require_passes("mixer/gla:prefill.b1.s512.h1.hd128.vhd32.f32");
   require_passes("mixer/linear:prefill.b1.s512.h1.hd64.vhd32.fm-elu1.norm1.bf16");
   require_passes("mixer/gated-deltanet:prefill.b1.s512.h1.hd128.vhd32.f32");
+  // The widest heads the schema allows: even one chunk is long work per lane.
+  require_passes("mixer/gla:prefill.b1.s128.h1.hd1024.vhd32.f32");
+  require_passes("mixer/gated-deltanet:prefill.b1.s128.h1.hd1024.vhd32.f32");
 }
 
 TEST_CASE("vulkan: mixers re-check the timed path against alternating inputs", "[vulkan][mixers]") {

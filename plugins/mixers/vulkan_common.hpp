@@ -59,6 +59,15 @@ inline uint32_t striding_groups(int64_t items) { return uint32_t(std::clamp<int6
 
 inline uint32_t flag(bool on) { return on ? 1u : 0u; }
 
+// Lanes of a prefill chunk kernel: 256 where the device allows (the spec's
+// minimum is 128), so each lane's loops over one chunk stay short.
+inline uint32_t chunk_lanes(const sv::Device& device) {
+  VkPhysicalDeviceProperties properties;
+  vkGetPhysicalDeviceProperties(device.physical_device(), &properties);
+  return std::min<uint32_t>(256, std::min(properties.limits.maxComputeWorkGroupInvocations,
+                                          properties.limits.maxComputeWorkGroupSize[0]));
+}
+
 std::unique_ptr<sdk::Instance> make_linear_instance(const Shape& shape, const ab_host& host,
                                                     const sdk::Tensors& tensors);
 std::unique_ptr<sdk::Instance> make_delta_instance(const Shape& shape, const ab_host& host,

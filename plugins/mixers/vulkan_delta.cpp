@@ -83,7 +83,7 @@ class DeltaVulkan : public sdk::Instance {
     require_shared(device_, "the chunk kernel at chunk " + std::to_string(chunk),
                    4ull * (uint64_t(L) * L + uint64_t(L) * kChunkColumns + 2ull * L));
     step_ = std::make_unique<sv::Kernel>(device_, MIXERS_SPIRV(delta_chunk, bf16), 5, sizeof(ChunkPush),
-                                         sv::Specialization{dk, dv, L, kChunkColumns}, 1);
+                                         sv::Specialization{dk, dv, L, kChunkColumns, chunk_lanes(device_)}, 1);
     step_set_ = step_->bind({mixed, beta, alpha, out, tensor(device_, tensors, "final_state")});
     chunk_push_ = {T, heads_, qh, uint32_t(chunks), 0};
     groups_ = sv::groups_for(s.dv, kChunkColumns);

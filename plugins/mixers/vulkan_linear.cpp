@@ -79,7 +79,7 @@ class LinearVulkan : public sdk::Instance {
     // Each column block's own running normalizer.
     if (normalize) block_norms_ = scratch(device_, "the normalizers", s.batch * s.heads * groups_ * s.dk);
     chunk_ = std::make_unique<sv::Kernel>(device_, MIXERS_SPIRV(linear_chunk, bf16), 8, sizeof(ChunkPush),
-                                          sv::Specialization{dk, dv, L, kChunkColumns, flag(normalize)}, 1);
+                                          sv::Specialization{dk, dv, L, kChunkColumns, flag(normalize), chunk_lanes(device_)}, 1);
     chunk_set_ = chunk_->bind({qt, kt, ends, v, out, tensor(device_, tensors, "final_state"),
                                normalize ? sv::Binding::of(block_norms_) : dummy,
                                normalize ? tensor(device_, tensors, "final_norm") : dummy});

@@ -21,7 +21,9 @@
 #extension GL_GOOGLE_include_directive : enable
 #include "storage.glsl"
 
-layout(local_size_x = 64) in;
+// Lanes: the host's pick, up to 256, so that each lane's share of a chunk
+// stays far below llvmpipe's cap at every head width.
+layout(local_size_x_id = 5) in;
 layout(constant_id = 0) const uint DK = 64;
 layout(constant_id = 1) const uint DV = 64;
 layout(constant_id = 2) const uint CHUNK = 64;  // L: tokens per chunk (<= the prompt)
