@@ -1,7 +1,8 @@
 // The mixers' Vulkan entry: the shared checks, then the rule's own instance
 // (vulkan_linear.cpp for linear attention / retention and GLA,
-// vulkan_delta.cpp for Gated DeltaNet). The per-head group of heads a CPU
-// thread walks becomes one or more workgroups per head on the device.
+// vulkan_delta.cpp for Gated DeltaNet). Where the CPU gives each thread
+// whole (sequence, head) pairs, the device splits each head's state further,
+// into blocks of columns, one workgroup each.
 #include "vulkan_common.hpp"
 
 namespace archbench::plugins::mixers {
