@@ -89,7 +89,7 @@ class MixerVariant : public sdk::Variant {
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
   void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
-  ARCHBENCH_CPU_HOOK  // create_cpu in cpu.cpp; no Vulkan path yet
+  ARCHBENCH_BACKEND_HOOKS  // create_cpu in plugin.cpp, create_vulkan in vulkan.cpp
 
   Rule rule() const { return rule_; }
 

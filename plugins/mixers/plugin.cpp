@@ -43,7 +43,7 @@ MixerVariant::MixerVariant(const char* name, const char* description, Rule rule)
   }
   s.mark_design({"chunk"});
   s.mark_sequence_workload("mode", "batch", "seq");
-  backends({AB_BACKEND_CPU});
+  cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
   provides_figures();

@@ -1,0 +1,114 @@
+// The mixers plugin on the Vulkan backend (lavapipe in CI) under the Khronos
+// validation layer, as test_mixers.cpp checks the CPU: every variant's
+// chunked prefill and recurrent decode against the sequential double
+// reference (every output: out, the final or next state, the normalizer and
+// conv window), over each option, f32 and bf16, at shapes that cut through
+// the shaders' blocks: chunk tails, prompts shorter than a chunk, dk != dv
+// (a transposed state cannot pass), value widths past one column block.
+#include "problem_runs.hpp"
+#include "test_support.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+struct ValidationOn {
+  ValidationOn() { setenv("ARCHBENCH_VULKAN_VALIDATION", "1", 1); }
+};
+const ValidationOn validation_on;
+
+archbench::results::ResultRecord on_vulkan(const std::string& text, bool perf = false) {
+  return test_support::run_problem(text, AB_BACKEND_VULKAN, perf);
+}
+
+void require_passes(const std::string& text, bool perf = false) {
+  const auto r = on_vulkan(text, perf);
+  INFO(text << " -> " << r.outcome << ": " << r.reason);
+  CHECK(r.outcome == "passed");
+  REQUIRE(r.nmse.has_value());
+  // Tighter than the runner's tolerance: f32 lands near 1e-13; bf16 is the
+  // rounding of the outputs (~1e-6).
+  CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : 2e-5));
+}
+
+std::string with(const char* design, const std::string& rest) {
+  const std::string d = design;
+  return d.back() == ':' ? d + rest.substr(1) : d + rest;
+}
+
+// Prefills: chunks with a tail, one chunk shorter than the default, a prompt
+// shorter than its chunk; decodes at batch > 1.
+const char* kCases[] = {".prefill.b2.s37.c16", ".prefill.b1.s70", ".prefill.b2.s5", ".decode.b2.s67", ".decode.b3.s1"};
+
+}  // namespace
+
+TEST_CASE("vulkan: mixer/linear and mixer/gla match the reference - prefill and decode - options - f32 and bf16",
+          "[vulkan][mixers]") {
+  const char* designs[] = {
+      "mixer/linear:fm-elu1.norm1",                   // linear attention, normalized
+      "mixer/linear:fm-identity.norm0.decay-retnet",  // retention
+      "mixer/linear:fm-elu1.norm1.decay-retnet",
+      "mixer/linear:fm-identity.norm0",
+      "mixer/gla:",
+  };
+  for (const char* design : designs)
+    for (const char* c : kCases)
+      for (const char* dtype : {".f32", ".bf16"}) require_passes(with(design, std::string(c) + ".h3.hd16.vhd24" + dtype));
+  // Value widths past one column block: 72 = 32 + 32 + 8 prefill columns,
+  // 130 = 64 + 64 + 2 decode lanes in f32 (65 + 65 pairs in bf16).
+  for (const char* dtype : {".f32", ".bf16"}) {
+    require_passes(std::string("mixer/gla:prefill.b1.s40.c16.h2.hd8.vhd72") + dtype);
+    require_passes(std::string("mixer/linear:prefill.b1.s40.c16.h2.hd8.vhd72.fm-elu1.norm1") + dtype);
+    require_passes(std::string("mixer/gla:decode.b2.s9.h2.hd8.vhd130") + dtype);
+    require_passes(std::string("mixer/linear:decode.b2.s9.h2.hd8.vhd130.fm-elu1.norm1.decay-retnet") + dtype);
+  }
+}
+
+TEST_CASE("vulkan: mixers prefill prompts whose chunks together exceed llvmpipe's loop cap", "[vulkan][mixers]") {
+  // llvmpipe leaves any loop after 65535 iterations of one invocation: a
+  // workgroup walking all 8 chunks of these prompts would stop writing part
+  // way (NaN outputs); one dispatch per chunk keeps each invocation short.
+  require_passes("mixer/gla:prefill.b1.s512.h1.hd128.vhd32.f32");
+  require_passes("mixer/linear:prefill.b1.s512.h1.hd64.vhd32.fm-elu1.norm1.bf16");
+  require_passes("mixer/gated-deltanet:prefill.b1.s512.h1.hd128.vhd32.f32");
+  // The widest heads the schema allows: even one chunk is long work per lane.
+  require_passes("mixer/gla:prefill.b1.s128.h1.hd1024.vhd32.f32");
+  require_passes("mixer/gated-deltanet:prefill.b1.s128.h1.hd1024.vhd32.f32");
+}
+
+TEST_CASE("vulkan: mixers re-check the timed path against alternating inputs", "[vulkan][mixers]") {
+  require_passes("mixer/gla:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
+  require_passes("mixer/linear:decode.b2.s100.h2.hd16.vhd8.f32", true);
+}
+
+TEST_CASE("vulkan: mixers record what the shaders cannot do as unimplemented with the reason", "[vulkan][mixers]") {
+  // bf16 values travel in pairs.
+  const auto odd = on_vulkan("mixer/gla:prefill.b1.s8.h2.hd15.vhd16.bf16");
+  CHECK(odd.outcome == "unimplemented");
+  CHECK_THAT(odd.reason, Catch::Contains("must be even"));
+  // A chunk's score matrix lives in shared memory: 256 x 256 floats fit no device.
+  const auto chunk = on_vulkan("mixer/linear:prefill.b1.s300.h2.hd16.c256.f32");
+  CHECK(chunk.outcome == "unimplemented");
+  CHECK_THAT(chunk.reason, Catch::Contains("bytes of shared memory"));
+}
+
+TEST_CASE("vulkan: mixer/gated-deltanet matches the reference - prefill and decode - conv and q/k heads - f32 and bf16",
+          "[vulkan][mixers]") {
+  const char* designs[] = {
+      "mixer/gated-deltanet:conv4",
+      "mixer/gated-deltanet:conv0",       // no convolution, no SiLU, no window
+      "mixer/gated-deltanet:qkh1.conv3",  // three value heads per q/k head
+      "mixer/gated-deltanet:conv1",       // a convolution without a window to keep
+  };
+  for (const char* design : designs)
+    for (const char* c : kCases)
+      for (const char* dtype : {".f32", ".bf16"}) require_passes(with(design, std::string(c) + ".h3.hd16.vhd24" + dtype));
+  for (const char* dtype : {".f32", ".bf16"}) {
+    require_passes(std::string("mixer/gated-deltanet:prefill.b1.s40.c16.h2.qkh1.hd8.vhd72") + dtype);
+    require_passes(std::string("mixer/gated-deltanet:decode.b2.s9.h2.hd8.vhd130") + dtype);
+  }
+  require_passes("mixer/gated-deltanet:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
+}
