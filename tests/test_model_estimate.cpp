@@ -210,23 +210,28 @@ parts = ["norm/rmsnorm:dm256", "moe/softmax-topk:dm256.e8.k2.eff128"]
 TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[model][cli]") {
   test_support::TempDir dir;
   const std::string tiny = write(dir, "tiny.toml", kTinyPreset);
+  // The same with a 4x wider FFN: more weights, so it ranks second by memory.
+  std::string wider = kTinyPreset;
+  for (size_t at = wider.find("dff512"); at != std::string::npos; at = wider.find("dff512", at)) wider.replace(at, 6, "dff2048");
+  const std::string tiny2 = write(dir, "tiny2.toml", wider);
   const std::string db = dir.file("m.db");
-  const auto r = run_cli("model " + tiny + " --quick --prefill 32 --context 256 --rounds 1 --repetitions 2 --parts --check-stack --db " + db);
+  const auto r = run_cli("model " + tiny + " " + tiny2 + " --quick --prefill 32 --context 256 --rounds 1 --repetitions 2 --parts --check-stack --db " + db);
   INFO(r.output);
   REQUIRE(r.exit_code == 0);
   CHECK(r.output.find("whole-model estimates") != std::string::npos);
   CHECK(r.output.find("tiny") != std::string::npos);
   // The end-to-end check ran every layer's parts: 4 layers x 4 parts.
   CHECK(r.output.find("stack check: the 16 parts of all 4 layers in sequence take") != std::string::npos);
-  const auto stack = run_cli("query \"SELECT stack_decode_s > 0, stack_ratio > 0 FROM model_estimates\" --format csv --db " + db);
+  const auto stack = run_cli("query \"SELECT min(stack_decode_s > 0), min(stack_ratio > 0) FROM model_estimates\" --format csv --db " + db);
   CHECK(stack.output.find("\n1,1") != std::string::npos);
   const auto board = run_cli("leaderboard --models --format csv --db " + db);
   INFO(board.output);
   REQUIRE(board.exit_code == 0);
   CHECK(board.output.find("rank,model,backend,dtype,batch,prefill,context") == 0);
-  CHECK(board.output.find("1,tiny,cpu,f32,1,32,256,") != std::string::npos);
+  CHECK(board.output.find(",tiny,cpu,f32,1,32,256,") != std::string::npos);
+  CHECK(board.output.find(",tiny2,cpu,f32,1,32,256,") != std::string::npos);
   const auto parts = run_cli("query \"SELECT count(*) FROM model_estimate_parts WHERE seconds > 0\" --format csv --db " + db);
-  CHECK(parts.output.find("\n16") != std::string::npos);
+  CHECK(parts.output.find("\n32") != std::string::npos);
   // Bad input: one line naming the flag or file, exit 2, nothing stored.
   CHECK(run_cli("model " + tiny + " --prefill -1 --db " + db).exit_code == 2);
   CHECK(run_cli("model " + tiny + " --context 0 --db " + db).exit_code == 2);
@@ -235,15 +240,24 @@ TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[
   CHECK(unknown.exit_code == 2);
   CHECK(unknown.output.find("no-such-preset") != std::string::npos);
   CHECK(run_cli("leaderboard --models --metric gflops --db " + db).exit_code == 2);
+  CHECK(run_cli("model --all smollm3-3b --dry-run").exit_code == 2);
+  const auto every = run_cli("model --all --dry-run --quick");
+  CHECK(every.exit_code == 0);
+  CHECK(every.output.find("deepseek-v3 (DeepSeek-V3): weights") != std::string::npos);
+  CHECK(every.output.find("smollm3-3b (SmolLM3 3B): weights") != std::string::npos);
+  // Memory ranks smallest first: the tiny model of this database is first.
+  const auto memory = run_cli("leaderboard --models --metric memory --format csv --db " + db);
+  CHECK(memory.output.find("\n1,tiny,cpu,f32,1,32,256,") != std::string::npos);
+  CHECK(memory.output.find("\n2,tiny2,cpu,f32,1,32,256,") != std::string::npos);
   CHECK(run_cli("leaderboard --models --task needle --db " + db).exit_code == 2);
   const auto runs = run_cli("query \"SELECT count(*) FROM model_estimates\" --format csv --db " + db);
-  CHECK(runs.output.find("\n1") != std::string::npos);
+  CHECK(runs.output.find("\n2") != std::string::npos);
   // A merge carries the estimates with their run, once however often it is repeated.
   const std::string merged = dir.file("merged.db");
   REQUIRE(run_cli("merge " + merged + " " + db).exit_code == 0);
   REQUIRE(run_cli("merge " + merged + " " + db).exit_code == 0);
   const auto copied = run_cli("query \"SELECT count(DISTINCT e.id), count(*) FROM model_estimates e JOIN model_estimate_parts p ON p.estimate_id = e.id\" --format csv --db " + merged);
-  CHECK(copied.output.find("\n1,16") != std::string::npos);
+  CHECK(copied.output.find("\n2,32") != std::string::npos);
 }
 
 TEST_CASE("a part whose variant has no workload roles is left out and named", "[model][cli]") {

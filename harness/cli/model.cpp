@@ -64,11 +64,12 @@ int model_command(const Context& context) {
   ModelWorkload workload;
   std::string backend = "cpu", dtype = "f32";
   double part_memory_gb = 0;
-  bool quick = false, dry_run = false, show_parts = false, check_stack = false;
+  bool quick = false, dry_run = false, show_parts = false, check_stack = false, all = false;
   int rounds = 0, repetitions = 0;
   po::options_description options("archbench model");
   options.add_options()
       ("preset", po::value(&names)->composing(), "a preset name (`archbench list presets`) or file; repeatable, also positional")
+      ("all", po::bool_switch(&all), "every preset on the preset path, side by side (the models suite)")
       ("prefill", po::value(&workload.prefill), "prompt tokens per sequence of the prefill estimate (default 512; 128 with --quick); 0: decode only")
       ("context", po::value(&workload.context), "tokens already held when the decode step runs (default 4096)")
       ("batch", po::value(&workload.batch), "sequences processed together (default 1)")
@@ -86,10 +87,12 @@ int model_command(const Context& context) {
   positional.add("preset", -1);
   po::variables_map values;
   if (!parse("model",
-             "archbench model PRESET... [--prefill N] [--context C] [--batch B] [--dtype f32|bf16] [--backend B] [--quick] [--rounds N] [--repetitions N] [--part-memory GB] [--parts] [--check-stack] [--dry-run] [--db PATH]",
+             "archbench model PRESET...|--all [--prefill N] [--context C] [--batch B] [--dtype f32|bf16] [--backend B] [--quick] [--rounds N] [--repetitions N] [--part-memory GB] [--parts] [--check-stack] [--dry-run] [--db PATH]",
              context, options, values, &positional))
     return 0;
-  if (names.empty()) throw InputError("archbench model: name at least one preset (see `archbench list presets`)");
+  if (all && !names.empty()) throw InputError("archbench model: --all takes no preset names");
+  if (all) names = preset_names();
+  if (names.empty()) throw InputError("archbench model: name at least one preset, or --all (see `archbench list presets`)");
   if (quick && !values.count("prefill")) workload.prefill = 128;
   require_range(workload.prefill, 0, 1 << 20, "--prefill");
   require_range(workload.context, 1, 1 << 21, "--context");
