@@ -27,7 +27,11 @@
 //            state (`new_state`, ...). Out of place, so every timed repetition
 //            computes the same step; the cost does not depend on `seq`.
 //
-// Layouts (row-major, last dim contiguous), core level (d_model = 0 only):
+// Levels: the core level (d_model = 0) takes q, k, v (and the gates) as
+// inputs; Gated DeltaNet also has the layer level (d_model > 0, layer.cpp),
+// Qwen3-Next's whole mixer from the residual stream x to its output y.
+//
+// Layouts (row-major, last dim contiguous), core level:
 //   q, k        [batch, tokens, qk_heads, dk]      (qk_heads = heads except GDN)
 //   v, out      [batch, tokens, heads, dv]
 //   gate        [batch, tokens, heads, dk]  f32    GLA's per-channel decays
@@ -79,6 +83,7 @@ struct Shape {
   // Bytes of recurrent state one sequence keeps: the f32 state(s) and the conv window.
   double state_bytes_per_sequence() const;
   double scale() const;  // 1/sqrt(dk), on q
+  bool layer() const { return d_model > 0; }
 };
 
 class MixerVariant : public sdk::Variant {
@@ -90,10 +95,15 @@ class MixerVariant : public sdk::Variant {
                  const sdk::Outputs& outputs) const override;
   void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
   ARCHBENCH_BACKEND_HOOKS  // create_cpu in plugin.cpp, create_vulkan in vulkan.cpp
+  // Routes the layer level to the CPU only: the Vulkan path is the core level's.
+  std::unique_ptr<sdk::Instance> create(const sdk::Problem& problem, ab_backend backend, const ab_host& host,
+                                        const sdk::Tensors& tensors) const override;
 
   Rule rule() const { return rule_; }
 
  private:
+  static void describe_layer(const Shape& s, sdk::Info& info);  // layer.cpp
+
   Rule rule_;
   std::unique_ptr<sdk::MixerQkv> qkv_;  // contract mixer.qkv/1 (adapter.cpp)
 };
@@ -101,9 +111,20 @@ class MixerVariant : public sdk::Variant {
 // Useful FLOPs of one execute (plugin.cpp documents how they are counted).
 double chunked_flops(const Shape& s);
 
+// The sequential recurrence in double (reference.cpp) over inputs in the
+// core-level layouts above; the layer reference feeds it its own projections.
+struct RecurrenceIo {
+  std::vector<double> q, k, v, gate, beta, alpha, conv_weight, conv_state, state, state_norm;  // as needed
+  double *out = nullptr, *state_out = nullptr, *norm_out = nullptr, *conv_out = nullptr;
+};
+void reference_recurrence(const Shape& shape, const RecurrenceIo& io);
+
 void reference_mixer(const Shape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);
+void reference_layer(const Shape& shape, const sdk::Tensors& tensors, const sdk::Outputs& outputs);
 std::unique_ptr<sdk::Instance> make_cpu_instance(const Shape& shape, const ab_host& host,
                                                  const sdk::Tensors& tensors);
+std::unique_ptr<sdk::Instance> make_cpu_layer_instance(const Shape& shape, const ab_host& host,
+                                                       const sdk::Tensors& tensors);
 std::unique_ptr<sdk::MixerQkv> make_qkv_adapter(const MixerVariant& variant);
 
 }  // namespace archbench::plugins::mixers

@@ -27,7 +27,10 @@ MixerVariant::MixerVariant(const char* name, const char* description, Rule rule)
   s.add_int("heads", "h", 32, 1, 1024, "value/output heads, one recurrent state each");
   s.add_int("head_dim", "hd", 128, 2, 1024, "query/key head width (dk)");
   s.add_int("v_head_dim", "vhd", 0, 0, 1024, "value head width (dv); 0: same as head_dim");
-  s.add_int("d_model", "dm", 0, 0, 1 << 16, "0: core-level (q, k, v given); layer level is not implemented yet");
+  s.add_int("d_model", "dm", 0, 0, 1 << 16,
+            rule == Rule::delta ? "0: core level (q, k, v given); > 0: the whole layer from x [b, t, d_model] "
+                                  "(projections, gates, gated RMSNorm, output projection)"
+                                : "0: core level (q, k, v given); the layer level exists for gated-deltanet only");
   s.add_int("chunk", "c", 64, 1, 1024, "tokens per chunk of the chunked prefill (an implementation setting)");
   if (rule == Rule::linear) {
     s.add_enum("feature", "fm", "elu1|identity", 0, "feature map on q and k: elu(x)+1, or none (retention)");
@@ -90,11 +93,13 @@ double Shape::scale() const { return 1.0 / std::sqrt(double(dk)); }
 
 std::string MixerVariant::validate(const sdk::Problem& problem) const {
   const Shape s = Shape::of(problem, rule_);
-  if (s.d_model != 0) return "d_model > 0 (the layer level with projections) is not implemented for the mixers yet";
+  if (s.layer() && rule_ != Rule::delta)
+    return "d_model > 0 (the layer level with projections) is implemented for mixer/gated-deltanet only";
   if (s.qk_heads > s.heads || s.heads % s.qk_heads != 0)
     return "qk_heads (" + std::to_string(s.qk_heads) + ") must divide heads (" + std::to_string(s.heads) + ")";
   const double state = double(s.batch) * double(s.heads) * double(s.dk) * double(s.dv);
-  const double activations = double(s.batch) * double(s.tokens()) * double(s.heads) * double(std::max(s.dk, s.dv));
+  const double activations =
+      double(s.batch) * double(s.tokens()) * double(std::max(s.heads * std::max(s.dk, s.dv), s.d_model));
   if (state > double(int64_t(1) << 36) || activations > double(int64_t(1) << 36))
     return "the state or the activations would exceed 2^36 elements";
   return {};
@@ -102,6 +107,7 @@ std::string MixerVariant::validate(const sdk::Problem& problem) const {
 
 void MixerVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {
   const Shape s = Shape::of(problem, rule_);
+  if (s.layer()) return describe_layer(s, info);
   const ab_dtype dtype = s.dtype;
   const int64_t b = s.batch, t = s.tokens(), h = s.heads, qh = s.qk_heads, dk = s.dk, dv = s.dv;
   const bool decode = s.mode == Mode::decode;
@@ -188,12 +194,22 @@ void MixerVariant::figures(const sdk::Problem& problem, const sdk::Tensors&, sdk
 
 void MixerVariant::reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                              const sdk::Outputs& outputs) const {
-  reference_mixer(Shape::of(problem, rule_), tensors, outputs);
+  const Shape s = Shape::of(problem, rule_);
+  if (s.layer()) reference_layer(s, tensors, outputs);
+  else reference_mixer(s, tensors, outputs);
 }
 
 std::unique_ptr<sdk::Instance> MixerVariant::create_cpu(const sdk::Problem& problem, const ab_host& host,
                                                         const sdk::Tensors& tensors) const {
-  return make_cpu_instance(Shape::of(problem, rule_), host, tensors);
+  const Shape s = Shape::of(problem, rule_);
+  return s.layer() ? make_cpu_layer_instance(s, host, tensors) : make_cpu_instance(s, host, tensors);
+}
+
+std::unique_ptr<sdk::Instance> MixerVariant::create(const sdk::Problem& problem, ab_backend backend,
+                                                    const ab_host& host, const sdk::Tensors& tensors) const {
+  if (backend != AB_BACKEND_CPU && Shape::of(problem, rule_).layer())
+    throw sdk::Unimplemented(std::string(name()) + ": the layer level (d_model > 0) runs on the cpu backend only");
+  return Variant::create(problem, backend, host, tensors);
 }
 
 struct Linear : MixerVariant {

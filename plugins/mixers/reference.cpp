@@ -1,6 +1,8 @@
 // The mixers' reference: the plain token-by-token recurrence in double,
 // deliberately not the chunked form the CPU backend runs, so the two share no
 // algebra (the UT transform, the cumulative decays) that could be wrong alike.
+// The recurrence takes plain vectors so that GDN's layer reference
+// (reference_layer.cpp) can run it on projections it computed itself.
 #include "mixers.hpp"
 
 #include <cmath>
@@ -45,22 +47,15 @@ std::vector<double> convolved(const Shape& s, const std::vector<double>& raw, co
 
 }  // namespace
 
-void reference_mixer(const Shape& s, const sdk::Tensors& tensors, const sdk::Outputs& outputs) {
+void reference_recurrence(const Shape& s, const RecurrenceIo& io) {
   const int64_t B = s.batch, T = s.tokens(), H = s.heads, QH = s.qk_heads, dk = s.dk, dv = s.dv;
   const bool decode = s.mode == Mode::decode;
-  const std::vector<double> q = tensors.as_doubles("q"), k = tensors.as_doubles("k"), v = tensors.as_doubles("v");
-  std::vector<double> gate, beta, alpha, weight, history, initial, initial_norm;
-  if (s.rule == Rule::gla) gate = tensors.as_doubles("gate");
-  if (s.rule == Rule::delta) beta = tensors.as_doubles("beta"), alpha = tensors.as_doubles("alpha");
-  if (s.conv > 0) weight = tensors.as_doubles("conv_weight");
-  if (decode) {
-    initial = tensors.as_doubles("state");
-    if (s.has_norm_state()) initial_norm = tensors.as_doubles("state_norm");
-    if (s.conv_history() > 0) history = tensors.as_doubles("conv_state");
-  }
-  double* out = outputs["out"];
-  double* state_out = outputs[decode ? "new_state" : "final_state"];
-  double* norm_out = s.has_norm_state() ? outputs[decode ? "new_norm" : "final_norm"] : nullptr;
+  const std::vector<double> &q = io.q, &k = io.k, &v = io.v, &gate = io.gate, &beta = io.beta, &alpha = io.alpha,
+                            &weight = io.conv_weight, &history = io.conv_state, &initial = io.state,
+                            &initial_norm = io.state_norm;
+  double* out = io.out;
+  double* state_out = io.state_out;
+  double* norm_out = io.norm_out;
 
   const int64_t C = s.conv_channels(), HC = s.conv_history();
   for (int64_t b = 0; b < B; ++b) {
@@ -84,7 +79,7 @@ void reference_mixer(const Shape& s, const sdk::Tensors& tensors, const sdk::Out
         mixed = raw;
       }
       if (HC > 0) {  // the window after this step: the last HC raw inputs
-        double* conv_out = outputs[decode ? "new_conv" : "final_conv"] + b * HC * C;
+        double* conv_out = io.conv_out + b * HC * C;
         for (int64_t r = 0; r < HC; ++r) {
           const int64_t tau = T - HC + r;  // position relative to the step
           for (int64_t c = 0; c < C; ++c) {
@@ -159,6 +154,25 @@ void reference_mixer(const Shape& s, const sdk::Tensors& tensors, const sdk::Out
       if (norm_out) std::copy(z.begin(), z.end(), norm_out + (b * H + h) * dk);
     }
   }
+}
+
+void reference_mixer(const Shape& s, const sdk::Tensors& tensors, const sdk::Outputs& outputs) {
+  const bool decode = s.mode == Mode::decode;
+  RecurrenceIo io;
+  io.q = tensors.as_doubles("q"), io.k = tensors.as_doubles("k"), io.v = tensors.as_doubles("v");
+  if (s.rule == Rule::gla) io.gate = tensors.as_doubles("gate");
+  if (s.rule == Rule::delta) io.beta = tensors.as_doubles("beta"), io.alpha = tensors.as_doubles("alpha");
+  if (s.conv > 0) io.conv_weight = tensors.as_doubles("conv_weight");
+  if (decode) {
+    io.state = tensors.as_doubles("state");
+    if (s.has_norm_state()) io.state_norm = tensors.as_doubles("state_norm");
+    if (s.conv_history() > 0) io.conv_state = tensors.as_doubles("conv_state");
+  }
+  io.out = outputs["out"];
+  io.state_out = outputs[decode ? "new_state" : "final_state"];
+  if (s.has_norm_state()) io.norm_out = outputs[decode ? "new_norm" : "final_norm"];
+  if (s.conv_history() > 0) io.conv_out = outputs[decode ? "new_conv" : "final_conv"];
+  reference_recurrence(s, io);
 }
 
 }  // namespace archbench::plugins::mixers
