@@ -277,7 +277,7 @@ TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them si
   // Every problem ran on both, and every one passed on Vulkan too (bf16
   // included): nothing is missing, failed or left unimplemented, except the
   // rows of variants that declare no Vulkan implementation at all (the CPU-only
-  // mixers and state-space variants), recorded as such.
+  // mixers), recorded as such.
   CHECK(count("r.backend = 'cpu'") == count("r.backend = 'vulkan'"));
   CHECK(count("r.backend = 'cpu' AND r.outcome = 'passed'") == count("r.backend = 'cpu'"));
   const std::string cpu_only = "r.outcome = 'unimplemented' AND r.reason GLOB '* declares no vulkan implementation'";
