@@ -276,8 +276,8 @@ TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them si
   };
   // Every problem ran on both, and every one passed on Vulkan too (bf16
   // included): nothing is missing, failed or left unimplemented, except the
-  // rows of variants that declare no Vulkan implementation at all (the CPU-only
-  // state-space variants), recorded as such.
+  // rows of variants that declare no Vulkan implementation at all (none
+  // in-tree today), recorded as such.
   CHECK(count("r.backend = 'cpu'") == count("r.backend = 'vulkan'"));
   CHECK(count("r.backend = 'cpu' AND r.outcome = 'passed'") == count("r.backend = 'cpu'"));
   const std::string cpu_only = "r.outcome = 'unimplemented' AND r.reason GLOB '* declares no vulkan implementation'";
@@ -290,7 +290,7 @@ TEST_CASE("vulkan: the whole quick suite runs on both backends and ranks them si
   const auto board = test_support::run_cli("leaderboard --backend vulkan --db " + db);
   CHECK_THAT(board.output, Catch::Contains("speed_vs_cpu"));
   // One backend: named once, in the note, which wraps to the width wherever
-  // its words fall (the mixers' rows moved a break between these two).
+  // its words fall (the mixers' and ssm rows moved a break between these two).
   std::string note = board.output;
   for (size_t at = note.find("\n "); at != std::string::npos; at = note.find("\n ", at)) note.replace(at, 2, " ");
   CHECK_THAT(note, Catch::Contains("backend vulkan"));

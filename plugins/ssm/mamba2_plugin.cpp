@@ -45,7 +45,7 @@ Mamba2Variant::Mamba2Variant()
   s.add_int("groups", "g", 1, 1, 1024, "B/C groups: the heads of a group share B and C (divides heads)");
   s.mark_design({"d_state", "groups"});
   s.mark_sequence_workload("mode", "batch", "seq");
-  backends({AB_BACKEND_CPU});
+  cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
   provides_figures();

@@ -48,7 +48,7 @@ MambaVariant::MambaVariant()
             "1: the output is multiplied by SiLU(z): a second input at core level, in_proj's second half at layer level");
   s.mark_design({"d_state", "d_conv", "dt_rank", "gate"});
   s.mark_sequence_workload("mode", "batch", "seq");
-  backends({AB_BACKEND_CPU});
+  cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
   provides_figures();

@@ -69,7 +69,7 @@ class MambaVariant : public sdk::Variant {
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
   void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
-  ARCHBENCH_CPU_HOOK  // mamba_cpu.cpp
+  ARCHBENCH_BACKEND_HOOKS  // create_cpu in mamba_cpu.cpp, create_vulkan in mamba_vulkan.cpp
 
  private:
   static void describe_layer(const MambaShape& shape, sdk::Info& info);  // mamba_layer.cpp
@@ -84,7 +84,7 @@ class Mamba2Variant : public sdk::Variant {
   void reference(const sdk::Problem& problem, const sdk::Tensors& tensors,
                  const sdk::Outputs& outputs) const override;
   void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
-  ARCHBENCH_CPU_HOOK  // mamba2_cpu.cpp
+  ARCHBENCH_BACKEND_HOOKS  // create_cpu in mamba2_cpu.cpp, create_vulkan in mamba2_vulkan.cpp
 
  private:
   std::unique_ptr<sdk::MixerQkv> qkv_;  // adapter.cpp
