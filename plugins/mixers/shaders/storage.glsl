@@ -12,16 +12,5 @@
 //   PUT(buf, e, a, b)  stores element e = a and, under BF16, e + 1 = b (e even)
 #ifndef MIXERS_STORAGE_GLSL
 #define MIXERS_STORAGE_GLSL
-#ifdef BF16
-#include "archbench/shaders/bf16.glsl"
-#define ELEM uint
-const uint STEP = 2;
-#define LOAD(buf, e) ((((e) & 1u) == 0u) ? bf16_lo(buf[(e) >> 1]) : bf16_hi(buf[(e) >> 1]))
-#define PUT(buf, e, a, b) buf[(e) >> 1] = bf16_pair(a, b)
-#else
-#define ELEM float
-const uint STEP = 1;
-#define LOAD(buf, e) buf[e]
-#define PUT(buf, e, a, b) buf[e] = (a)
-#endif
+#include "archbench/shaders/bf16_storage.glsl"
 #endif
