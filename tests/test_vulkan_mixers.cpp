@@ -20,19 +20,8 @@ struct ValidationOn {
 };
 const ValidationOn validation_on;
 
-archbench::results::ResultRecord on_vulkan(const std::string& text, bool perf = false) {
-  return test_support::run_problem(text, AB_BACKEND_VULKAN, perf);
-}
-
-void require_passes(const std::string& text, bool perf = false) {
-  const auto r = on_vulkan(text, perf);
-  INFO(text << " -> " << r.outcome << ": " << r.reason);
-  CHECK(r.outcome == "passed");
-  REQUIRE(r.nmse.has_value());
-  // Tighter than the runner's tolerance: f32 lands near 1e-13; bf16 is the
-  // rounding of the outputs (~1e-6).
-  CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : 2e-5));
-}
+using test_support::require_close_on_vulkan;
+using test_support::run_vulkan;
 
 std::string with(const char* design, const std::string& rest) {
   const std::string d = design;
@@ -56,14 +45,14 @@ TEST_CASE("vulkan: mixer/linear and mixer/gla match the reference - prefill and 
   };
   for (const char* design : designs)
     for (const char* c : kCases)
-      for (const char* dtype : {".f32", ".bf16"}) require_passes(with(design, std::string(c) + ".h3.hd16.vhd24" + dtype));
+      for (const char* dtype : {".f32", ".bf16"}) require_close_on_vulkan(with(design, std::string(c) + ".h3.hd16.vhd24" + dtype));
   // Value widths past one column block: 72 = 32 + 32 + 8 prefill columns,
   // 130 = 64 + 64 + 2 decode lanes in f32 (65 + 65 pairs in bf16).
   for (const char* dtype : {".f32", ".bf16"}) {
-    require_passes(std::string("mixer/gla:prefill.b1.s40.c16.h2.hd8.vhd72") + dtype);
-    require_passes(std::string("mixer/linear:prefill.b1.s40.c16.h2.hd8.vhd72.fm-elu1.norm1") + dtype);
-    require_passes(std::string("mixer/gla:decode.b2.s9.h2.hd8.vhd130") + dtype);
-    require_passes(std::string("mixer/linear:decode.b2.s9.h2.hd8.vhd130.fm-elu1.norm1.decay-retnet") + dtype);
+    require_close_on_vulkan(std::string("mixer/gla:prefill.b1.s40.c16.h2.hd8.vhd72") + dtype);
+    require_close_on_vulkan(std::string("mixer/linear:prefill.b1.s40.c16.h2.hd8.vhd72.fm-elu1.norm1") + dtype);
+    require_close_on_vulkan(std::string("mixer/gla:decode.b2.s9.h2.hd8.vhd130") + dtype);
+    require_close_on_vulkan(std::string("mixer/linear:decode.b2.s9.h2.hd8.vhd130.fm-elu1.norm1.decay-retnet") + dtype);
   }
 }
 
@@ -71,26 +60,26 @@ TEST_CASE("vulkan: mixers prefill prompts whose chunks together exceed llvmpipe'
   // llvmpipe leaves any loop after 65535 iterations of one invocation: a
   // workgroup walking all 8 chunks of these prompts would stop writing part
   // way (NaN outputs); one dispatch per chunk keeps each invocation short.
-  require_passes("mixer/gla:prefill.b1.s512.h1.hd128.vhd32.f32");
-  require_passes("mixer/linear:prefill.b1.s512.h1.hd64.vhd32.fm-elu1.norm1.bf16");
-  require_passes("mixer/gated-deltanet:prefill.b1.s512.h1.hd128.vhd32.f32");
+  require_close_on_vulkan("mixer/gla:prefill.b1.s512.h1.hd128.vhd32.f32");
+  require_close_on_vulkan("mixer/linear:prefill.b1.s512.h1.hd64.vhd32.fm-elu1.norm1.bf16");
+  require_close_on_vulkan("mixer/gated-deltanet:prefill.b1.s512.h1.hd128.vhd32.f32");
   // The widest heads the schema allows: even one chunk is long work per lane.
-  require_passes("mixer/gla:prefill.b1.s128.h1.hd1024.vhd32.f32");
-  require_passes("mixer/gated-deltanet:prefill.b1.s128.h1.hd1024.vhd32.f32");
+  require_close_on_vulkan("mixer/gla:prefill.b1.s128.h1.hd1024.vhd32.f32");
+  require_close_on_vulkan("mixer/gated-deltanet:prefill.b1.s128.h1.hd1024.vhd32.f32");
 }
 
 TEST_CASE("vulkan: mixers re-check the timed path against alternating inputs", "[vulkan][mixers]") {
-  require_passes("mixer/gla:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
-  require_passes("mixer/linear:decode.b2.s100.h2.hd16.vhd8.f32", true);
+  require_close_on_vulkan("mixer/gla:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
+  require_close_on_vulkan("mixer/linear:decode.b2.s100.h2.hd16.vhd8.f32", true);
 }
 
 TEST_CASE("vulkan: mixers record what the shaders cannot do as unimplemented with the reason", "[vulkan][mixers]") {
   // bf16 values travel in pairs.
-  const auto odd = on_vulkan("mixer/gla:prefill.b1.s8.h2.hd15.vhd16.bf16");
+  const auto odd = run_vulkan("mixer/gla:prefill.b1.s8.h2.hd15.vhd16.bf16");
   CHECK(odd.outcome == "unimplemented");
   CHECK_THAT(odd.reason, Catch::Contains("must be even"));
   // A chunk's score matrix lives in shared memory: 256 x 256 floats fit no device.
-  const auto chunk = on_vulkan("mixer/linear:prefill.b1.s300.h2.hd16.c256.f32");
+  const auto chunk = run_vulkan("mixer/linear:prefill.b1.s300.h2.hd16.c256.f32");
   CHECK(chunk.outcome == "unimplemented");
   CHECK_THAT(chunk.reason, Catch::Contains("bytes of shared memory"));
 }
@@ -105,10 +94,10 @@ TEST_CASE("vulkan: mixer/gated-deltanet matches the reference - prefill and deco
   };
   for (const char* design : designs)
     for (const char* c : kCases)
-      for (const char* dtype : {".f32", ".bf16"}) require_passes(with(design, std::string(c) + ".h3.hd16.vhd24" + dtype));
+      for (const char* dtype : {".f32", ".bf16"}) require_close_on_vulkan(with(design, std::string(c) + ".h3.hd16.vhd24" + dtype));
   for (const char* dtype : {".f32", ".bf16"}) {
-    require_passes(std::string("mixer/gated-deltanet:prefill.b1.s40.c16.h2.qkh1.hd8.vhd72") + dtype);
-    require_passes(std::string("mixer/gated-deltanet:decode.b2.s9.h2.hd8.vhd130") + dtype);
+    require_close_on_vulkan(std::string("mixer/gated-deltanet:prefill.b1.s40.c16.h2.qkh1.hd8.vhd72") + dtype);
+    require_close_on_vulkan(std::string("mixer/gated-deltanet:decode.b2.s9.h2.hd8.vhd130") + dtype);
   }
-  require_passes("mixer/gated-deltanet:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
+  require_close_on_vulkan("mixer/gated-deltanet:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
 }

@@ -22,19 +22,8 @@ struct ValidationOn {
 };
 const ValidationOn validation_on;
 
-archbench::results::ResultRecord on_vulkan(const std::string& text, bool perf = false) {
-  return test_support::run_problem(text, AB_BACKEND_VULKAN, perf);
-}
-
-void require_passes(const std::string& text, bool perf = false) {
-  const auto r = on_vulkan(text, perf);
-  INFO(text << " -> " << r.outcome << ": " << r.reason);
-  CHECK(r.outcome == "passed");
-  REQUIRE(r.nmse.has_value());
-  // Tighter than the runner's tolerance: a state read from the wrong place, a
-  // segment skipped or a channel pair swapped gives an NMSE near 1.
-  CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : 2e-5));
-}
+using test_support::require_close_on_vulkan;
+using test_support::run_vulkan;
 
 }  // namespace
 
@@ -47,7 +36,7 @@ TEST_CASE("vulkan: ssm/mamba's selective scan matches the reference - prefill an
       "decode.b1.s7.di16.n64",
   };
   for (const char* c : cases)
-    for (const char* dtype : {".f32", ".bf16"}) require_passes(std::string("ssm/mamba:") + c + dtype);
+    for (const char* dtype : {".f32", ".bf16"}) require_close_on_vulkan(std::string("ssm/mamba:") + c + dtype);
 }
 
 TEST_CASE("vulkan: ssm/mamba2 matches the reference - prefill and decode - groups - f32 and bf16",
@@ -59,7 +48,7 @@ TEST_CASE("vulkan: ssm/mamba2 matches the reference - prefill and decode - group
       "decode.b1.s4096.h2.hd8.n64",
   };
   for (const char* c : cases)
-    for (const char* dtype : {".f32", ".bf16"}) require_passes(std::string("ssm/mamba2:") + c + dtype);
+    for (const char* dtype : {".f32", ".bf16"}) require_close_on_vulkan(std::string("ssm/mamba2:") + c + dtype);
 }
 
 TEST_CASE("vulkan: ssm prefills pass their state across token segments and past llvmpipe's loop cap",
@@ -67,29 +56,29 @@ TEST_CASE("vulkan: ssm prefills pass their state across token segments and past 
   // Segments of ~1700 (f32) and ~1100 (bf16) tokens at d_state 16, ~450 and
   // ~300 at Mamba-2's d_state 64: each of these crosses at least one boundary.
   for (const char* dtype : {".f32", ".bf16"}) {
-    require_passes(std::string("ssm/mamba:prefill.b2.s1800.di6.n16.z1") + dtype);
-    require_passes(std::string("ssm/mamba2:prefill.b1.s700.h2.hd4.n64.g1") + dtype);
+    require_close_on_vulkan(std::string("ssm/mamba:prefill.b2.s1800.di6.n16.z1") + dtype);
+    require_close_on_vulkan(std::string("ssm/mamba2:prefill.b1.s700.h2.hd4.n64.g1") + dtype);
   }
   // 70000 tokens: one invocation walking them all in one loop would stop at
   // 65535 on llvmpipe and leave the last outputs unwritten.
-  require_passes("ssm/mamba:prefill.b1.s70000.di2.n1.f32");
+  require_close_on_vulkan("ssm/mamba:prefill.b1.s70000.di2.n1.f32");
 }
 
 TEST_CASE("vulkan: ssm re-checks the timed path against alternating inputs", "[vulkan][ssm]") {
-  require_passes("ssm/mamba:prefill.b1.s64.di64.n16.f32", true);
-  require_passes("ssm/mamba2:decode.b2.s100.h2.hd16.n32.bf16", true);
+  require_close_on_vulkan("ssm/mamba:prefill.b1.s64.di64.n16.f32", true);
+  require_close_on_vulkan("ssm/mamba2:decode.b2.s100.h2.hd16.n32.bf16", true);
 }
 
 TEST_CASE("vulkan: ssm records what the shaders cannot do as unimplemented with the reason", "[vulkan][ssm]") {
   // bf16 outputs are written in pairs of channels.
-  const auto odd = on_vulkan("ssm/mamba:prefill.b1.s8.di33.n16.bf16");
+  const auto odd = run_vulkan("ssm/mamba:prefill.b1.s8.di33.n16.bf16");
   CHECK(odd.outcome == "unimplemented");
   CHECK_THAT(odd.reason, Catch::Contains("d_inner must be even"));
-  const auto odd_rows = on_vulkan("ssm/mamba2:decode.b1.s8.h2.hd15.n16.bf16");
+  const auto odd_rows = run_vulkan("ssm/mamba2:decode.b1.s8.h2.hd15.n16.bf16");
   CHECK(odd_rows.outcome == "unimplemented");
   CHECK_THAT(odd_rows.reason, Catch::Contains("head_dim must be even"));
   // Mamba-1's whole layer (projections, conv, dt path) has no shaders yet.
-  const auto layer = on_vulkan("ssm/mamba:prefill.b1.s8.di32.dm16.n8.f32");
+  const auto layer = run_vulkan("ssm/mamba:prefill.b1.s8.di32.dm16.n8.f32");
   CHECK(layer.outcome == "unimplemented");
   CHECK_THAT(layer.reason, Catch::Contains("core level only"));
 }
