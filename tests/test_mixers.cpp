@@ -13,6 +13,8 @@
 #include "problem_runs.hpp"
 #include "test_support.hpp"
 
+#include <archbench/sdk.hpp>
+
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -189,6 +191,42 @@ TEST_CASE("mixers: gates, decays and betas are filled inside their real ranges",
   const auto alpha = range(gdn, "alpha"), beta = range(gdn, "beta");
   CHECK((alpha.first >= 0.9f && alpha.second <= 0.999f));
   CHECK((beta.first > 0.0f && beta.second < 1.0f && beta.second - beta.first > 0.5f));
+}
+
+TEST_CASE("gated-deltanet: heads that forget within a chunk stay finite and match the reference", "[mixers]") {
+  // Decays of 0.05 multiply to 1e-83 over a 64-token chunk, far below f32's
+  // range: a chunked form that divides accumulated decays (gamma_i / gamma_p)
+  // gives 0/0 there. The decays are set by hand, past the fills' [0.9, 0.999].
+  for (const char* dtype : {".f32", ".bf16"}) {
+    INFO(dtype);
+    Run run(std::string("mixer/gated-deltanet:prefill.b1.s150.h2.hd16.vhd24.conv4") + dtype);
+    const ab_tensor& alpha = run["alpha"];
+    float* a = static_cast<float*>(alpha.data);
+    for (size_t i = 0; i < alpha.bytes / 4; ++i) a[i] = i % 2 ? 0.05f : 0.3f;  // head 1 and head 0
+    run.execute();
+    // The reference's outputs, one array per OUTPUT tensor in tensor order.
+    std::map<std::string, std::vector<double>> expected;
+    std::vector<double*> outputs;
+    for (uint32_t i = 0; i < run.tensors->count(); ++i) {
+      const ab_tensor& t = run.tensors->bound()[i];
+      if (t.desc->role != AB_TENSOR_OUTPUT) continue;
+      auto& values = expected[t.desc->name];
+      values.resize(size_t(t.bytes / sdk::dtype_size(t.desc->dtype)));
+      outputs.push_back(values.data());
+    }
+    const ab_problem raw = run.problem.raw();
+    REQUIRE(run.problem.variant->reference(run.problem.variant->context, &raw, run.tensors->bound(),
+                                           run.tensors->count(), outputs.data()) == AB_OK);
+    const ab_tensor& out = run["out"];
+    std::vector<float> got(expected["out"].size());
+    for (size_t i = 0; i < got.size(); ++i)
+      got[i] = out.desc->dtype == AB_DTYPE_F32 ? static_cast<const float*>(out.data)[i]
+                                               : sdk::bf16_to_f32(static_cast<const uint16_t*>(out.data)[i]);
+    for (float v : got) REQUIRE(std::isfinite(v));
+    const auto as_floats = [](const std::vector<double>& v) { return std::vector<float>(v.begin(), v.end()); };
+    CHECK(relative_error(got, as_floats(expected["out"])) < (out.desc->dtype == AB_DTYPE_F32 ? 1e-4 : 2e-2));
+    CHECK(relative_error(run.floats("final_state"), as_floats(expected["final_state"])) < 1e-4);
+  }
 }
 
 TEST_CASE("mixers: no KV cache, the fixed state as a figure, and attention/gqa's workload", "[mixers]") {

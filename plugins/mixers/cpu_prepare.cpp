@@ -64,9 +64,24 @@ void raw_channels(const Shape& s, const Inputs& in, int64_t b, int64_t tau, int6
   }
 }
 
+// Where channels [c0, c0 + count) of position tau can be read in place: an f32
+// input row inside one of the q/k/v segments; null where the row must be
+// staged (bf16, or before the prompt).
+const float* row_in_place(const Shape& s, const Inputs& in, int64_t b, int64_t tau, int64_t c0, int64_t count) {
+  if (s.dtype != AB_DTYPE_F32 || tau < 0) return nullptr;
+  const int64_t qk = s.qk_heads * s.dk, row = b * s.tokens() + tau;
+  if (c0 + count <= qk) return static_cast<const float*>(in.q) + row * qk + c0;
+  if (c0 >= qk && c0 + count <= 2 * qk) return static_cast<const float*>(in.k) + row * qk + c0 - qk;
+  if (c0 >= 2 * qk) return static_cast<const float*>(in.v) + row * s.heads * s.dv + c0 - 2 * qk;
+  return nullptr;
+}
+
 // Channels [c0, c0 + count) of tokens [t0, t0 + n) after the causal conv and
-// SiLU, into out [n, count]: the raw rows are loaded once for the whole range
-// (n + conv - 1 of them), then each tap is one vectorized pass.
+// SiLU, into out [n, count]. f32 rows are read in place; others are staged in
+// `raw` once for the whole range. One head's channels are a short piece of
+// each token's row (512 bytes of an 8 KB row at 16 heads of 128), so every
+// row is a new page the hardware prefetcher does not follow: the rows a few
+// tokens ahead are prefetched by hand.
 void convolved(const Shape& s, const Inputs& in, int64_t b, int64_t t0, int64_t n, int64_t c0, int64_t count,
                std::vector<float>& raw, float* out) {
   const int64_t W = s.conv, C = s.conv_channels();
@@ -74,25 +89,54 @@ void convolved(const Shape& s, const Inputs& in, int64_t b, int64_t t0, int64_t 
     for (int64_t i = 0; i < n; ++i) raw_channels(s, in, b, t0 + i, c0, count, out + i * count);
     return;
   }
-  raw.resize(size_t((n + W - 1) * count));
-  for (int64_t r = 0; r < n + W - 1; ++r) raw_channels(s, in, b, t0 - (W - 1) + r, c0, count, raw.data() + r * count);
+  const int64_t rows = n + W - 1;
+  std::vector<const float*> window(static_cast<size_t>(rows), nullptr);
+  raw.resize(size_t(rows * count));
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t tau = t0 - (W - 1) + r;
+    window[size_t(r)] = row_in_place(s, in, b, tau, c0, count);
+    if (!window[size_t(r)]) {
+      raw_channels(s, in, b, tau, c0, count, raw.data() + r * count);
+      window[size_t(r)] = raw.data() + r * count;
+    }
+  }
+  constexpr int64_t kAhead = 8;  // tokens of prefetch distance
   for (int64_t i = 0; i < n; ++i) {
+    if (i + kAhead + W - 1 < rows) {
+      const char* next = reinterpret_cast<const char*>(window[size_t(i + kAhead + W - 1)]);
+      for (int64_t byte = 0; byte < count * 4; byte += 64) __builtin_prefetch(next + byte);
+    }
     float* o = out + i * count;
+    const float* const* x = window.data() + i;
+    if (W == 4) {  // the usual width: the four taps in one pass, no partial sums stored
+      const float *t0p = in.conv_taps.data() + c0, *t1p = t0p + C, *t2p = t1p + C, *t3p = t2p + C;
+      const float *x0 = x[0], *x1 = x[1], *x2 = x[2], *x3 = x[3];
+      for (int64_t c = 0; c < count; ++c) o[c] = silu(t0p[c] * x0[c] + t1p[c] * x1[c] + t2p[c] * x2[c] + t3p[c] * x3[c]);
+      continue;
+    }
     std::fill(o, o + count, 0.0f);
     for (int64_t w = 0; w < W; ++w) {
       const float* tap = in.conv_taps.data() + w * C + c0;
-      const float* x = raw.data() + (i + w) * count;
-      for (int64_t c = 0; c < count; ++c) o[c] += tap[c] * x[c];
+      const float* xw = x[w];
+      for (int64_t c = 0; c < count; ++c) o[c] += tap[c] * xw[c];
     }
     for (int64_t c = 0; c < count; ++c) o[c] = silu(o[c]);
   }
 }
 
-void l2_normalize(float* x, int64_t n) {
+// x *= scale / |x|. The squares are summed in 16 independent lanes: one
+// running double sum is a chain of dependent adds the compiler may not
+// reorder (about 4 cycles an element, a third of a GDN prefill's preparation).
+void l2_normalize(float* x, int64_t n, float scale) {
+  double lanes[16] = {};
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    for (int64_t j = 0; j < 16; ++j) lanes[j] += double(x[i + j]) * x[i + j];
   double sum = 0;
-  for (int64_t i = 0; i < n; ++i) sum += double(x[i]) * x[i];
-  const float inverse = float(1.0 / std::sqrt(sum + 1e-6));
-  for (int64_t i = 0; i < n; ++i) x[i] *= inverse;
+  for (; i < n; ++i) sum += double(x[i]) * x[i];
+  for (double lane : lanes) sum += lane;
+  const float factor = float(double(scale) / std::sqrt(sum + 1e-6));
+  for (i = 0; i < n; ++i) x[i] *= factor;
 }
 
 }  // namespace
@@ -119,8 +163,8 @@ void load_tokens(const Shape& s, const Inputs& in, int64_t b, int64_t h, int64_t
     const int64_t t = t0 + i, row = b * T + t;
     float *q = rows.q.data() + i * dk, *k = rows.k.data() + i * dk, *v = rows.v.data() + i * dv;
     if (s.rule == Rule::delta) {
-      l2_normalize(q, dk);
-      l2_normalize(k, dk);
+      l2_normalize(q, dk, scale);  // the query's 1/sqrt(dk) folded into its norm
+      l2_normalize(k, dk, 1.0f);
       rows.beta[size_t(i)] = in.beta[row * H + h];
       rows.decay[size_t(i)] = in.alpha[row * H + h];
     } else {
@@ -136,8 +180,8 @@ void load_tokens(const Shape& s, const Inputs& in, int64_t b, int64_t h, int64_t
         std::copy_n(in.gate + (row * H + h) * dk, dk, rows.decay.data() + i * dk);
       else if (decays)
         rows.decay[size_t(i)] = float(std::exp(s.log_decay(h)));
+      for (int64_t d = 0; d < dk; ++d) q[d] *= scale;
     }
-    for (int64_t d = 0; d < dk; ++d) q[d] *= scale;
   }
 }
 
