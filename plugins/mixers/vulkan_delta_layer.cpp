@@ -29,6 +29,7 @@
 #include "spirv/mixers_projection_shared.hpp"
 #include "spirv/mixers_projection_subgroup.hpp"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 

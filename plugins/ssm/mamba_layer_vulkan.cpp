@@ -32,6 +32,7 @@
 #include "spirv/ssm_mamba_proj_shared.hpp"
 #include "spirv/ssm_mamba_proj_subgroup.hpp"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
