@@ -75,6 +75,7 @@ TEST_CASE("vulkan: ssm/mamba's layer level matches the reference - prefill and d
       "prefill.b2.s2.di8.dm8.n4.dtr2.z1",         // fewer tokens than the conv window
       "decode.b3.s100.di34.dm20.n16.z1",          // conv_state and state carried in, both out
       "decode.b1.s7.di16.dm32.n8.conv2.dtr6",     // a one-input window
+      "decode.b2.s5.di8.dm8.n4.conv1.dtr2.z1",    // no window at all (no conv_state, conv_out)
   };
   for (const char* c : cases)
     for (const char* dtype : {".f32", ".bf16"})
