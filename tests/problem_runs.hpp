@@ -34,13 +34,16 @@ inline archbench::results::ResultRecord run_vulkan(const std::string& text, bool
 // The problem passes on Vulkan with an NMSE far under the runner's tolerance:
 // f32 lands near 1e-13 and bf16 at the rounding of its outputs (~1e-6), while
 // a state read from the wrong place, a skipped segment or swapped channels gives
-// an NMSE near 1.
-inline void require_close_on_vulkan(const std::string& text, bool perf = false) {
+// an NMSE near 1. A whole layer rounds each intermediate (projections, conv,
+// gates) to bf16 as well, which gave 5e-7 to 2e-5 here: its tests pass
+// kLayerBf16Bound, still 50x under the smallest wrong-weight error seen (3e-3).
+constexpr double kCoreBf16Bound = 2e-5, kLayerBf16Bound = 5e-5;
+inline void require_close_on_vulkan(const std::string& text, bool perf = false, double bf16_bound = kCoreBf16Bound) {
   const auto r = run_vulkan(text, perf);
   INFO(text << " -> " << r.outcome << ": " << r.reason);
   CHECK(r.outcome == "passed");
   REQUIRE(r.nmse.has_value());
-  CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : 2e-5));
+  CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : bf16_bound));
 }
 
 // The problem passes on the CPU within the harness's own tolerance for its dtype.

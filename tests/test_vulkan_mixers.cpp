@@ -4,7 +4,8 @@
 // reference (every output: out, the final or next state, the normalizer and
 // conv window), over each option, f32 and bf16, at shapes that cut through
 // the shaders' blocks: chunk tails, prompts shorter than a chunk, dk != dv
-// (a transposed state cannot pass), value widths past one column block.
+// (a transposed state cannot pass), value widths past one column block; and
+// Gated DeltaNet's whole layer (projections, gates, core, gated norm, out).
 #include "problem_runs.hpp"
 #include "test_support.hpp"
 
@@ -20,6 +21,7 @@ struct ValidationOn {
 };
 const ValidationOn validation_on;
 
+using test_support::kLayerBf16Bound;
 using test_support::require_close_on_vulkan;
 using test_support::run_vulkan;
 
@@ -100,4 +102,22 @@ TEST_CASE("vulkan: mixer/gated-deltanet matches the reference - prefill and deco
     require_close_on_vulkan(std::string("mixer/gated-deltanet:decode.b2.s9.h2.hd8.vhd130") + dtype);
   }
   require_close_on_vulkan("mixer/gated-deltanet:prefill.b1.s50.h2.hd16.vhd8.c16.f32", true);
+}
+
+TEST_CASE("vulkan: mixer/gated-deltanet's layer level matches the reference - prefill and decode - f32 and bf16",
+          "[vulkan][mixers][layer]") {
+  // Every output is checked: y, the final or next state and the conv window.
+  const std::string layer = "mixer/gated-deltanet:h4.qkh2.hd16.vhd24.conv4.dm40";  // test_mixers.cpp's kLayer
+  for (const char* c : {".prefill.b2.s37.c16", ".prefill.b1.s5", ".decode.b2.s37", ".decode.b1.s1"})
+    for (const char* dtype : {".f32", ".bf16"}) require_close_on_vulkan(layer + c + dtype, false, kLayerBf16Bound);
+  const char* others[] = {
+      "mixer/gated-deltanet:prefill.b1.s19.h3.qkh1.hd8.vhd8.conv1.dm16.c8",  // 3 heads a q/k head, no window
+      "mixer/gated-deltanet:decode.b1.s19.h2.hd8.vhd8.conv0.dm16",           // no conv at all
+  };
+  for (const char* other : others)
+    for (const char* dtype : {".f32", ".bf16"}) require_close_on_vulkan(other + std::string(dtype), false, kLayerBf16Bound);
+  require_close_on_vulkan(layer + ".prefill.b1.s40.c16.f32", true);  // the timed path re-checked
+  const auto odd = run_vulkan("mixer/gated-deltanet:prefill.b1.s8.h2.hd8.vhd8.dm15.bf16");
+  CHECK(odd.outcome == "unimplemented");
+  CHECK_THAT(odd.reason, Catch::Contains("d_model must be even"));
 }

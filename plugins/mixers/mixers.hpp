@@ -95,9 +95,6 @@ class MixerVariant : public sdk::Variant {
                  const sdk::Outputs& outputs) const override;
   void figures(const sdk::Problem& problem, const sdk::Tensors& tensors, sdk::Figures& out) const override;
   ARCHBENCH_BACKEND_HOOKS  // create_cpu in plugin.cpp, create_vulkan in vulkan.cpp
-  // Routes the layer level to the CPU only: the Vulkan path is the core level's.
-  std::unique_ptr<sdk::Instance> create(const sdk::Problem& problem, ab_backend backend, const ab_host& host,
-                                        const sdk::Tensors& tensors) const override;
 
   Rule rule() const { return rule_; }
 

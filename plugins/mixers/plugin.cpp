@@ -205,13 +205,6 @@ std::unique_ptr<sdk::Instance> MixerVariant::create_cpu(const sdk::Problem& prob
   return s.layer() ? make_cpu_layer_instance(s, host, tensors) : make_cpu_instance(s, host, tensors);
 }
 
-std::unique_ptr<sdk::Instance> MixerVariant::create(const sdk::Problem& problem, ab_backend backend,
-                                                    const ab_host& host, const sdk::Tensors& tensors) const {
-  if (backend != AB_BACKEND_CPU && Shape::of(problem, rule_).layer())
-    throw sdk::Unimplemented(std::string(name()) + ": the layer level (d_model > 0) runs on the cpu backend only");
-  return Variant::create(problem, backend, host, tensors);
-}
-
 struct Linear : MixerVariant {
   Linear()
       : MixerVariant("mixer/linear",

@@ -72,5 +72,7 @@ std::unique_ptr<sdk::Instance> make_linear_instance(const Shape& shape, const ab
                                                     const sdk::Tensors& tensors);
 std::unique_ptr<sdk::Instance> make_delta_instance(const Shape& shape, const ab_host& host,
                                                    const sdk::Tensors& tensors);
+std::unique_ptr<sdk::Instance> make_delta_layer_instance(const Shape& shape, const ab_host& host,
+                                                         const sdk::Tensors& tensors);
 
 }  // namespace archbench::plugins::mixers::vk

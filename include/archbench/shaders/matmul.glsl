@@ -4,8 +4,8 @@
 // Include from a .comp after `#version 450` (glslc -I <repo>/include), e.g.
 //   glslc --target-env=vulkan1.2 -O -I include -DGATED -DACT_SILU -DMM_TN=2 ffn_matmul.comp
 // Defines:
-//   epilogue : (none) plain | ACT_SILU | ACT_GELU_TANH ; HAS_BIAS (bias[n] added before the
-//              activation) ; GATED (C = act(A*Bg [+bias]) * (A*Bu), Bg/Bu interleaved in B)
+//   epilogue : (none) plain | ACT_SILU | ACT_GELU_TANH | ACT_SOFTPLUS ; HAS_BIAS (bias[n] added
+//              before the activation) ; GATED (C = act(A*Bg [+bias]) * (A*Bu), Bg/Bu interleaved in B)
 //   tiling   : MM_TM (8 or 16, rows per 8-lane group), MM_TN (columns per lane),
 //              MM_WG_GM (1,2,4,8: groups stacked along M in a workgroup). The host must use
 //              the same numbers in archbench/shaders/matmul_pack.hpp (MatmulTiling).
@@ -134,6 +134,12 @@ float mm_act(float v) {
 #elif defined(ACT_GELU_TANH)
   float u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
   return 0.5 * v * (1.0 + tanh(u));
+#elif defined(ACT_SOFTPLUS)
+  // log(1 + e^v) = max(v, 0) + log1p(e^-|v|): no overflow for large v. Mamba's dt
+  // sits at v ~ -7 (softplus ~ 1e-3), where log(1.0 + e) would lose ~1e-4 of it to
+  // the rounding of 1 + e; log(u) e / (u - 1) with u = 1 + e cancels that rounding.
+  const float e = exp(-abs(v)), u = 1.0 + e;
+  return max(v, 0.0) + (u == 1.0 ? e : log(u) * (e / (u - 1.0)));
 #else
   return v;
 #endif
