@@ -169,9 +169,24 @@ TEST_CASE("vulkan: attention decode over many splits - group row blocks - widths
     REQUIRE(r.nmse.has_value());
     CHECK(*r.nmse < (std::string(text).find(".bf16") != std::string::npos ? 2e-5 : 1e-9));
   }
-  const auto odd = on_vulkan("attention/mqa:decode.s10.h2.hd6.vhd7.bf16", test_support::in_tree());
-  CHECK(odd.outcome == "unimplemented");
-  CHECK_THAT(odd.reason, Catch::Contains("v_head_dim must be even"));
+}
+
+TEST_CASE("vulkan: attention in bf16 at an odd v_head_dim or d_model - the 16-bit storage build", "[vulkan]") {
+  // Rows of odd width start mid-word, so these take the shaders' 16-bit build
+  // (one element per store) and the projections' BF16_16BIT matmul: decode
+  // and combine, prefill with a scratch ring, the gate, the fused Q|K|V|G and
+  // O projections with odd K and N, biases.
+  for (const char* text : {"attention/mqa:decode.s10.h2.hd6.vhd7.bf16",
+                           "attention/mqa:decode.s700.h5.hd10.vhd7.alibi.bf16",
+                           "attention/gqa:prefill.s70.h10.kvh2.hd6.vhd9.window.w20.bf16",
+                           "attention/gqa:prefill.s45.b2.h4.kvh2.hd8.vhd7.dm33.gate1.bf16",
+                           "attention/gqa:decode.s40.h4.kvh2.hd8.dm33.bias1.bf16"}) {
+    const auto r = on_vulkan(text, test_support::in_tree());
+    INFO(text << " -> " << r.outcome << " " << r.reason);
+    CHECK(r.outcome == "passed");
+    REQUIRE(r.nmse.has_value());
+    CHECK(*r.nmse < 2e-5);
+  }
 }
 
 TEST_CASE("vulkan: attention/mla matches the reference - absorb 0 and 1, prefill and decode, masks, layer level, bf16", "[vulkan]") {
@@ -207,9 +222,32 @@ TEST_CASE("vulkan: attention/mla matches the reference - absorb 0 and 1, prefill
     // ~1.5e-5 at layer level, where the latents pass through four matmuls).
     CHECK(*r.nmse < (text.ends_with(".f32") ? 1e-9 : 5e-5));
   }
-  const auto odd = on_vulkan("attention/mla:decode.s10.h2.nope16.rope8.vhd16.kvr33.bf16", test_support::in_tree());
-  CHECK(odd.outcome == "unimplemented");
-  CHECK_THAT(odd.reason, Catch::Contains("must be even"));
+}
+
+TEST_CASE("vulkan: attention/mla in bf16 at odd widths - the 16-bit storage build, core and layer", "[vulkan]") {
+  // Any odd kv_lora_rank, qk_nope_dim, v_head_dim, d_model or q_lora_rank puts
+  // rows mid-word, so the problem takes the 16-bit build of every shader and
+  // of the projections' matmul (odd K, N and strides: the decompression reads
+  // A rows of kvr inside cache rows of kvr + rope). All odd at once, then each
+  // alone beside even ones, absorb 0 and 1, prefill (own rows ring) and decode.
+  const std::string odd = ".h3.nope7.rope8.vhd9.kvr15";
+  const std::vector<std::string> shapes = {
+      "prefill.b2.s45" + odd, "decode.b2.s70" + odd + ".window.w20", "prefill.s45" + odd + ".dm33.qr11",
+      "decode.s70" + odd + ".dm33.qr11.chunk.w32", "prefill.s30" + odd + ".dm33.ln0.window.w16",
+      // one odd width at a time
+      "decode.s40.h2.nope16.rope8.vhd16.kvr15", "prefill.s33.h2.nope7.rope8.vhd16.kvr32",
+      "decode.s40.h2.nope16.rope8.vhd9.kvr32", "prefill.s33.h2.nope16.rope8.vhd16.kvr32.dm33",
+      "decode.s40.h2.nope16.rope8.vhd16.kvr32.dm32.qr11"};
+  std::vector<std::string> problems;
+  for (const char* absorb : {".absorb0", ".absorb1"})
+    for (const std::string& shape : shapes) problems.push_back("attention/mla:" + shape + absorb + ".bf16");
+  for (const std::string& text : problems) {
+    const auto r = on_vulkan(text, test_support::in_tree());
+    INFO(text << " -> " << r.outcome << " " << r.reason);
+    CHECK(r.outcome == "passed");
+    REQUIRE(r.nmse.has_value());
+    CHECK(*r.nmse < 5e-5);
+  }
 }
 
 TEST_CASE("vulkan: every moe variant matches the reference over its routers and options, prefill and decode", "[vulkan]") {

@@ -70,8 +70,19 @@ TEST_CASE("vulkan: attention/dsa at layer level, with and without a query latent
   const char* bf16[] = {"prefill.b2.s45.k16", "decode.b1.s70.k16.chunk.w32", "decode.b1.s40.dm64.qr32.k16",
                         "prefill.b1.s45.dm64.k16.window.w20"};
   for (const char* c : bf16) require_passes(std::string("attention/dsa:") + c + kSmall + ".bf16");
-  // bf16 index keys are cached in pairs.
-  const auto odd = on_vulkan("attention/dsa:decode.s10.h2.nope16.rope8.vhd16.kvr32.ih2.id9.ir4.k4.bf16");
-  CHECK(odd.outcome == "unimplemented");
-  CHECK_THAT(odd.reason, Catch::Contains("must be even"));
+}
+
+TEST_CASE("vulkan: attention/dsa in bf16 at odd widths - the 16-bit storage build", "[vulkan][dsa]") {
+  // An odd index_dim (index cache rows mid-word), index_heads at layer level
+  // (the fused x [W_ik | W_iw] rows), or any of MLA's odd widths takes the
+  // 16-bit build of every shader and of the projections' matmul.
+  const char* cases[] = {
+      "decode.s10.h2.nope16.rope8.vhd16.kvr32.ih2.id9.ir4.k4",
+      "prefill.b2.s45.h4.nope16.rope8.vhd16.kvr32.ih4.id9.ir4.k16",
+      "decode.b1.s70.h4.nope16.rope8.vhd16.kvr32.ih3.id16.ir8.k16.chunk.w32.dm64",  // odd index_heads, layer
+      "prefill.b1.s45.h3.nope7.rope8.vhd9.kvr15.ih3.id9.ir4.k16.window.w20",
+      "decode.b1.s40.h3.nope7.rope8.vhd9.kvr15.ih3.id9.ir4.k16.dm33.qr11",
+      "prefill.b1.s33.h3.nope7.rope8.vhd9.kvr15.ih3.id9.ir4.k8.dm33",
+  };
+  for (const char* c : cases) require_passes(std::string("attention/dsa:") + c + ".bf16");
 }

@@ -7,7 +7,9 @@
 //   C[M, N] = epilogue(A[M, K] B[K, N] + bias)      A, C: f32 storage buffers
 //
 // or, for shaders built with -DBF16 (tiling.bf16), A, B and C in bf16 storage
-// (B given as bf16 bits; K, N and MM_TN even) with f32 arithmetic.
+// (B given as bf16 bits; K, N and MM_TN even) with f32 arithmetic; built with
+// -DBF16 -DBF16_16BIT as well (tiling.bf16_16bit), A and C are 16-bit arrays:
+// any K, N and strides, on devices with storageBuffer16BitAccess.
 //
 // B larger than the device's maxStorageBufferRange (128 MiB on lavapipe) is
 // split into slices of whole column panels, each its own buffer and dispatch.
@@ -46,9 +48,13 @@ class Matmul {
   }
   Matmul(const Device& device, Spirv spirv, const MatmulTiling& tiling, const uint16_t* b, const uint16_t* b_up,
          uint32_t m, uint32_t k, uint32_t n, Binding a, Binding c, Binding bias, MatmulStrides strides = {}) {
-    // the shader reads A and writes C in whole 32-bit words (pairs of bf16)
-    if (tiling.tn % 2 || k % 2 || n % 2 || strides.lda % 2 || strides.ldc % 2)
-      throw std::invalid_argument("sdk::vulkan::Matmul: bf16 needs even K, N, strides and tiling.tn");
+    if (tiling.bf16_16bit) {
+      if (!device.has(AB_VK_STORAGE_16BIT))
+        throw std::invalid_argument("sdk::vulkan::Matmul: BF16_16BIT builds need storageBuffer16BitAccess");
+    } else if (tiling.tn % 2 || k % 2 || n % 2 || strides.lda % 2 || strides.ldc % 2) {
+      // the paired build reads A and writes C in whole 32-bit words (pairs of bf16)
+      throw std::invalid_argument("sdk::vulkan::Matmul: bf16 pairs need even K, N, strides and tiling.tn");
+    }
     init(device, spirv, tiling, b, b_up, m, k, n, a, c, bias, strides);
   }
 

@@ -1,16 +1,20 @@
 // attention/dsa's indexer, selection and sparse attention on Vulkan (see
 // dsa_vulkan.hpp for the stages, shaders/README.md for the shaders). Storage
 // follows mla_vulkan.cpp: the problem's tensors, the index cache and the
-// projections' outputs f32 or bf16; index queries, weights, keys, scores and
-// all arithmetic f32.
+// projections' outputs f32 or bf16 (in pairs, or as 16-bit elements when a
+// width is odd: the MLA instance chooses); index queries, weights, keys,
+// scores and all arithmetic f32.
 #include "dsa_vulkan.hpp"
 
 #include "spirv/attention_dsa_attention.hpp"
 #include "spirv/attention_dsa_attention_bf16.hpp"
+#include "spirv/attention_dsa_attention_bf16_16bit.hpp"
 #include "spirv/attention_dsa_indexer.hpp"
 #include "spirv/attention_dsa_indexer_bf16.hpp"
+#include "spirv/attention_dsa_indexer_bf16_16bit.hpp"
 #include "spirv/attention_dsa_prepare.hpp"
 #include "spirv/attention_dsa_prepare_bf16.hpp"
+#include "spirv/attention_dsa_prepare_bf16_16bit.hpp"
 #include "spirv/attention_dsa_topk.hpp"
 
 #include <algorithm>
@@ -20,9 +24,6 @@ namespace archbench::plugins::attention {
 namespace {
 
 namespace sv = sdk::vulkan;
-
-#define DSA_SPIRV(stage, bf16) \
-  ((bf16) ? ARCHBENCH_SPIRV(attention_##stage##_bf16) : ARCHBENCH_SPIRV(attention_##stage))
 
 constexpr uint32_t kWorkgroup = 64;  // dsa_prepare and dsa_indexer: a power of two
 constexpr uint32_t kIndexerKeys = 4;  // positions per lane of dsa_indexer.comp (its KEYS)
@@ -51,7 +52,7 @@ struct DsaVulkan::Impl {
   MlaShape s;
   Shape p;
   const sv::Device& device;
-  bool bf16;
+  VulkanStorage storage;
   sv::Buffer dummy, index_q_rows, index_kw_rows, rope, iq, iw, ik, scores_scratch;
   std::unique_ptr<sv::Matmul> q_projection, kw_projection;
   std::unique_ptr<sv::Kernel> prepare, scores, top_k, attention;
@@ -64,13 +65,9 @@ struct DsaVulkan::Impl {
   uint32_t head_blocks = 1;
 
   Impl(const MlaShape& shape, const sv::Device& dev, const sdk::Tensors& tensors, const DsaVulkanSources& in)
-      : s(shape), p(shape.positions()), device(dev), bf16(shape.dtype == AB_DTYPE_BF16), dummy(dev, 16) {
-    if (bf16 && (s.index_dim % 2 || (s.layer() && s.index_heads % 2)))
-      throw sdk::Unimplemented(
-          "attention/dsa on Vulkan: bf16 rows are stored in pairs, so index_dim (and index_heads at layer level) "
-          "must be even");
+      : s(shape), p(shape.positions()), device(dev), storage(in.storage), dummy(dev, 16) {
     if (s.layer()) {
-      if (bf16) build_projections<uint16_t>(tensors, in);
+      if (storage != VulkanStorage::f32) build_projections<uint16_t>(tensors, in);
       else build_projections<float>(tensors, in);
     }
     build_prepare(tensors);
@@ -140,12 +137,12 @@ struct DsaVulkan::Impl {
       w_in = sv::Binding::of(device, tensors["index_w"]);
       k_in = sv::Binding::of(device, tensors["index_k"]);
     }
-    prepare = std::make_unique<sv::Kernel>(device, DSA_SPIRV(dsa_prepare, bf16), 10, sizeof(PreparePush),
-                                           sv::Specialization{kWorkgroup, uint32_t(s.layer())});
-    prepare_set = prepare->bind(
-        {q_in, w_in, k_in, s.layer() ? sv::Binding::of(device, tensors["ik_gamma"]) : none,
-         s.layer() ? sv::Binding::of(device, tensors["ik_beta"]) : none, half > 0 ? sv::Binding::of(rope) : none,
-         sv::Binding::of(iq), sv::Binding::of(iw), sv::Binding::of(ik), sv::Binding::of(device, tensors["index_cache"])});
+    prepare = std::make_unique<sv::Kernel>(device, ATTENTION_STORAGE_SPIRV(dsa_prepare, storage), 10,
+                                           sizeof(PreparePush), sv::Specialization{kWorkgroup, uint32_t(s.layer())});
+    prepare_set = prepare->bind({q_in, w_in, k_in, s.layer() ? sv::Binding::of(device, tensors["ik_gamma"]) : none,
+                                 s.layer() ? sv::Binding::of(device, tensors["ik_beta"]) : none,
+                                 half > 0 ? sv::Binding::of(rope) : none, sv::Binding::of(iq), sv::Binding::of(iw),
+                                 sv::Binding::of(ik), sv::Binding::of(device, tensors["index_cache"])});
   }
 
   void build_selection(const sdk::Tensors& tensors, uint32_t lanes) {
@@ -165,7 +162,7 @@ struct DsaVulkan::Impl {
     sv::require_groups("attention/dsa scores", sv::groups_for(context, kWorkgroup * kIndexerKeys), t, b);
     scores_push = {int32_t(t), int32_t(p.first_position()), int32_t(p.slots()), int32_t(context),
                    int32_t(s.index_heads), int32_t(s.index_dim), int32_t(s.span)};
-    scores = std::make_unique<sv::Kernel>(device, DSA_SPIRV(dsa_indexer, bf16), 5, sizeof(ScoresPush),
+    scores = std::make_unique<sv::Kernel>(device, ATTENTION_STORAGE_SPIRV(dsa_indexer, storage), 5, sizeof(ScoresPush),
                                           sv::Specialization{kWorkgroup, mask});
     scores_set = scores->bind({sv::Binding::of(iq), sv::Binding::of(iw), sv::Binding::of(ik),
                                sv::Binding::of(device, tensors["index_cache"]), scores_out});
@@ -187,7 +184,7 @@ struct DsaVulkan::Impl {
     sv::require_groups("attention/dsa sparse attention", t, head_blocks, b);
     attention_push = {int32_t(t), int32_t(s.heads), int32_t(in.kv_rows), int32_t(s.kept())};
     attention = std::make_unique<sv::Kernel>(
-        device, DSA_SPIRV(dsa_attention, bf16), 4, sizeof(AttentionPush),
+        device, ATTENTION_STORAGE_SPIRV(dsa_attention, storage), 4, sizeof(AttentionPush),
         sv::Specialization{in.lanes, uint32_t(width), uint32_t(kvr), uint32_t(heads)}, 1, in.lanes);
     attention_set = attention->bind(
         {in.queries, in.cache_rows, sv::Binding::of(device, tensors["selected"]), in.attended});

@@ -14,11 +14,13 @@
 #include <archbench/sdk_vulkan_matmul.hpp>
 
 #include "mla.hpp"
+#include "vulkan_storage.hpp"
 
 namespace archbench::plugins::attention {
 
 // What the MLA instance hands the DSA stages.
 struct DsaVulkanSources {
+  VulkanStorage storage = VulkanStorage::f32;   // the shaders' build, chosen by the MLA instance
   sdk::vulkan::Binding x, q_latent;             // layer level; q_latent only with q_lora_rank > 0
   sdk::vulkan::Spirv projection{};              // the MLA instance's projection build and tiling
   const sdk::vulkan::MatmulTiling* tiling = nullptr;

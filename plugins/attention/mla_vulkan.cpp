@@ -24,30 +24,36 @@
 // its sparse attention over the selected cache rows.
 // Storage as in vulkan.cpp: f32, or bf16 for the problem's tensors and every
 // intermediate that a matmul or the attention reads or writes, with f32
-// prepared queries, partials and arithmetic.
+// prepared queries, partials and arithmetic; bf16 in pairs, or as 16-bit
+// elements when any of the problem's row widths is odd (vulkan_storage.hpp).
 #include <archbench/sdk_vulkan_matmul.hpp>
 
 #include "dsa_vulkan.hpp"
 #include "mla.hpp"
 #include "vulkan_core_push.hpp"
+#include "vulkan_projection.hpp"
+#include "vulkan_storage.hpp"
 #include "spirv/attention_decode.hpp"
 #include "spirv/attention_decode_bf16.hpp"
+#include "spirv/attention_decode_bf16_16bit.hpp"
 #include "spirv/attention_decode_combine.hpp"
 #include "spirv/attention_decode_combine_bf16.hpp"
+#include "spirv/attention_decode_combine_bf16_16bit.hpp"
 #include "spirv/attention_mla_gather.hpp"
 #include "spirv/attention_mla_gather_bf16.hpp"
+#include "spirv/attention_mla_gather_bf16_16bit.hpp"
 #include "spirv/attention_mla_heads.hpp"
 #include "spirv/attention_mla_heads_bf16.hpp"
+#include "spirv/attention_mla_heads_bf16_16bit.hpp"
 #include "spirv/attention_mla_prepare.hpp"
 #include "spirv/attention_mla_prepare_bf16.hpp"
+#include "spirv/attention_mla_prepare_bf16_16bit.hpp"
 #include "spirv/attention_mla_rmsnorm.hpp"
 #include "spirv/attention_mla_rmsnorm_bf16.hpp"
+#include "spirv/attention_mla_rmsnorm_bf16_16bit.hpp"
 #include "spirv/attention_prefill.hpp"
 #include "spirv/attention_prefill_bf16.hpp"
-#include "spirv/attention_projection_bf16_shared.hpp"
-#include "spirv/attention_projection_bf16_subgroup.hpp"
-#include "spirv/attention_projection_shared.hpp"
-#include "spirv/attention_projection_subgroup.hpp"
+#include "spirv/attention_prefill_bf16_16bit.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -56,10 +62,6 @@ namespace archbench::plugins::attention {
 namespace {
 
 namespace sv = sdk::vulkan;
-
-// Must match the MM_* defines of the projection shaders in CMakeLists.txt.
-constexpr sv::MatmulTiling kProjectionTiling{ATTENTION_MM_TM, ATTENTION_MM_TN, 1, false};
-constexpr sv::MatmulTiling kBf16ProjectionTiling{ATTENTION_MM_TM, ATTENTION_MM_BF16_TN, 1, false, true};
 
 struct PreparePush {
   int32_t tokens, heads, first_position, slots, write_rows;
@@ -81,9 +83,6 @@ using vulkan_core::CombinePush;
 using vulkan_core::DecodePush;
 using vulkan_core::PrefillPush;
 
-#define MLA_SPIRV(stage, bf16) \
-  ((bf16) ? ARCHBENCH_SPIRV(attention_##stage##_bf16) : ARCHBENCH_SPIRV(attention_##stage))
-
 // A per-head matmul of mla_heads.comp with its bindings and grid.
 struct HeadsMatmul {
   std::unique_ptr<sv::Kernel> kernel;
@@ -99,13 +98,8 @@ class MlaVulkan : public sdk::Instance {
  public:
   MlaVulkan(const MlaShape& shape, const ab_host& host, const sdk::Tensors& tensors)
       : s_(shape), p_(shape.positions()), device_(sv::Device::from(host)), dummy_(device_, 16) {
-    bf16_ = s_.dtype == AB_DTYPE_BF16;
-    if (s_.dtype != AB_DTYPE_F32 && !bf16_)
-      throw sdk::Unimplemented("attention/mla on Vulkan: f32 and bf16 storage only");
-    if (bf16_ && (s_.kv_lora_rank % 2 || s_.nope % 2 || s_.v_head_dim % 2 || s_.d_model % 2 || s_.q_lora_rank % 2))
-      throw sdk::Unimplemented(
-          "attention/mla on Vulkan: bf16 rows are stored in pairs, so kv_lora_rank, qk_nope_dim, v_head_dim, "
-          "d_model and q_lora_rank must be even");
+    storage_ = choose_vulkan_storage(s_.dtype, odd_width(), device_, s_.sparse() ? "attention/dsa" : "attention/mla");
+    bf16_ = storage_ != VulkanStorage::f32;
     lanes_ = device_.one_subgroup_workgroup();
     if (!device_.has(AB_VK_SUBGROUP_ARITHMETIC) || lanes_ == 0)
       throw sdk::Unimplemented(
@@ -122,6 +116,13 @@ class MlaVulkan : public sdk::Instance {
     build_prepare(tensors);
     if (s_.absorb) build_absorbed(tensors, out);
     else build_decompressed(tensors, out);
+  }
+
+  // Whether a row any stage stores is of odd width (the rope widths are even).
+  bool odd_width() const {
+    const bool index = s_.sparse() && (s_.index_dim % 2 || (s_.layer() && s_.index_heads % 2));
+    return s_.kv_lora_rank % 2 || s_.nope % 2 || s_.v_head_dim % 2 || index ||
+           (s_.layer() && (s_.d_model % 2 || s_.q_lora_rank % 2));
   }
 
   void record(void* command_buffer) override {
@@ -189,17 +190,17 @@ class MlaVulkan : public sdk::Instance {
     kv_rows_ = sv::Buffer(device_, uint64_t(rows * s_.cache_width()) * sizeof(E));
     const sv::Binding x = sv::Binding::of(device_, tensors["x"]), none = sv::Binding::of(dummy_);
     const auto matmul = [&](const char* weight, uint32_t k, uint32_t n, sv::Binding a, sv::Binding c) {
-      return std::make_unique<sv::Matmul>(device_, projection_spirv(), projection_tiling(),
-                                          static_cast<const E*>(tensors[weight].data), nullptr, uint32_t(rows), k,
-                                          n, a, c, none);
+      return std::make_unique<sv::Matmul>(device_, projection_spirv(storage_, false, device_),
+                                          projection_tiling(storage_), static_cast<const E*>(tensors[weight].data),
+                                          nullptr, uint32_t(rows), k, n, a, c, none);
     };
     if (qr > 0) {
       q_latent_ = sv::Buffer(device_, uint64_t(rows * qr) * sizeof(E));
       q_down_ = matmul("w_dq", uint32_t(dm), uint32_t(qr), x, sv::Binding::of(q_latent_));
       if (s_.latent_norm) {
         sv::require_groups("attention/mla query norm", t, b);
-        q_norm_ = std::make_unique<sv::Kernel>(device_, MLA_SPIRV(mla_rmsnorm, bf16_), 2, sizeof(NormPush),
-                                               sv::Specialization{64});
+        q_norm_ = std::make_unique<sv::Kernel>(device_, ATTENTION_STORAGE_SPIRV(mla_rmsnorm, storage_), 2,
+                                               sizeof(NormPush), sv::Specialization{64});
         q_norm_set_ = q_norm_->bind({sv::Binding::of(q_latent_), sv::Binding::of(device_, tensors["q_norm"])});
       }
       q_projection_ = matmul("w_uq", uint32_t(qr), uint32_t(q_width), sv::Binding::of(q_latent_),
@@ -213,15 +214,6 @@ class MlaVulkan : public sdk::Instance {
     output_projection_ = matmul("w_o", uint32_t(o_width), uint32_t(dm), sv::Binding::of(attended_),
                                 sv::Binding::of(device_, tensors["y"]));
   }
-
-  sv::Spirv projection_spirv() const {
-    const bool subgroups = sv::matmul_uses_subgroups(device_);
-    if (bf16_)
-      return subgroups ? ARCHBENCH_SPIRV(attention_projection_bf16_subgroup)
-                       : ARCHBENCH_SPIRV(attention_projection_bf16_shared);
-    return subgroups ? ARCHBENCH_SPIRV(attention_projection_subgroup) : ARCHBENCH_SPIRV(attention_projection_shared);
-  }
-  const sv::MatmulTiling& projection_tiling() const { return bf16_ ? kBf16ProjectionTiling : kProjectionTiling; }
 
   // ---- stage 2: prepare ------------------------------------------------------------
 
@@ -268,8 +260,9 @@ class MlaVulkan : public sdk::Instance {
       k_rope = rope > 0 ? sv::Binding::of(device_, tensors["k_rope"]) : sv::Binding::of(dummy_);
     }
     const bool norm = s_.layer() && s_.latent_norm;
-    prepare_ = std::make_unique<sv::Kernel>(device_, MLA_SPIRV(mla_prepare, bf16_), 8, sizeof(PreparePush),
-                                            sv::Specialization{64, uint32_t(norm), uint32_t(s_.absorb)});
+    prepare_ =
+        std::make_unique<sv::Kernel>(device_, ATTENTION_STORAGE_SPIRV(mla_prepare, storage_), 8, sizeof(PreparePush),
+                                     sv::Specialization{64, uint32_t(norm), uint32_t(s_.absorb)});
     prepare_set_ = prepare_->bind(
         {q_in_, latent, k_rope, norm ? sv::Binding::of(device_, tensors["kv_norm"]) : sv::Binding::of(dummy_),
          half > 0 ? sv::Binding::of(rope_) : sv::Binding::of(dummy_), sv::Binding::of(prepared_q_),
@@ -306,17 +299,19 @@ class MlaVulkan : public sdk::Instance {
     const sv::Binding none = sv::Binding::of(dummy_), dec = sv::Binding::of(decompressed_);
     if (bf16_) {
       const std::vector<uint16_t> w = up_weights<uint16_t>(tensors);
-      decompress_ = std::make_unique<sv::Matmul>(device_, projection_spirv(), projection_tiling(), w.data(), nullptr,
+      decompress_ = std::make_unique<sv::Matmul>(device_, projection_spirv(storage_, false, device_),
+                                                 projection_tiling(storage_), w.data(), nullptr,
                                                  m, k, width, rows_source_, dec, none, strides);
     } else {
       const std::vector<float> w = up_weights<float>(tensors);
-      decompress_ = std::make_unique<sv::Matmul>(device_, projection_spirv(), projection_tiling(), w.data(), nullptr,
+      decompress_ = std::make_unique<sv::Matmul>(device_, projection_spirv(storage_, false, device_),
+                                                 projection_tiling(storage_), w.data(), nullptr,
                                                  m, k, width, rows_source_, dec, none, strides);
     }
     sv::require_groups("attention/mla gather", n, b);
     gather_push_ = {int32_t(n), int32_t(h), int32_t(s_.nope), int32_t(s_.rope), int32_t(vhd), int32_t(s_.kv_lora_rank)};
-    gather_ = std::make_unique<sv::Kernel>(device_, MLA_SPIRV(mla_gather, bf16_), 4, sizeof(GatherPush),
-                                           sv::Specialization{64});
+    gather_ = std::make_unique<sv::Kernel>(device_, ATTENTION_STORAGE_SPIRV(mla_gather, storage_), 4,
+                                           sizeof(GatherPush), sv::Specialization{64});
     gather_set_ = gather_->bind({dec, rows_source_, sv::Binding::of(keys_), sv::Binding::of(values_)});
     build_core(s_.decompressed(), sv::Binding::of(keys_), sv::Binding::of(values_), out, n, 0);
   }
@@ -340,8 +335,8 @@ class MlaVulkan : public sdk::Instance {
                            sv::Binding a, sv::Binding c, HeadsPush push) {
     HeadsMatmul mm;
     weight_buffer = sv::Buffer::with(device_, weights);
-    mm.kernel = std::make_unique<sv::Kernel>(device_, MLA_SPIRV(mla_heads, bf16_), 3, sizeof(HeadsPush),
-                                             sv::Specialization{64, uint32_t(out_f32)});
+    mm.kernel = std::make_unique<sv::Kernel>(device_, ATTENTION_STORAGE_SPIRV(mla_heads, storage_), 3,
+                                             sizeof(HeadsPush), sv::Specialization{64, uint32_t(out_f32)});
     mm.set = mm.kernel->bind({a, sv::Binding::of(weight_buffer), c});
     mm.push = push;
     mm.heads = uint32_t(s_.heads);
@@ -375,8 +370,9 @@ class MlaVulkan : public sdk::Instance {
       sources.x = sv::Binding::of(device_, tensors["x"]);
       sources.q_latent = s_.q_lora_rank > 0 ? sv::Binding::of(q_latent_) : sources.x;
     }
-    sources.projection = projection_spirv();
-    sources.tiling = &projection_tiling();
+    sources.storage = storage_;
+    sources.projection = projection_spirv(storage_, false, device_);
+    sources.tiling = &projection_tiling(storage_);
     sources.cache_rows = rows_source_;
     sources.kv_rows = rows_count_;
     sources.queries = sv::Binding::of(prepared_q_);
@@ -407,7 +403,7 @@ class MlaVulkan : public sdk::Instance {
     if (core.mode == Mode::prefill) {
       tokens_per_group_ = uint32_t(std::max<int64_t>(1, budget / group));
       core_kernel_ = std::make_unique<sv::Kernel>(
-          device_, MLA_SPIRV(prefill, bf16_), 6, sizeof(PrefillPush),
+          device_, ATTENTION_STORAGE_SPIRV(prefill, storage_), 6, sizeof(PrefillPush),
           sv::Specialization{lanes_, hd, vhd, uint32_t(group), mask, 0, 0, 0, tokens_per_group_, rows,
                              uint32_t(v_stride)},
           1, lanes_);
@@ -430,12 +426,12 @@ class MlaVulkan : public sdk::Instance {
     part_ml_ = sv::Buffer(device_, uint64_t(b * core.heads * splits_ * 2) * 4);
     part_o_ = sv::Buffer(device_, uint64_t(b * core.heads * splits_ * vhd) * 4);
     core_kernel_ = std::make_unique<sv::Kernel>(
-        device_, MLA_SPIRV(decode, bf16_), 6, sizeof(DecodePush),
+        device_, ATTENTION_STORAGE_SPIRV(decode, storage_), 6, sizeof(DecodePush),
         sv::Specialization{lanes_, hd, vhd, uint32_t(group), mask, 0, 0, rows, uint32_t(v_stride)}, 1, lanes_);
     core_set_ = core_kernel_->bind(
         {sv::Binding::of(prepared_q_), keys, values, none, sv::Binding::of(part_ml_), sv::Binding::of(part_o_)});
-    combine_ = std::make_unique<sv::Kernel>(device_, MLA_SPIRV(decode_combine, bf16_), 4, sizeof(CombinePush),
-                                            sv::Specialization{32, vhd, 0});
+    combine_ = std::make_unique<sv::Kernel>(device_, ATTENTION_STORAGE_SPIRV(decode_combine, storage_), 4,
+                                            sizeof(CombinePush), sv::Specialization{32, vhd, 0});
     combine_set_ = combine_->bind({sv::Binding::of(part_ml_), sv::Binding::of(part_o_), none, out});
   }
 
@@ -456,7 +452,8 @@ class MlaVulkan : public sdk::Instance {
   Shape p_, core_;
   sv::Device device_;
   sv::Buffer dummy_;
-  bool bf16_ = false;
+  VulkanStorage storage_ = VulkanStorage::f32;
+  bool bf16_ = false;  // either bf16 layout: 2 bytes per stored value, bf16 weights
   uint64_t element_ = 4;  // bytes per stored value of the problem's tensors and intermediates
   uint32_t lanes_ = 0;    // workgroup size of prefill and decode: one full subgroup
   sv::Binding cache_{}, q_in_{}, rows_source_{};

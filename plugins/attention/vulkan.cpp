@@ -16,42 +16,37 @@
 // cache, out or y) and, at layer level, the projected Q|K|V and the attention
 // output feeding the O projection are bf16 in the *_bf16 builds of the shaders
 // (as the CPU backend keeps them on bf16 CPUs), while prepared queries,
-// partials and all arithmetic stay f32.
+// partials and all arithmetic stay f32. bf16 is stored in pairs, or as 16-bit
+// elements when a row width is odd (vulkan_storage.hpp).
 #include <archbench/sdk_vulkan_matmul.hpp>
 
 #include "attention.hpp"
 #include "vulkan_core_push.hpp"
+#include "vulkan_projection.hpp"
+#include "vulkan_storage.hpp"
 #include "spirv/attention_decode.hpp"
 #include "spirv/attention_decode_bf16.hpp"
+#include "spirv/attention_decode_bf16_16bit.hpp"
 #include "spirv/attention_decode_combine.hpp"
 #include "spirv/attention_decode_combine_bf16.hpp"
+#include "spirv/attention_decode_combine_bf16_16bit.hpp"
 #include "spirv/attention_gate.hpp"
 #include "spirv/attention_gate_bf16.hpp"
+#include "spirv/attention_gate_bf16_16bit.hpp"
 #include "spirv/attention_prefill.hpp"
 #include "spirv/attention_prefill_bf16.hpp"
+#include "spirv/attention_prefill_bf16_16bit.hpp"
 #include "spirv/attention_prepare.hpp"
 #include "spirv/attention_prepare_bf16.hpp"
-#include "spirv/attention_projection_shared.hpp"
-#include "spirv/attention_projection_subgroup.hpp"
-#include "spirv/attention_projection_bf16_shared.hpp"
-#include "spirv/attention_projection_bf16_subgroup.hpp"
-#include "spirv/attention_projection_bias_shared.hpp"
-#include "spirv/attention_projection_bias_subgroup.hpp"
-#include "spirv/attention_projection_bias_bf16_shared.hpp"
-#include "spirv/attention_projection_bias_bf16_subgroup.hpp"
+#include "spirv/attention_prepare_bf16_16bit.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 
 namespace archbench::plugins::attention {
 namespace {
 
 namespace sv = sdk::vulkan;
-
-// Must match the MM_* defines of the projection shaders in CMakeLists.txt.
-constexpr sv::MatmulTiling kProjectionTiling{ATTENTION_MM_TM, ATTENTION_MM_TN, 1, false};
-constexpr sv::MatmulTiling kBf16ProjectionTiling{ATTENTION_MM_TM, ATTENTION_MM_BF16_TN, 1, false, true};
 
 struct PreparePush {
   int32_t tokens, heads, kv_heads, first_position, slots, write_scratch;
@@ -68,21 +63,14 @@ struct GatePush {
 
 uint32_t flag(bool on) { return on ? 1u : 0u; }
 
-// One stage's SPIR-V for the problem's storage type.
-#define ATTENTION_SPIRV(stage, bf16) \
-  ((bf16) ? ARCHBENCH_SPIRV(attention_##stage##_bf16) : ARCHBENCH_SPIRV(attention_##stage))
-
 class AttentionVulkan : public sdk::Instance {
  public:
   AttentionVulkan(const Shape& shape, const ab_host& host, const sdk::Tensors& tensors)
       : s_(shape), device_(sv::Device::from(host)), dummy_(device_, 16) {
-    const bool bf16 = s_.dtype == AB_DTYPE_BF16;
-    if (s_.dtype != AB_DTYPE_F32 && !bf16)
-      throw sdk::Unimplemented("attention on Vulkan: f32 and bf16 storage only");
-    if (bf16 && s_.layer() && s_.d_model % 2 != 0)
-      throw sdk::Unimplemented("attention on Vulkan: bf16 projections read pairs, so d_model must be even");
-    if (bf16 && s_.v_head_dim % 2 != 0)
-      throw sdk::Unimplemented("attention on Vulkan: bf16 values are stored in pairs, so v_head_dim must be even");
+    // head_dim is even (RoPE rotates pairs); v_head_dim and d_model may not be.
+    storage_ = choose_vulkan_storage(s_.dtype, s_.v_head_dim % 2 != 0 || (s_.layer() && s_.d_model % 2 != 0),
+                                     device_, "attention");
+    const bool bf16 = storage_ != VulkanStorage::f32;
     // prefill.comp and decode.comp merge their lanes with subgroupMax/subgroupAdd.
     // Their workgroup is one full subgroup: required of devices with several
     // subgroup sizes (AMD, Intel), given on devices with one (NVIDIA, lavapipe).
@@ -158,7 +146,7 @@ class AttentionVulkan : public sdk::Instance {
     }
     const bool normed = s_.qk_norm != QkNorm::none;
     const uint32_t qk_norm = s_.qk_norm == QkNorm::none ? 0 : s_.qk_norm == QkNorm::head ? 1 : 2;
-    const sv::Spirv prepare = ATTENTION_SPIRV(prepare, bf16);
+    const sv::Spirv prepare = ATTENTION_STORAGE_SPIRV(prepare, storage_);
     prepare_ = std::make_unique<sv::Kernel>(
         device_, prepare, 11,
         sizeof(PreparePush), sv::Specialization{64, uint32_t(hd), uint32_t(vhd), qk_norm, uint32_t(half)});
@@ -177,7 +165,7 @@ class AttentionVulkan : public sdk::Instance {
       // Groups of more than 4 heads: row blocks of at most 4 heads (as decode).
       prefill_row_blocks_ = uint32_t((group + 3) / 4);
       const auto rows = uint32_t((group + prefill_row_blocks_ - 1) / prefill_row_blocks_);
-      const sv::Spirv prefill_spirv = ATTENTION_SPIRV(prefill, bf16);
+      const sv::Spirv prefill_spirv = ATTENTION_STORAGE_SPIRV(prefill, storage_);
       core_ = std::make_unique<sv::Kernel>(
           device_, prefill_spirv, 6, sizeof(PrefillPush),
           sv::Specialization{lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask, flag(s_.softcap > 0),
@@ -211,7 +199,8 @@ class AttentionVulkan : public sdk::Instance {
                       int32_t(s_.slots()), int32_t(splits_), int32_t(chunk)};
       part_ml_ = sv::Buffer(device_, uint64_t(b * h * splits_ * 2) * 4);
       part_o_ = sv::Buffer(device_, uint64_t(b * h * splits_ * vhd) * 4);
-      const sv::Spirv decode = ATTENTION_SPIRV(decode, bf16), combine = ATTENTION_SPIRV(decode_combine, bf16);
+      const sv::Spirv decode = ATTENTION_STORAGE_SPIRV(decode, storage_),
+                       combine = ATTENTION_STORAGE_SPIRV(decode_combine, storage_);
       core_ = std::make_unique<sv::Kernel>(
           device_, decode, 6, sizeof(DecodePush),
           sv::Specialization{lanes_, uint32_t(hd), uint32_t(vhd), uint32_t(group), mask, flag(s_.softcap > 0),
@@ -233,8 +222,9 @@ class AttentionVulkan : public sdk::Instance {
         gate_push_.g_stride = int32_t(width);
       }
       const sv::Binding logits = s_.layer() ? sv::Binding::of(qkv_) : sv::Binding::of(device_, tensors["gate"]);
-      gate_groups_ = {sv::groups_for(o_width / (bf16 ? 2 : 1), 64), uint32_t(std::min<int64_t>(rows, 65535))};
-      gate_ = std::make_unique<sv::Kernel>(device_, ATTENTION_SPIRV(gate, bf16), 2, sizeof(GatePush));
+      const int64_t per_invocation = storage_ == VulkanStorage::bf16_pairs ? 2 : 1;  // gate.comp's STEP
+      gate_groups_ = {sv::groups_for(o_width / per_invocation, 64), uint32_t(std::min<int64_t>(rows, 65535))};
+      gate_ = std::make_unique<sv::Kernel>(device_, ATTENTION_STORAGE_SPIRV(gate, storage_), 2, sizeof(GatePush));
       gate_set_ = gate_->bind({logits, core_out});
     }
   }
@@ -302,20 +292,8 @@ class AttentionVulkan : public sdk::Instance {
       }
       column += part_width;
     }
-    const bool subgroups = sv::matmul_uses_subgroups(device_), bf16 = std::is_same_v<E, uint16_t>;
-    // Index: bias, bf16, subgroups.
-    const sv::Spirv builds[8] = {
-        ARCHBENCH_SPIRV(attention_projection_shared),
-        ARCHBENCH_SPIRV(attention_projection_subgroup),
-        ARCHBENCH_SPIRV(attention_projection_bf16_shared),
-        ARCHBENCH_SPIRV(attention_projection_bf16_subgroup),
-        ARCHBENCH_SPIRV(attention_projection_bias_shared),
-        ARCHBENCH_SPIRV(attention_projection_bias_subgroup),
-        ARCHBENCH_SPIRV(attention_projection_bias_bf16_shared),
-        ARCHBENCH_SPIRV(attention_projection_bias_bf16_subgroup),
-    };
-    const sv::Spirv spirv = builds[(s_.bias ? 4 : 0) + (bf16 ? 2 : 0) + (subgroups ? 1 : 0)];
-    const sv::MatmulTiling& tiling = bf16 ? kBf16ProjectionTiling : kProjectionTiling;
+    const sv::Spirv spirv = projection_spirv(storage_, s_.bias, device_);
+    const sv::MatmulTiling& tiling = projection_tiling(storage_);
     if (s_.bias) qkv_bias_ = sv::Buffer::with(device_, fused_bias);
     qkv_projection_ = std::make_unique<sv::Matmul>(
         device_, spirv, tiling, fused.data(), nullptr, uint32_t(rows), uint32_t(dm),
@@ -330,6 +308,7 @@ class AttentionVulkan : public sdk::Instance {
 
   Shape s_;
   sv::Device device_;
+  VulkanStorage storage_ = VulkanStorage::f32;
   sv::Buffer dummy_, prepared_q_, rope_, slopes_, k_scratch_, v_scratch_, part_ml_, part_o_;
   sv::Buffer qkv_, qkv_bias_, attention_out_;
   sv::Binding k_cache_{}, v_cache_{};

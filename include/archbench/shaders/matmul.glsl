@@ -15,9 +15,15 @@
 //              low half), unpacked to f32 for the FMAs and rounded to nearest even at the
 //              store, as the host's sdk::f32_to_bf16. A lane stores whole words, so MM_TN
 //              must be even, and K, lda, N, ldc even (the host checks). Bias stays f32.
+//              BF16 with BF16_16BIT - A and C are uint16_t arrays instead
+//              (GL_EXT_shader_16bit_storage; the device's storageBuffer16BitAccess), read
+//              and written one element at a time like f32: any K, lda, N, ldc, for rows
+//              of odd width, which start mid-word, where two lanes storing the halves
+//              of one word would race. B stays packed in pairs (host-padded).
 // Bindings (set 0, std430 storage buffers): 0 A float[] (row stride lda), 1 packed B vec4[]
 //   (layout: matmul_pack.hpp), 2 C float[] (row stride ldc), 3 bias float[] (dummy if unused);
-//   with BF16, A and C are uint[] (strides still in elements) and B is uvec2[] (4 bf16 k's).
+//   with BF16, A and C are uint[] (uint16_t[] with BF16_16BIT; strides still in elements)
+//   and B is uvec2[] (4 bf16 k's).
 // Push constants: M, N, K, lda, ldc, n_base (uint each, 24 bytes). Workgroup: 64 x 1 x 1.
 // Dispatch: x = ceil(M / (MM_TM*MM_WG_GM)), y = ceil(panels / (8/MM_WG_GM)); see
 //   matmul_dispatches() - B is split into <= maxStorageBufferRange pieces (128 MiB on
@@ -70,6 +76,11 @@
 //     unpack is a shift or a mask per value. On lavapipe the FFN quick shape (128 tokens,
 //     1024 -> 2816) ran ~1.4-1.6x faster than f32.
 #extension GL_EXT_control_flow_attributes : require
+#if defined(BF16) && defined(BF16_16BIT)
+#extension GL_EXT_shader_16bit_storage : require
+#elif defined(BF16)
+#define MM_PAIRS  // A and C in 32-bit words of two bf16
+#endif
 #ifndef MM_SHARED_A
 #extension GL_KHR_shader_subgroup_basic : require
 #extension GL_KHR_shader_subgroup_shuffle : require
@@ -94,7 +105,7 @@
 #define MM_S (MM_TN * MM_NMAT)
 #define MM_NP (8 * MM_TN)
 #define MM_TJ (MM_TM / 8)
-#if defined(BF16) && (MM_TN % 2) != 0
+#if defined(MM_PAIRS) && (MM_TN % 2) != 0
 #error "BF16 needs an even MM_TN: each lane stores whole 32-bit words (two columns)"
 #endif
 
@@ -104,10 +115,14 @@ layout(push_constant) uniform MatmulPC {
   uint M, N, K, lda, ldc, n_base;
 } pc;
 
-#ifdef BF16
+#if defined(MM_PAIRS)
 layout(std430, set = 0, binding = 0) readonly buffer MatA { uint a_data[]; };
 layout(std430, set = 0, binding = 1) readonly buffer MatB { uvec2 b_data[]; };
 layout(std430, set = 0, binding = 2) writeonly buffer MatC { uint c_data[]; };
+#elif defined(BF16)
+layout(std430, set = 0, binding = 0) readonly buffer MatA { uint16_t a_data[]; };
+layout(std430, set = 0, binding = 1) readonly buffer MatB { uvec2 b_data[]; };
+layout(std430, set = 0, binding = 2) writeonly buffer MatC { uint16_t c_data[]; };
 #else
 layout(std430, set = 0, binding = 0) readonly buffer MatA { float a_data[]; };
 layout(std430, set = 0, binding = 1) readonly buffer MatB { vec4 b_data[]; };
@@ -118,14 +133,23 @@ layout(std430, set = 0, binding = 3) readonly buffer Bias { float bias_data[]; }
 #include "archbench/shaders/bf16.glsl"
 
 // Storage access. i is an element index; A's 4-value loads start at an element that is a
-// multiple of 4 (k) in a row of even stride, so in bf16 they are two whole words.
-#ifdef BF16
+// multiple of 4 (k) in a row of even stride, so with pairs they are two whole words.
+// mm_a / mm_put: one element of A / C, in the element-wise layouts (f32, BF16_16BIT).
+#if defined(MM_PAIRS)
 vec4 mm_load_a4(uint i) { return vec4(bf16_unpack2(a_data[i >> 1]), bf16_unpack2(a_data[(i >> 1) + 1u])); }
 vec4 mm_load_b(uint i) { return bf16_quad(b_data[i]); }
 uint mm_pack(float lo, float hi) { return bf16_pair(lo, hi); }
 #else
-vec4 mm_load_a4(uint i) { return vec4(a_data[i], a_data[i + 1u], a_data[i + 2u], a_data[i + 3u]); }
+#if defined(BF16)
+float mm_a(uint i) { return uintBitsToFloat(uint(a_data[i]) << 16); }
+vec4 mm_load_b(uint i) { return bf16_quad(b_data[i]); }
+#define mm_put(i, v) c_data[i] = uint16_t(bf16_bits(v))
+#else
+float mm_a(uint i) { return a_data[i]; }
 vec4 mm_load_b(uint i) { return b_data[i]; }
+#define mm_put(i, v) c_data[i] = (v)
+#endif
+vec4 mm_load_a4(uint i) { return vec4(mm_a(i), mm_a(i + 1u), mm_a(i + 2u), mm_a(i + 3u)); }
 #endif
 
 float mm_act(float v) {
@@ -211,12 +235,12 @@ void main() {
     const uint k = kfull * 4u;
     vec4 av[MM_TJ];
     [[unroll]] for (uint j = 0; j < MM_TJ; ++j) {
-#ifdef BF16
+#ifdef MM_PAIRS
       av[j] = vec4(bf16_unpack2(a_data[(arow[j] + k) >> 1]), 0.0, 0.0);  // K even: the tail is one pair
 #else
-      float a0 = a_data[arow[j] + k];
-      float a1 = k + 1u < K ? a_data[arow[j] + min(k + 1u, K - 1u)] : 0.0;
-      float a2 = k + 2u < K ? a_data[arow[j] + min(k + 2u, K - 1u)] : 0.0;
+      float a0 = mm_a(arow[j] + k);
+      float a1 = k + 1u < K ? mm_a(arow[j] + min(k + 1u, K - 1u)) : 0.0;
+      float a2 = k + 2u < K ? mm_a(arow[j] + min(k + 2u, K - 1u)) : 0.0;
       av[j] = vec4(a0, a1, a2, 0.0);
 #endif
     }
@@ -233,14 +257,14 @@ void main() {
       const uint k = (kb0 + kc) * 4u;
       [[unroll]] for (uint j = 0; j < MM_TJ; ++j) {
         vec4 v;
-#ifdef BF16
+#ifdef MM_PAIRS
         const uint w = (arow[j] + k) >> 1;  // K even: pairs are all in or all out
         v = vec4(k < K ? bf16_unpack2(a_data[w]) : vec2(0.0),
                  k + 2u < K ? bf16_unpack2(a_data[w + 1u]) : vec2(0.0));
 #else
         [[unroll]] for (uint q = 0; q < 4u; ++q) {
           const uint kq = k + q;
-          v[q] = kq < K ? a_data[arow[j] + kq] : 0.0;
+          v[q] = kq < K ? mm_a(arow[j] + kq) : 0.0;
         }
 #endif
         mm_sa[grp][lane + 8u * j][kc] = v;
@@ -271,7 +295,7 @@ void main() {
 #define MM_OUT(r, t, bn) mm_act(acc[r][t] + (bn))
 #endif
   const uint nl0 = pc.n_base + panel * MM_NP + lane * MM_TN;
-#ifdef BF16
+#ifdef MM_PAIRS
   // nl0 and N are even, so a column pair is all in or all out and one word of C
   [[unroll]] for (uint t = 0; t < MM_TN; t += 2) {
     const uint n = nl0 + t;
@@ -298,7 +322,7 @@ void main() {
 #endif
       [[unroll]] for (uint r = 0; r < MM_TM; ++r) {
         const uint m = m0 + r;
-        if (m < pc.M) c_data[m * pc.ldc + n] = MM_OUT(r, t, bn);
+        if (m < pc.M) mm_put(m * pc.ldc + n, MM_OUT(r, t, bn));
       }
     }
   }

@@ -20,6 +20,7 @@ struct MatmulTiling {
   uint32_t wg_gm = 1;   // MM_WG_GM: groups along M per 64-invocation workgroup (1,2,4,8)
   bool gated = false;   // GATED: B = interleaved (gate, up)
   bool bf16 = false;    // BF16: A, packed B and C stored as bf16 (tn, K, N, lda, ldc even)
+  bool bf16_16bit = false;  // and BF16_16BIT: A and C as 16-bit elements (any K, N, lda, ldc)
 
   uint32_t wg_gn() const { return 8 / wg_gm; }
   uint32_t panel_width() const { return 8 * tn; }             // columns per panel

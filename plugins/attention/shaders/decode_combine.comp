@@ -6,7 +6,7 @@
 //   out[b, 0, h, d] = sum_s exp(max_s - M) * part_o[s][d] / total
 // (the sink joins exactly once, here).  One workgroup per (head, batch); the
 // statistics are read with workgroup-uniform addresses, lanes stride over d
-// (over pairs of d in bf16, one storage word each).
+// (over pairs of d in paired bf16, one storage word each).
 #version 450
 #extension GL_GOOGLE_include_directive : enable
 #include "storage.glsl"

@@ -3,8 +3,8 @@
 // index_rope dims of each head, NeoX half split), its head weights scaled,
 // and its index key (LayerNorm with eps 1e-6 when NORM, then RoPE) into an
 // f32 rows buffer and, for the last `slots` positions, the index cache ring.
-// Inputs and the cache are f32, or bf16 built with BF16 (storage.glsl:
-// index_dim even, each lane writes whole words); the outputs the indexer
+// Inputs and the cache are f32, or bf16 built with BF16 (storage.glsl: in
+// pairs index_dim is even and each lane writes whole words); the outputs the indexer
 // reads are f32.
 //
 // Reads iq_in[n*ih*id + j*id + e], iw_in[n*w_stride + w_offset + j] and

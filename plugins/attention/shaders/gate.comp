@@ -1,6 +1,6 @@
 // gate.comp -- gated attention (Qwen3-Next), in place on the core's output:
 //   out[r, c] *= sigmoid(g[g_offset + r * g_stride + c])     c < width = heads * VHD
-// g and out are f32, or bf16 built with BF16 (storage.glsl): then each
+// g and out are f32, or bf16 built with BF16 (storage.glsl): in pairs each
 // invocation owns one storage word (two channels), so no two write one word.
 // At layer level g is the gate's columns of the fused Q|K|V|G projection
 // (offset and stride say where); at core level the gate-logits input.
@@ -29,7 +29,7 @@ void main() {
   if (c >= pc.width) return;
   for (int r = int(gl_WorkGroupID.y); r < pc.rows; r += int(gl_NumWorkGroups.y)) {
     const int e = r * pc.width + c, g = pc.g_offset + r * pc.g_stride + c;
-#ifdef BF16
+#ifdef BF16_PAIRS
     PUT(ob, e, LOAD(ob, e) * sigmoid(LOAD(gb, g)), LOAD(ob, e + 1) * sigmoid(LOAD(gb, g + 1)));
 #else
     PUT(ob, e, LOAD(ob, e) * sigmoid(LOAD(gb, g)), 0.0);

@@ -4,8 +4,8 @@
 //   src [b*n, kvr + rope]               the rows decompressed (cache or this step's rows)
 //   keys   [b, heads, n, nope + rope] = [ dec K part of the head | src's RoPE key ]
 //   values [b, heads, n, vhd]         =   dec V part of the head
-// All f32, or bf16 built with BF16 (storage.glsl: nope + rope, vhd even, each
-// lane moves whole words).  One workgroup per (row j, batch b); a copy.
+// All f32, or bf16 built with BF16 (storage.glsl: in pairs nope + rope and vhd
+// are even and each lane moves whole words).  One workgroup per (row j, batch b); a copy.
 #version 450
 #extension GL_GOOGLE_include_directive : enable
 #include "storage.glsl"

@@ -5,7 +5,7 @@
 // absorbed output (latent_out,h W_uv,h).  A is f32, or bf16 built with BF16
 // (storage.glsl); B (the weights, packed per head at create) is f32; C is f32
 // when OUT_F32 (the prepared queries) and else the storage type (even N,
-// ldc, c_head in bf16: a lane stores whole words).
+// ldc, c_head in paired bf16: a lane stores whole words).
 //
 // Tiling: a lane computes 4 rows x 2 adjacent columns (8 accumulators); the
 // grid is (column pairs / 64, rows / 4, heads).  These matmuls are small next

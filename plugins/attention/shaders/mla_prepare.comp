@@ -2,8 +2,8 @@
 // the shared key and on the queries' rope part, the score scale, this step's
 // cache rows [c | k_r] into the ring (and into a rows buffer that the prefill
 // reads: the ring may be shorter than the prompt).  Inputs, rows and cache are
-// f32, or bf16 built with BF16 (storage.glsl: kv_lora_rank even, each lane
-// writes whole words); prepared queries are f32.
+// f32, or bf16 built with BF16 (storage.glsl: in pairs kv_lora_rank is even
+// and each lane writes whole words); prepared queries are f32.
 //
 // Row n = b*t + token reads its latent at lat_in[n*lat_stride + lat_offset + e]
 // (e < kvr), its unrotated RoPE key at kr_in[n*kr_stride + kr_offset + e]

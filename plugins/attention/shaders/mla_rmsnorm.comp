@@ -1,7 +1,7 @@
 // mla_rmsnorm.comp -- attention/mla's query-latent RMSNorm, in place between
 // the W_dq and W_uq projections:  x[n, :] = x[n, :] / rms(x[n, :]) * gamma.
-// x is f32, or bf16 built with BF16 (storage.glsl: even width, each lane owns
-// whole words); gamma is f32.  One workgroup per row; the sum of squares is a
+// x is f32, or bf16 built with BF16 (storage.glsl: in pairs the width is even
+// and each lane owns whole words); gamma is f32.  One workgroup per row; the sum of squares is a
 // shared-memory reduction, after which every lane rescales the elements it
 // read (so the in-place update has no cross-lane hazard).
 #version 450

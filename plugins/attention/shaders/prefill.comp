@@ -148,7 +148,7 @@ void main() {
     float inv = keep / L;
     [[unroll]] for (int d = 0; d < VHD; d += STEP) {
       float o0 = subgroupAdd(acc[r][d] * inv);
-#ifdef BF16
+#ifdef BF16_PAIRS
       float o1 = subgroupAdd(acc[r][d + 1] * inv);
 #endif
       if (lid == 0 && tok < T && hg < GROUP) PUT(ob, ((b * T + tok) * pc.heads + h) * VHD + d, o0, o1);

@@ -1,7 +1,8 @@
 // prepare.comp -- stage 2 of the attention step: QK-norm, RoPE, query scale,
 // prepared-query layout, K/V scratch and KV-cache ring writes.  q/k/v inputs,
-// K/V scratch and cache are f32, or bf16 built with BF16 (storage.glsl: even
-// widths, each lane writes whole words); prepared queries are always f32.
+// K/V scratch and cache are f32, or bf16 built with BF16 (storage.glsl: in
+// pairs the widths are even and each lane writes whole words); prepared
+// queries are always f32.
 //
 // Input rows: for (b, token) row n = b*t + token the query heads start at
 // q_in[n*q_stride + q_offset], keys at k_in[n*k_stride + k_offset], values at
