@@ -216,7 +216,10 @@ typedef struct ab_vulkan {
   void* get_instance_proc_addr;      /* PFN_vkGetInstanceProcAddr */
   void* context;
   /* The VkBuffer holding a bound tensor (one of the `tensors` given to create)
-   * in device memory, and its byte offset in that buffer. */
+   * in device memory, and its byte offset in that buffer. The device copy
+   * spans `bytes` rounded up to a multiple of 4, so a shader may bind and
+   * access whole 32-bit words (bf16 pairs): it may write the padding of an
+   * OUTPUT (never checked) and read, never write, that of any other tensor. */
   uint64_t (*tensor_buffer)(void* context, const ab_tensor* tensor, uint64_t* offset);
   /* Copies host bytes into a plugin-owned VkBuffer (through the host's staging
    * buffer and queue), complete when it returns: for packed weights and tables

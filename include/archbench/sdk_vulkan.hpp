@@ -148,9 +148,11 @@ struct Binding {
   VkDeviceSize offset = 0;
   VkDeviceSize range = VK_WHOLE_SIZE;
   static Binding of(const Buffer& b) { return {b.get(), 0, VK_WHOLE_SIZE}; }
+  // The whole 32-bit words the host allocates (plugin_abi.h, tensor_buffer):
+  // a bf16 tensor of odd length ends mid-word.
   static Binding of(const Device& device, const ab_tensor& tensor) {
     auto [buffer, offset] = device.tensor_buffer(tensor);
-    return {buffer, offset, tensor.bytes};
+    return {buffer, offset, (tensor.bytes + 3) / 4 * 4};
   }
 };
 

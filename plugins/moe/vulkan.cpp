@@ -108,8 +108,6 @@ class MoeVulkan : public sdk::Instance {
     bf16_ = problem.dtype() == AB_DTYPE_BF16;
     if (!bf16_ && problem.dtype() != AB_DTYPE_F32)
       throw sdk::Unimplemented(std::string(variant.name()) + " on Vulkan: f32 and bf16 storage only");
-    if (bf16_ && s_.d_model % 2)
-      throw sdk::Unimplemented("moe on Vulkan: bf16 needs an even d_model (x and y are read and written in pairs)");
     if (bf16_) build_as<uint16_t>(tensors);
     else build_as<float>(tensors);
   }
@@ -173,7 +171,10 @@ class MoeVulkan : public sdk::Instance {
     const sv::Binding x = sv::Binding::of(device_, tensors["x"]), y = sv::Binding::of(device_, tensors["y"]);
     const sv::Binding dummy = sv::Binding::of(dummy_);
     device_.require_bindable("the moe input", uint64_t(T * D) * sizeof(E));
-    if (bf16_) x32_ = scratch("the f32 copy of x", uint64_t(T * D) * 4);
+    // bf16 storage words of x and y: T * D elements two to a word, the last
+    // word half padding when T * D is odd (device tensors are whole words).
+    const int64_t words = (T * D + 1) / 2;
+    if (bf16_) x32_ = scratch("the f32 copy of x", uint64_t(words) * 8);
     const sv::Binding x32 = bf16_ ? sv::Binding::of(x32_) : x;
     logits_ = scratch("the router logits", uint64_t(T * X) * 4);
     chosen_ = scratch("the chosen weights", uint64_t(assignments) * 4);
@@ -204,8 +205,8 @@ class MoeVulkan : public sdk::Instance {
 
     // 0-1: x in f32, router logits = x W_router^T (B is W_router transposed: [d_model, experts]).
     if (bf16_) {
-      const auto [gx, gy] = flat_grid("the moe widen step", uint64_t(T * D / 2));
-      widen_ = small(ARCHBENCH_SPIRV(moe_widen), {x, x32}, WidenPush{u32(T * D / 2)});
+      const auto [gx, gy] = flat_grid("the moe widen step", uint64_t(words));
+      widen_ = small(ARCHBENCH_SPIRV(moe_widen), {x, x32}, WidenPush{u32(words)});
       widen_.x = gx, widen_.y = gy;
     }
     std::vector<E> router_t(size_t(D * X));
@@ -285,9 +286,14 @@ class MoeVulkan : public sdk::Instance {
                      {sv::Binding::of(expert_out_), s_.shared > 0 ? sv::Binding::of(shared_out_) : dummy,
                       sv::Binding::of(row_of_), sv::Binding::of(chosen_), y},
                      CombinePush{u32(T), u32(D)}, {u32(K), flag(s_.shared > 0), flag(router_ != Router::sigmoid_top1)});
-    combine_.x = ceil_div(uint64_t(D), bf16_ ? 128 : 64);
-    combine_.y = u32(std::min<int64_t>(T, 32768));
-    combine_.z = ceil_div(uint64_t(T), combine_.y);
+    if (bf16_) {  // one lane per word of y (combine.comp)
+      const auto [gx, gy] = flat_grid("the moe combine", uint64_t(words));
+      combine_.x = gx, combine_.y = gy;
+    } else {
+      combine_.x = ceil_div(uint64_t(D), 64);
+      combine_.y = u32(std::min<int64_t>(T, 32768));
+      combine_.z = ceil_div(uint64_t(T), combine_.y);
+    }
     sv::require_groups("the moe combine", combine_.x, combine_.y, combine_.z);
   }
 

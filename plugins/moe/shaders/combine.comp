@@ -1,13 +1,16 @@
 #version 450
 // combine.comp -- y[t] = shared[t] + sum over t's kept slots of weight * expert
 // output, each token summing its own slots in slot order (cpu.cpp's combine):
-// no float atomics, so the sum is the same on every run. Workgroup: 64 lanes
-// over d (pairs of d in bf16, one storage word each) of one token.
+// no float atomics, so the sum is the same on every run.
 //
 // Bindings: 0 expert_out float[rows, d_model], 1 shared_out float[tokens,
 // d_model] (SHARED), 2 row_of int[tokens, K], 3 chosen weights float[tokens,
-// K], 4 y float[] (or uint[] of bf16 pairs, BF16; d_model even).
-// Grid: x = ceil(d_model / (64 * STEP)), y * z covers the tokens.
+// K], 4 y float[] (or uint[] of bf16 pairs, BF16).
+// f32 grid: 64 lanes over d of one token; x = ceil(d_model / 64), y * z covers
+// the tokens. BF16: one lane per storage word of y, i.e. the flat elements
+// 2w and 2w + 1, which belong to two tokens where a row of odd width ends
+// mid-word: every word has one writer at any d_model. Grid: x * y * 64 lanes
+// cover ceil(tokens * d_model / 2) words, in rows of x workgroups.
 layout(local_size_x = 64) in;
 layout(constant_id = 0) const uint K = 1;
 layout(constant_id = 1) const bool SHARED = false;
@@ -22,29 +25,37 @@ layout(std430, set = 0, binding = 3) readonly buffer Chosen { float chosen_weigh
 #ifdef BF16
 #include "archbench/shaders/bf16.glsl"
 layout(std430, set = 0, binding = 4) writeonly buffer Y { uint y[]; };
-const uint STEP = 2;
 #else
 layout(std430, set = 0, binding = 4) writeonly buffer Y { float y[]; };
-const uint STEP = 1;
 #endif
 
-void main() {
-  const uint t = gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y;
-  const uint d = gl_GlobalInvocationID.x * STEP;
-  if (t >= pc.tokens || d >= pc.d_model) return;
-  const uint at = t * pc.d_model + d;
-  vec2 sum = SHARED ? vec2(shared_out[at], STEP == 2u ? shared_out[at + 1u] : 0.0) : vec2(0.0);
+// Flat element `at` = token t, column at - t * d_model: the shared experts'
+// output plus each kept slot's weighted expert output, in slot order.
+float combined(uint t, uint at) {
+  const uint d = at - t * pc.d_model;
+  float sum = SHARED ? shared_out[at] : 0.0;
   for (uint j = 0; j < K; ++j) {
     const int row = row_of[t * K + j];
     if (row < 0) continue;
     const float w = WEIGHTED ? chosen_weight[t * K + j] : 1.0;
-    const uint from = uint(row) * pc.d_model + d;
-    sum.x += w * expert_out[from];
-    if (STEP == 2u) sum.y += w * expert_out[from + 1u];
+    sum += w * expert_out[uint(row) * pc.d_model + d];
   }
+  return sum;
+}
+
+void main() {
 #ifdef BF16
-  y[at >> 1] = bf16_pair(sum.x, sum.y);
+  const uint w = gl_WorkGroupID.y * gl_NumWorkGroups.x * 64u + gl_GlobalInvocationID.x;
+  const uint total = pc.tokens * pc.d_model, first = 2u * w;
+  if (first >= total) return;
+  const float a = combined(first / pc.d_model, first);
+  // Past the last element (an odd total) the word's high half is padding.
+  const float b = first + 1u < total ? combined((first + 1u) / pc.d_model, first + 1u) : 0.0;
+  y[w] = bf16_pair(a, b);
 #else
-  y[at] = sum.x;
+  const uint t = gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y;
+  const uint d = gl_GlobalInvocationID.x;
+  if (t >= pc.tokens || d >= pc.d_model) return;
+  y[t * pc.d_model + d] = combined(t, t * pc.d_model + d);
 #endif
 }

@@ -1,7 +1,8 @@
 #version 450
 // widen.comp -- bf16 problems: x widened to f32 once per run, as cpu.cpp does,
 // so the router and the expert GEMMs read one f32 copy (and their A loads need
-// no pair handling). Bindings: 0 x uint[] (bf16 pairs), 1 x32 float[].
+// no pair handling). Bindings: 0 x uint[] (bf16 pairs; with an odd element
+// count the last word's high half is padding), 1 x32 float[] of 2 x words.
 #include "archbench/shaders/bf16.glsl"
 layout(local_size_x = 64) in;
 
