@@ -14,9 +14,11 @@
 //   U  = T V,  W = T (gamma * K)                                       (batched)
 //   per chunk: V_new = U - W S;  S <- gamma_C S + (K * gamma_C / gamma)^T V_new
 //   O  = (gamma * Q) S_before + tril(Q K^T * Gamma) V_new
-// The decays are accumulated as products within a chunk (no exp or log); the
-// factored form stays finite while one chunk's accumulated decay is above
-// about 1e-37 (f32): 64 tokens of gates down to 0.27.
+// The decays are accumulated as products within a chunk (no exp or log).
+// Linear / GLA's factored form stays finite while one chunk's accumulated
+// decay is above about 1e-37 (f32): 64 tokens of gates down to 0.27. GDN's
+// Gamma is built as products of the decays between i and j, without division,
+// so it stays finite for any decay.
 #include "cpu_kernels.hpp"
 
 #include <algorithm>
@@ -230,7 +232,8 @@ struct ChunkedPrefill::Impl {
       // row from row as products: no division, so a chunk whose decays
       // multiply below f32's range gives zeros, not 0/0.
       float* ratio = th.ratio.data();
-      for (int64_t i = 0; i < C; ++i) {
+      ratio[0] = 1.0f;
+      for (int64_t i = 1; i < C; ++i) {
         float* row = ratio + i * C;
         const float* above = row - C;
         for (int64_t p = 0; p < i; ++p) row[p] = above[p] * decay[i];
