@@ -44,3 +44,38 @@ inline constexpr size_t ${name}_bytes = sizeof(${name});
   target_sources(${target} PRIVATE ${words})
   target_include_directories(${target} PRIVATE ${CMAKE_CURRENT_BINARY_DIR})
 endfunction()
+
+# archbench_add_matmul_shaders(<target> <name> <source.comp> [STORAGES f32 bf16 bf16_16bit]
+#                              [DEFINES NAME=VALUE ...])
+# The builds of a plugin's .comp that includes the SDK's tiled matmul
+# (archbench/shaders/matmul.glsl) which sdk::vulkan::Matmul chooses among: per
+# storage (default f32 and bf16) and per path, named
+#   <name>[_bf16|_bf16_16bit]_<subgroup|shared>
+# at the tilings measured best on lavapipe, which the plugin's host code must
+# pack its weights with: f32 MM_TM=8 MM_TN=3; bf16 (pairs: BF16) and bf16_16bit
+# (BF16 BF16_16BIT) MM_TM=8 MM_TN=4, since pair stores need an even MM_TN. The
+# shared path adds MM_SHARED_A (devices without suitable subgroups). DEFINES
+# (epilogue, bias) go to every build.
+function(archbench_add_matmul_shaders target name source)
+  cmake_parse_arguments(ARG "" "" "STORAGES;DEFINES" ${ARGN})
+  if(NOT ARG_STORAGES)
+    set(ARG_STORAGES f32 bf16)
+  endif()
+  foreach(storage ${ARG_STORAGES})
+    if(storage STREQUAL "f32")
+      set(tiling MM_TM=8 MM_TN=3)
+      set(suffix "")
+    elseif(storage STREQUAL "bf16")
+      set(tiling MM_TM=8 MM_TN=4 BF16)
+      set(suffix _bf16)
+    elseif(storage STREQUAL "bf16_16bit")
+      set(tiling MM_TM=8 MM_TN=4 BF16 BF16_16BIT)
+      set(suffix _bf16_16bit)
+    else()
+      message(FATAL_ERROR "archbench_add_matmul_shaders: storage '${storage}' is not f32, bf16 or bf16_16bit")
+    endif()
+    archbench_add_shader(${target} ${name}${suffix}_subgroup ${source} DEFINES ${tiling} ${ARG_DEFINES})
+    archbench_add_shader(${target} ${name}${suffix}_shared ${source} DEFINES ${tiling} ${ARG_DEFINES} MM_SHARED_A)
+  endforeach()
+endfunction()
+
