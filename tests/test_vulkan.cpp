@@ -9,18 +9,12 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 #include <map>
 #include <set>
 
 using namespace archbench;
 
 namespace {
-
-struct ValidationOn {
-  ValidationOn() { setenv("ARCHBENCH_VULKAN_VALIDATION", "1", 1); }
-};
-const ValidationOn validation_on;
 
 const Registry& vulkan_mocks() {
   static Registry registry = test_support::load_from({std::string(ARCHBENCH_MOCK_DIR) + "/vulkan_misbehaving"});

@@ -11,16 +11,10 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 
 using namespace archbench;
 
 namespace {
-
-struct ValidationOn {
-  ValidationOn() { setenv("ARCHBENCH_VULKAN_VALIDATION", "1", 1); }
-};
-const ValidationOn validation_on;
 
 results::ResultRecord on_vulkan(const std::string& text, bool perf = false) {
   return test_support::run_problem(text, AB_BACKEND_VULKAN, perf);

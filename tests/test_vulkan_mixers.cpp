@@ -11,15 +11,9 @@
 
 #include <catch2/catch.hpp>
 
-#include <cstdlib>
 #include <string>
 
 namespace {
-
-struct ValidationOn {
-  ValidationOn() { setenv("ARCHBENCH_VULKAN_VALIDATION", "1", 1); }
-};
-const ValidationOn validation_on;
 
 using test_support::kLayerBf16Bound;
 using test_support::require_close_on_vulkan;
