@@ -24,6 +24,21 @@ namespace archbench::plugins::mixers::vk {
 
 #define MIXERS_SPIRV(stage, bf16) ((bf16) ? ARCHBENCH_SPIRV(mixers_##stage##_bf16) : ARCHBENCH_SPIRV(mixers_##stage))
 
+DeltaBindings delta_bindings(const sv::Device& device, const Shape& s, const sdk::Tensors& tensors,
+                             const sv::Binding& dummy, sv::Binding q, sv::Binding k, sv::Binding v,
+                             sv::Binding beta, sv::Binding alpha, sv::Binding out) {
+  const bool decode = s.mode == Mode::decode;
+  auto bind = [&](const char* name) { return tensor(device, tensors, name); };
+  DeltaBindings b{q, k, v, dummy, dummy, beta, alpha, out, dummy, bind(decode ? "new_state" : "final_state"), dummy};
+  if (s.conv > 0) b.conv_weight = bind("conv_weight");
+  if (decode) b.state = bind("state");
+  if (s.conv_history() > 0) {
+    if (decode) b.conv_state = bind("conv_state");
+    b.conv_out = bind(decode ? "new_conv" : "final_conv");
+  }
+  return b;
+}
+
 DeltaCore::DeltaCore(const sv::Device& device, const Shape& s, const DeltaBindings& b)
     : heads_(uint32_t(s.heads)), batch_(uint32_t(s.batch)) {
   const bool bf16 = s.dtype == AB_DTYPE_BF16, decode = s.mode == Mode::decode;
@@ -89,18 +104,11 @@ class DeltaVulkan : public sdk::Instance {
  public:
   DeltaVulkan(const Shape& s, const ab_host& host, const sdk::Tensors& tensors)
       : device_(sv::Device::from(host)), dummy_(device_, 16) {
-    const bool decode = s.mode == Mode::decode;
-    const sv::Binding dummy = sv::Binding::of(dummy_);
     auto bind = [&](const char* name) { return tensor(device_, tensors, name); };
-    DeltaBindings b{bind("q"), bind("k"), bind("v"), dummy, dummy, bind("beta"), bind("alpha"), bind("out"),
-                    dummy, bind(decode ? "new_state" : "final_state"), dummy};
-    if (s.conv > 0) b.conv_weight = bind("conv_weight");
-    if (decode) b.state = bind("state");
-    if (s.conv_history() > 0) {
-      if (decode) b.conv_state = bind("conv_state");
-      b.conv_out = bind(decode ? "new_conv" : "final_conv");
-    }
-    core_ = std::make_unique<DeltaCore>(device_, s, b);
+    core_ = std::make_unique<DeltaCore>(
+        device_, s,
+        delta_bindings(device_, s, tensors, sv::Binding::of(dummy_), bind("q"), bind("k"), bind("v"), bind("beta"),
+                       bind("alpha"), bind("out")));
   }
 
   void record(void* command_buffer) override { core_->record(static_cast<VkCommandBuffer>(command_buffer)); }

@@ -20,6 +20,14 @@ struct DeltaBindings {
   sv::Binding q, k, v, conv_weight, conv_state, beta, alpha, out, state, state_out, conv_out;
 };
 
+// q, k, v, beta, alpha and out as given (the problem's own tensors, or the
+// layer's projections), and the rest from the problem's own tensors, which
+// both levels bind the same way: conv_weight, the state a decode reads, the
+// state left behind and the conv window, `dummy` where the shape has none.
+DeltaBindings delta_bindings(const sv::Device& device, const Shape& s, const sdk::Tensors& tensors,
+                             const sv::Binding& dummy, sv::Binding q, sv::Binding k, sv::Binding v,
+                             sv::Binding beta, sv::Binding alpha, sv::Binding out);
+
 class DeltaCore {
  public:
   DeltaCore(const sv::Device& device, const Shape& s, const DeltaBindings& b);

@@ -68,7 +68,6 @@ class DeltaLayerVulkan : public sdk::Instance {
     subgroups_ = sv::matmul_uses_subgroups(device_);
     rows_ = s.batch * s.tokens();
     const int64_t dm = s.d_model, qk = s.qk_heads * s.dk, vz = s.heads * s.dv, H = s.heads;
-    const bool decode = s.mode == Mode::decode;
     const sv::Binding dummy = sv::Binding::of(dummy_);
     auto bind = [&](const char* name) { return tensor(device_, tensors, name); };
     auto of = [](const sv::Buffer& b) { return sv::Binding::of(b); };
@@ -104,15 +103,8 @@ class DeltaLayerVulkan : public sdk::Instance {
     norm_set_ = norm_->bind({of(out_), of(z_), bind("norm_weight"), of(gated_)});
 
     // 3.
-    DeltaBindings b{of(q_), of(k_), of(v_), dummy, dummy, of(beta_), of(alpha_), of(out_),
-                    dummy, bind(decode ? "new_state" : "final_state"), dummy};
-    if (s.conv > 0) b.conv_weight = bind("conv_weight");
-    if (decode) b.state = bind("state");
-    if (s.conv_history() > 0) {
-      if (decode) b.conv_state = bind("conv_state");
-      b.conv_out = bind(decode ? "new_conv" : "final_conv");
-    }
-    core_ = std::make_unique<DeltaCore>(device_, s, b);
+    core_ = std::make_unique<DeltaCore>(
+        device_, s, delta_bindings(device_, s, tensors, dummy, of(q_), of(k_), of(v_), of(beta_), of(alpha_), of(out_)));
   }
 
   void record(void* command_buffer) override {
