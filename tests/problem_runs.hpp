@@ -14,6 +14,13 @@
 
 namespace test_support {
 
+// A design (a variant and its design tokens, e.g. "mixer/linear:fm-elu1" or a
+// bare "mixer/gla:") completed with `rest` (".prefill.b2.s37...").
+inline std::string with(const char* design, const std::string& rest) {
+  const std::string d = design;
+  return d.back() == ':' ? d + rest.substr(1) : d + rest;
+}
+
 inline archbench::results::ResultRecord run_problem(const std::string& text, ab_backend backend, bool perf = false) {
   archbench::Measurement m;
   m.perf = perf;

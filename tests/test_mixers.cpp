@@ -27,6 +27,7 @@ using namespace archbench;
 using test_support::require_passes;
 using test_support::run_cli;
 using test_support::run_cpu;
+using test_support::with;
 using test_support::TempDir;
 
 namespace {
@@ -43,11 +44,6 @@ const char* kDesigns[] = {
     "mixer/gated-deltanet:conv0",
     "mixer/gated-deltanet:qkh2.conv3",  // two value heads per q/k head
 };
-
-std::string with(const char* design, const std::string& rest) {
-  std::string d = design;
-  return d.back() == ':' ? d + rest.substr(1) : d + rest;
-}
 
 // ---- running an instance by hand, to chain a prefill into a decode ----------
 

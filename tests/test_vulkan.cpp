@@ -4,6 +4,7 @@
 // reference over its options, and the quick suite on both backends.
 #include "harness/executor.hpp"
 #include "harness/problem.hpp"
+#include "problem_runs.hpp"
 #include "results/store.hpp"
 #include "test_support.hpp"
 
@@ -174,13 +175,8 @@ TEST_CASE("vulkan: attention in bf16 at an odd v_head_dim or d_model - the 16-bi
                            "attention/mqa:decode.s700.h5.hd10.vhd7.alibi.bf16",
                            "attention/gqa:prefill.s70.h10.kvh2.hd6.vhd9.window.w20.bf16",
                            "attention/gqa:prefill.s45.b2.h4.kvh2.hd8.vhd7.dm33.gate1.bf16",
-                           "attention/gqa:decode.s40.h4.kvh2.hd8.dm33.bias1.bf16"}) {
-    const auto r = on_vulkan(text, test_support::in_tree());
-    INFO(text << " -> " << r.outcome << " " << r.reason);
-    CHECK(r.outcome == "passed");
-    REQUIRE(r.nmse.has_value());
-    CHECK(*r.nmse < 2e-5);
-  }
+                           "attention/gqa:decode.s40.h4.kvh2.hd8.dm33.bias1.bf16"})
+    test_support::require_close_on_vulkan(text);
 }
 
 TEST_CASE("vulkan: attention/mla matches the reference - absorb 0 and 1, prefill and decode, masks, layer level, bf16", "[vulkan]") {
@@ -235,13 +231,7 @@ TEST_CASE("vulkan: attention/mla in bf16 at odd widths - the 16-bit storage buil
   std::vector<std::string> problems;
   for (const char* absorb : {".absorb0", ".absorb1"})
     for (const std::string& shape : shapes) problems.push_back("attention/mla:" + shape + absorb + ".bf16");
-  for (const std::string& text : problems) {
-    const auto r = on_vulkan(text, test_support::in_tree());
-    INFO(text << " -> " << r.outcome << " " << r.reason);
-    CHECK(r.outcome == "passed");
-    REQUIRE(r.nmse.has_value());
-    CHECK(*r.nmse < 5e-5);
-  }
+  for (const std::string& text : problems) test_support::require_close_on_vulkan(text, false, test_support::kLayerBf16Bound);
 }
 
 TEST_CASE("vulkan: every moe variant matches the reference over its routers and options, prefill and decode", "[vulkan]") {
@@ -282,13 +272,8 @@ TEST_CASE("vulkan: every moe variant matches the reference over its routers and 
   // one writer (the combine runs over words, not rows); an odd token count
   // too, so the last word is half padding. Shared experts and one-token rows.
   for (const char* text : {"moe/softmax-topk:t5.dm7.e4.k2.eff8.bf16", "moe/sigmoid-topk:t3.dm33.e16.k4.eff24.g4.tg2.sh1.bf16",
-                           "moe/sigmoid-top1:t1.dm9.e8.eff6.bf16"}) {
-    const auto r = on_vulkan(text, test_support::in_tree());
-    INFO(text << " -> " << r.outcome << " " << r.reason);
-    CHECK(r.outcome == "passed");
-    REQUIRE(r.nmse.has_value());
-    CHECK(*r.nmse < 2e-5);
-  }
+                           "moe/sigmoid-top1:t1.dm9.e8.eff6.bf16"})
+    test_support::require_close_on_vulkan(text);
 }
 
 TEST_CASE("vulkan: moe timing alternates input sets whose routings differ, and still passes", "[vulkan]") {

@@ -18,11 +18,7 @@ namespace {
 using test_support::kLayerBf16Bound;
 using test_support::require_close_on_vulkan;
 using test_support::run_vulkan;
-
-std::string with(const char* design, const std::string& rest) {
-  const std::string d = design;
-  return d.back() == ':' ? d + rest.substr(1) : d + rest;
-}
+using test_support::with;
 
 // Prefills: chunks with a tail, one chunk shorter than the default, a prompt
 // shorter than its chunk; decodes at batch > 1.
