@@ -35,6 +35,7 @@ struct TokenRows {
   std::vector<float> decay;      // [padded, dk] (GLA) or [padded] (the others); empty: none
   std::vector<float> beta;       // [padded] (GDN)
   std::vector<float> raw;        // scratch: raw input rows of the conv window
+  std::vector<const float*> window;  // scratch: where each of those rows is read
   bool per_channel = false;
 };
 void load_tokens(const Shape& s, const Inputs& in, int64_t b, int64_t h, int64_t t0, int64_t n, int64_t padded,

@@ -78,21 +78,23 @@ const float* row_in_place(const Shape& s, const Inputs& in, int64_t b, int64_t t
 
 // Channels [c0, c0 + count) of tokens [t0, t0 + n) after the causal conv and
 // SiLU, into out [n, count]. f32 rows are read in place; others are staged in
-// `raw` once for the whole range. One head's channels are a short piece of
+// `rows.raw` once for the whole range. One head's channels are a short piece of
 // each token's row (512 bytes of an 8 KB row at 16 heads of 128), so every
 // row is a new page the hardware prefetcher does not follow: the rows a few
 // tokens ahead are prefetched by hand.
 void convolved(const Shape& s, const Inputs& in, int64_t b, int64_t t0, int64_t n, int64_t c0, int64_t count,
-               std::vector<float>& raw, float* out) {
+               TokenRows& rows, float* out) {
   const int64_t W = s.conv, C = s.conv_channels();
   if (W == 0) {
     for (int64_t i = 0; i < n; ++i) raw_channels(s, in, b, t0 + i, c0, count, out + i * count);
     return;
   }
-  const int64_t rows = n + W - 1;
-  std::vector<const float*> window(static_cast<size_t>(rows), nullptr);
-  raw.resize(size_t(rows * count));
-  for (int64_t r = 0; r < rows; ++r) {
+  const int64_t taps = n + W - 1;  // input rows the n tokens read
+  std::vector<const float*>& window = rows.window;
+  std::vector<float>& raw = rows.raw;
+  window.assign(size_t(taps), nullptr);
+  raw.resize(size_t(taps * count));
+  for (int64_t r = 0; r < taps; ++r) {
     const int64_t tau = t0 - (W - 1) + r;
     window[size_t(r)] = row_in_place(s, in, b, tau, c0, count);
     if (!window[size_t(r)]) {
@@ -102,7 +104,7 @@ void convolved(const Shape& s, const Inputs& in, int64_t b, int64_t t0, int64_t 
   }
   constexpr int64_t kAhead = 8;  // tokens of prefetch distance
   for (int64_t i = 0; i < n; ++i) {
-    if (i + kAhead + W - 1 < rows) {
+    if (i + kAhead + W - 1 < taps) {
       const char* next = reinterpret_cast<const char*>(window[size_t(i + kAhead + W - 1)]);
       for (int64_t byte = 0; byte < count * 4; byte += 64) __builtin_prefetch(next + byte);
     }
@@ -155,9 +157,9 @@ void load_tokens(const Shape& s, const Inputs& in, int64_t b, int64_t h, int64_t
   rows.beta.assign(s.rule == Rule::delta ? size_t(padded) : 0, 0.0f);
   const float scale = float(s.scale());
   if (s.rule == Rule::delta) {
-    convolved(s, in, b, t0, n, g * dk, dk, rows.raw, rows.q.data());
-    convolved(s, in, b, t0, n, QH * dk + g * dk, dk, rows.raw, rows.k.data());
-    convolved(s, in, b, t0, n, 2 * QH * dk + h * dv, dv, rows.raw, rows.v.data());
+    convolved(s, in, b, t0, n, g * dk, dk, rows, rows.q.data());
+    convolved(s, in, b, t0, n, QH * dk + g * dk, dk, rows, rows.k.data());
+    convolved(s, in, b, t0, n, 2 * QH * dk + h * dv, dv, rows, rows.v.data());
   }
   for (int64_t i = 0; i < n; ++i) {
     const int64_t t = t0 + i, row = b * T + t;
