@@ -30,8 +30,10 @@ inline void gemm_accumulate(const double* a, int64_t lda, const double* b, int64
   for (int64_t p0 = 0; p0 < k; p0 += K_CHUNK) {
     const int64_t p1 = std::min(k, p0 + K_CHUNK), depth = p1 - p0;
     for (int64_t n0 = 0; n0 < n; n0 += N_PANEL) {
-      const int64_t n1 = std::min(n, n0 + N_PANEL), strips = (n1 - n0) / C;
-      for (int64_t strip = 0; strip < strips; ++strip)  // whole 8-column strips only; the edge reads b in place
+      const int64_t n1 = std::min(n, n0 + N_PANEL), strips = m >= R ? (n1 - n0) / C : 0;
+      // Whole 8-column strips only, and only where a whole row tile reads them:
+      // edge tiles (and fewer than R rows) read b in place.
+      for (int64_t strip = 0; strip < strips; ++strip)
         for (int64_t p = p0; p < p1; ++p)
           for (int64_t j = 0; j < C; ++j)
             packed[size_t((strip * depth + p - p0) * C + j)] = b[p * ldb + n0 + strip * C + j];
