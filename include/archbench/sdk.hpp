@@ -7,6 +7,7 @@
 // exceptions into status codes so nothing but C crosses the boundary.
 #pragma once
 
+#include <archbench/contracts/sublayer.h>
 #include <archbench/extras/figures.h>
 #include <archbench/extras/parameters.h>
 #include <archbench/plugin_abi.h>
@@ -243,6 +244,17 @@ class Info {
     t.compare = AB_COMPARE_NUMERIC;
     return TensorDecl(t);
   }
+  // Declares a copy of another problem's tensor under a new name (composites
+  // that join their parts' tensors); the policies come with it.
+  ab_tensor_desc& copy(const ab_tensor_desc& from, const std::string& name) {
+    if (raw_.tensor_count >= AB_MAX_TENSORS) throw std::logic_error("too many tensors");
+    if (name.size() >= sizeof(ab_tensor_desc::name)) throw std::logic_error("tensor name too long: " + name);
+    ab_tensor_desc& t = raw_.tensors[raw_.tensor_count++];
+    t = from;
+    std::memset(t.name, 0, sizeof t.name);
+    std::memcpy(t.name, name.data(), name.size());
+    return t;
+  }
   void flops(double v) { raw_.flops = v; }
   void bytes(double v) { raw_.bytes = v; }
   void tokens(double v) { raw_.tokens = v; }
@@ -458,6 +470,15 @@ class Variant {
   }
   // An extra looked up by name through get_proc_address.
   void extra(const char* name, const void* pointer) { extras_.push_back({name, pointer}); }
+  // Implements contract "sublayer/1" (contracts/sublayer.h): the tensors named
+  // `x` and `y` in describe() are the hidden stream in and out. A problem whose
+  // describe() has no such pair (a core-level problem) answers UNIMPLEMENTED.
+  // The names must outlive the variant (string literals).
+  void implements_sublayer(const char* x = "x", const char* y = "y") {
+    sublayer_x_ = x;
+    sublayer_y_ = y;
+    implement(AB_CONTRACT_SUBLAYER, &sublayer_table_);
+  }
   // Offers figures() to the host (extra "figures/1"); call in the constructor.
   void provides_figures() { extra(AB_EXTRA_FIGURES, &figures_table_); }
   // Offers parameters() to the host (extra "parameters/1"); call in the constructor.
@@ -531,6 +552,27 @@ class Variant {
     });
   }
   static constexpr ab_parameters parameters_table_{sizeof(ab_parameters), &parameters_thunk};
+  static ab_status sublayer_thunk(void* context, const ab_problem* problem, uint32_t* x_index, uint32_t* y_index,
+                                  char* error, size_t error_size) {
+    return guarded(error, error_size, [&] {
+      Variant& v = self(context);
+      ab_problem_info raw{};
+      raw.struct_size = sizeof raw;
+      Info builder(raw);
+      v.describe(Problem(*problem, v.schema_), builder);
+      int x = -1, y = -1;
+      for (uint32_t i = 0; i < raw.tensor_count; ++i) {
+        if (std::strcmp(raw.tensors[i].name, v.sublayer_x_) == 0) x = int(i);
+        if (std::strcmp(raw.tensors[i].name, v.sublayer_y_) == 0) y = int(i);
+      }
+      if (x < 0 || y < 0)
+        throw Unimplemented(std::string(v.name_) + ": this problem has no hidden stream (" + v.sublayer_x_ + " -> " +
+                            v.sublayer_y_ + "); give it a d_model");
+      *x_index = uint32_t(x);
+      *y_index = uint32_t(y);
+    });
+  }
+  static constexpr ab_sublayer sublayer_table_{sizeof(ab_sublayer), &sublayer_thunk};
   static const void* get_proc_address_thunk(void* context, const char* name) {
     if (!name) return nullptr;
     for (const auto& [key, pointer] : self(context).extras_)
@@ -545,6 +587,8 @@ class Variant {
   uint32_t backends_ = AB_BACKEND_BIT(AB_BACKEND_CPU);
   uint32_t dtypes_ = AB_DTYPE_BIT(AB_DTYPE_F32);
   std::string contracts_;
+  const char* sublayer_x_ = "x";
+  const char* sublayer_y_ = "y";
   std::vector<std::pair<std::string, const void*>> extras_;
   ab_variant table_{};
 };

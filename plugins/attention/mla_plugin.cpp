@@ -119,6 +119,7 @@ MlaVariant::MlaVariant(bool sparse)
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
+  implements_sublayer();  // at layer level (d_model > 0): x -> y
 }
 
 std::string MlaVariant::validate(const sdk::Problem& problem) const {

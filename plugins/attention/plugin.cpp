@@ -65,6 +65,7 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_.table());
+  implements_sublayer();  // at layer level (d_model > 0): x -> y
 }
 
 Shape Shape::from(const sdk::Problem& problem) {

@@ -16,6 +16,7 @@ FfnVariant::FfnVariant(const char* name, const char* description, Activation act
   schema().mark_reducible({"d_ff"});  // a width a whole-model estimate may lower to fit memory
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
+  implements_sublayer();
   provides_figures();
 }
 

@@ -49,6 +49,7 @@ MixerVariant::MixerVariant(const char* name, const char* description, Rule rule)
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
+  if (rule == Rule::delta) implements_sublayer();  // the whole mixer (d_model > 0): x -> y
   provides_figures();
 }
 

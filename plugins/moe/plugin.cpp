@@ -77,6 +77,7 @@ MoeVariant::MoeVariant(const char* name, const char* description, Router router)
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   provides_figures();
   provides_parameters();
+  implements_sublayer();
 }
 
 std::string MoeVariant::validate(const sdk::Problem& problem) const {

@@ -17,6 +17,7 @@ NormVariant::NormVariant(const char* name, const char* description, NormType typ
   schema().mark_rows_workload("tokens");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
+  implements_sublayer();
 }
 
 void NormVariant::describe(const sdk::Problem& problem, sdk::Info& info) const {

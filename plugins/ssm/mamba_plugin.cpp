@@ -51,6 +51,7 @@ MambaVariant::MambaVariant()
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
+  implements_sublayer();  // the layer with its projections (d_model > 0): x -> y
   provides_figures();
 }
 
