@@ -89,6 +89,13 @@ struct Sampling {
 
 std::string sampled_mismatch(const ab_problem_info& info, InstanceRunner& runner, const ReferenceOutputs& reference,
                              Sampling& sampling) {
+  // A selection ranked by scores may take a tie stand-in on a few rows, whose
+  // values then follow its choice (compare_outputs.hpp, at most 1 row in 8):
+  // there, 2 of the 8 positions may be off. A replayed answer misses nearly all.
+  bool stand_ins_possible = false;
+  for (uint32_t i = 0; i < info.tensor_count; ++i)
+    stand_ins_possible |= info.tensors[i].role == AB_TENSOR_OUTPUT && info.tensors[i].compare == AB_COMPARE_INDEX_SET &&
+                          info.tensors[i].scores[0];
   size_t output = 0;
   for (uint32_t i = 0; i < info.tensor_count; ++i) {
     const ab_tensor_desc& d = info.tensors[i];
@@ -104,9 +111,16 @@ std::string sampled_mismatch(const ab_problem_info& info, InstanceRunner& runner
     runner.output_elements(i, sampling.at, sampling.values);
     double error = 0, magnitude = 0;
     for (size_t k = 0; k < sampling.at.size(); ++k) {
-      const double expected = ref[size_t(sampling.at[k])], value = sampling.values[k];
-      error += (value - expected) * (value - expected);
+      const double expected = ref[size_t(sampling.at[k])];
       magnitude += expected * expected;
+    }
+    int off = 0;
+    for (size_t k = 0; k < sampling.at.size(); ++k) {
+      const double expected = ref[size_t(sampling.at[k])], value = sampling.values[k];
+      const double e2 = (value - expected) * (value - expected);
+      const bool follows = e2 <= 1e-2 * magnitude / double(sampling.at.size()) + 1e-12;
+      if (stand_ins_possible && !follows && ++off <= 2) continue;
+      error += e2;
     }
     // Loose on purpose (a bf16 output is ~1e-5 off, a stale one ~1): it only has to
     // tell a computed answer from a replayed one.
