@@ -23,6 +23,9 @@
 //   name = "moe"
 //   at = "3-60"                            # which layers: N, A-B, odd, even, all, every K from S, rest; comma lists
 //   placement = "pre"                      # norms around the sublayers: pre | post | sandwich | none
+//   residual_scale = 1.0                   # optional: x + residual_scale * sublayer(x)
+//   branch_scale = 0.7071                  # optional: parallel bodies (Grok's MoE beside a dense FFN) are
+//                                          #   summed, each times branch_scale, before the sublayer's post norm
 //   parts = ["norm/rmsnorm:dm7168", "attention/mla:h128.dm7168.qr1536", ...]
 #pragma once
 
@@ -36,6 +39,7 @@ class Registry;
 
 struct PresetLayer {
   std::string name, at, placement;
+  double residual_scale = 1.0, branch_scale = 1.0;  // see the header comment
   std::vector<int> layers;          // the layer indices it covers, ascending
   std::vector<std::string> parts;   // problem strings (a variant and its non-default tokens)
   std::vector<std::string> part_positions;  // "FILE:LINE:COL" of each part, for errors

@@ -258,12 +258,26 @@ std::optional<Refusal> Registry::load_library(const std::string& path, const ab_
 
 const ab_variant* Registry::find(const std::string& name) const {
   auto it = by_name_.find(name);
-  return it == by_name_.end() ? nullptr : it->second.first;
+  if (it != by_name_.end()) return it->second.first;
+  if (auto made = blocks_.find(name); made != blocks_.end()) return made->second.variant->table();
+  std::unique_ptr<BlockVariantHolder> block = make_block_variant(name, *this);
+  if (!block) return nullptr;
+  Block entry;
+  entry.source.name = "preset:" + name.substr(name.find('/') + 1, name.rfind('.') - name.find('/') - 1);
+  entry.source.version = "block";
+  entry.source.path = block->preset_path();
+  entry.source.hash = file_sha1(block->preset_path());
+  entry.source.abi_version = AB_ABI_VERSION_MAX;
+  entry.source.variants = {block->table()};
+  entry.variant = std::move(block);
+  return blocks_.emplace(name, std::move(entry)).first->second.variant->table();
 }
 
 const LoadedPlugin* Registry::plugin_of(const ab_variant* variant) const {
   auto it = by_name_.find(variant->name);
-  return it == by_name_.end() ? nullptr : &plugins_[it->second.second];
+  if (it != by_name_.end()) return &plugins_[it->second.second];
+  auto block = blocks_.find(variant->name);
+  return block == blocks_.end() ? nullptr : &block->second.source;
 }
 
 std::vector<const ab_variant*> Registry::variants() const {

@@ -4,11 +4,14 @@
 // Libraries stay loaded until the process ends (never unloaded mid-run).
 #pragma once
 
+#include "harness/block_variant.hpp"
+
 #include <archbench/plugin_abi.h>
 
 #include <nlohmann/json.hpp>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -62,6 +65,8 @@ class Registry {
   std::optional<Refusal> probe_library(const std::string& path, const ab_host& host,
                                        const Manifest* manifest, bool hash_library, std::string& hash) const;
 
+  // A plugin's variant by name; "block/<preset>.<layer>" is made from that
+  // preset on first use (block_variant.hpp; bad input -> InputError).
   const ab_variant* find(const std::string& name) const;
   const LoadedPlugin* plugin_of(const ab_variant* variant) const;
   std::vector<const ab_variant*> variants() const;  // sorted by name
@@ -74,6 +79,12 @@ class Registry {
  private:
   std::vector<LoadedPlugin> plugins_;
   std::map<std::string, std::pair<const ab_variant*, size_t>> by_name_;  // -> plugin index
+  // Blocks made on demand, each with the preset it came from as its "plugin".
+  struct Block {
+    std::unique_ptr<BlockVariantHolder> variant;
+    LoadedPlugin source;
+  };
+  mutable std::map<std::string, Block> blocks_;
 };
 
 }  // namespace archbench

@@ -79,6 +79,26 @@ std::optional<double> sequence_bytes(const Problem& problem) {
   return c.state_bytes;
 }
 
+std::optional<Problem> reduce_by(const Problem& problem, int factor, std::string& why) {
+  if (factor == 1) return problem;
+  Problem reduced = problem;
+  bool any = false;
+  for (uint32_t i = 0; i < problem.variant->param_count; ++i) {
+    if (!(problem.variant->params[i].flags & AB_PARAM_FLAG_REDUCIBLE)) continue;
+    any = true;
+    if (std::fmod(problem.values[i], factor) != 0) {
+      std::ostringstream text;
+      text << problem.variant->name << ": its " << problem.variant->params[i].name << " ("
+           << problem.values[i] << ") is not a multiple of " << factor;
+      why = text.str();
+      return std::nullopt;
+    }
+    reduced.values[i] = problem.values[i] / factor;
+  }
+  if (!any) return problem;  // nothing to divide: measured whole
+  return validated(reduced, why);
+}
+
 Reduced reduce_to_fit(const Problem& problem, double budget_bytes) {
   Reduced out;
   ParameterCount full = count_parameters(problem);
@@ -104,18 +124,16 @@ Reduced reduce_to_fit(const Problem& problem, double budget_bytes) {
   for (size_t i : reducible) smallest = std::min(smallest, problem.values[i]);
   std::string last_refusal;
   for (int factor = 2; factor <= int(smallest); ++factor) {
-    Problem reduced = problem;
     bool whole = true;
-    for (size_t i : reducible) {
-      whole = whole && std::fmod(problem.values[i], factor) == 0;
-      reduced.values[i] = problem.values[i] / factor;
-    }
+    for (size_t i : reducible) whole = whole && std::fmod(problem.values[i], factor) == 0;
     if (!whole) continue;  // the same ratios, in whole counts
     std::string why;
-    if (!validated(reduced, why)) {
+    const std::optional<Problem> fewer = reduce_by(problem, factor, why);
+    if (!fewer) {
       last_refusal = why;
       continue;
     }
+    const Problem& reduced = *fewer;
     const ParameterCount c = count_parameters(reduced);
     if (!c.failure.empty() || c.tensor_bytes > budget_bytes) continue;
     out.problem = reduced;

@@ -32,6 +32,11 @@ std::optional<Problem> at_workload(const Problem& part, const Workload& workload
 // sequence roles (ffn, norm, moe hold nothing) or one whose decode form fails.
 std::optional<double> sequence_bytes(const Problem& problem);
 
+// `problem` with every REDUCIBLE count divided by `factor` (the same ratios in
+// whole counts), validated; nullopt and `why` when one does not divide, the
+// variant has none, or its validate() refuses.
+std::optional<Problem> reduce_by(const Problem& problem, int factor, std::string& why);
+
 // A problem that fits `budget_bytes` of tensors: `problem` itself, or it with
 // every REDUCIBLE count divided by the smallest `factor` that fits and still
 // validates. `problem` stays nullopt (with `why`) when nothing fits.

@@ -1,0 +1,195 @@
+// Blocks (harness/block_variant.hpp): a preset layer measured as one problem on
+// both backends against the composed double reference, the placements'
+// grouping, the composition checked by hand against the parts' own
+// references, every seed preset's layers forming blocks, and bad input.
+#include "harness/block_layout.hpp"
+#include "harness/errors.hpp"
+#include "harness/preset.hpp"
+#include "harness/problem.hpp"
+#include "harness/tensors.hpp"
+#include "harness/variant_abi.hpp"
+#include "harness/workload.hpp"
+#include "problem_runs.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <archbench/sdk.hpp>
+
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+
+using namespace archbench;
+using namespace test_support;
+
+namespace {
+
+// The test presets (tests/data/block_presets) on the preset path while in scope.
+struct TestPresets {
+  TestPresets() { setenv("ARCHBENCH_PRESET_PATH", ARCHBENCH_TEST_DATA "/block_presets", 1); }
+  ~TestPresets() { unsetenv("ARCHBENCH_PRESET_PATH"); }
+};
+
+const char* kBlocks[] = {"block/tiny-pre.dense",         "block/tiny-pre.moe",           "block/tiny-post.dense",
+                         "block/tiny-sandwich.parallel", "block/tiny-recurrent.mamba",   "block/tiny-recurrent.deltanet",
+                         "block/tiny-recurrent.bare"};
+
+std::vector<std::string> block_grid() {
+  std::vector<std::string> grid;
+  for (const char* block : kBlocks)
+    for (const char* shape : {"prefill.b2.s13", "decode.b2.s21"})
+      for (const char* dtype : {"f32", "bf16"}) grid.push_back(std::string(block) + ":" + shape + "." + dtype);
+  return grid;
+}
+
+}  // namespace
+
+TEST_CASE("blocks: placements group parts into sublayers, and a broken pattern names the part", "[blocks]") {
+  const std::vector<std::string> sandwich = {"norm", "attention", "norm", "norm", "moe", "ffn", "norm"};
+  const auto s = group_sublayers("sandwich", sandwich);
+  REQUIRE(s.size() == 2);
+  CHECK(s[0].pre == 0);
+  CHECK(s[0].bodies == std::vector<int>{1});
+  CHECK(s[0].post == 2);
+  CHECK(s[1].pre == 3);
+  CHECK(s[1].bodies == std::vector<int>{4, 5});
+  CHECK(s[1].post == 6);
+  const auto post = group_sublayers("post", {"attention", "norm", "ffn", "norm"});
+  REQUIRE(post.size() == 2);
+  CHECK(post[1].pre == -1);
+  CHECK(post[1].post == 3);
+  CHECK(group_sublayers("none", {"ssm", "ffn"}).size() == 2);
+  CHECK_THROWS_WITH(group_sublayers("pre", {"norm", "attention", "ffn", "norm"}),
+                    Catch::Contains("part 4") && Catch::Contains("body is missing"));
+  CHECK_THROWS_WITH(group_sublayers("pre", {"attention", "norm", "ffn"}), Catch::Contains("part 1"));
+  CHECK_THROWS_WITH(group_sublayers("post", {"attention", "norm", "ffn"}), Catch::Contains("closing norm"));
+  CHECK_THROWS_WITH(group_sublayers("none", {"norm", "ffn"}), Catch::Contains("part 1"));
+}
+
+TEST_CASE("blocks: every placement passes against the composed reference on the CPU", "[blocks]") {
+  TestPresets presets;
+  for (const std::string& text : block_grid()) require_passes(text);
+  require_passes("block/tiny-pre.dense:prefill.b1.s40.f32", true);  // timed, re-checked on alternating inputs
+}
+
+#ifdef ARCHBENCH_HAVE_VULKAN
+TEST_CASE("blocks: every placement passes against the composed reference on Vulkan", "[blocks][vulkan]") {
+  TestPresets presets;
+  for (const std::string& text : block_grid()) require_close_on_vulkan(text, false, kLayerBf16Bound);
+  require_close_on_vulkan("block/tiny-sandwich.parallel:decode.b1.s30.f32", true);
+}
+#endif
+
+// The sandwich block's reference recomputed here step by step from the parts'
+// own references, written out for this one layout (not through the block's
+// schedule): pre norm, attention, post norm, residual x 0.5; pre norm, the
+// mixture and the dense FFN side by side, each x 1/sqrt(2), post norm,
+// residual x 0.5. A wrong order, scale or binding in the block shows here.
+TEST_CASE("blocks: the composed reference is the parts' references in the placement's order", "[blocks]") {
+  TestPresets presets;
+  const Problem block = parse_problem("block/tiny-sandwich.parallel:prefill.b1.s9.f32", in_tree());
+  ab_problem_info info{};
+  REQUIRE(describe_variant(*block.variant, block.raw(), info) == AB_OK);
+  TensorSet tensors(info);
+  tensors.fill(block.seed);
+  const sdk::Tensors named(tensors.bound(), tensors.count());
+
+  // Runs one part's reference on `x` (its other tensors: the block's "<n>.<name>").
+  auto part = [&](int n, const char* text, const std::vector<double>& x) {
+    std::string why;
+    const std::optional<Problem> placed =
+        at_workload(parse_problem(text, in_tree()), Workload{Workload::Mode::prefill, 1, 9}, why);
+    INFO(why);
+    REQUIRE(placed);
+    const Problem& p = *placed;
+    ab_problem_info pi{};
+    REQUIRE(describe_variant(*p.variant, p.raw(), pi) == AB_OK);
+    std::vector<ab_tensor> bound(pi.tensor_count);
+    std::vector<float> xf(x.begin(), x.end());
+    std::vector<std::vector<double>> outs;
+    std::vector<double*> arrays;
+    int y_output = -1;
+    for (uint32_t j = 0; j < pi.tensor_count; ++j) {
+      const ab_tensor_desc& d = pi.tensors[j];
+      if (std::strcmp(d.name, "x") == 0) {
+        bound[j] = {sizeof(ab_tensor), &d, xf.data(), xf.size() * 4};
+      } else {
+        const ab_tensor& t = named[(std::to_string(n) + "." + d.name).c_str()];
+        bound[j] = {sizeof(ab_tensor), &d, t.data, t.bytes};
+      }
+      if (d.role == AB_TENSOR_OUTPUT) {
+        if (std::strcmp(d.name, "y") == 0) y_output = int(outs.size());
+        outs.emplace_back(size_t(sdk::element_count(d)));
+      }
+    }
+    for (auto& o : outs) arrays.push_back(o.data());
+    const ab_problem raw = p.raw();
+    REQUIRE(p.variant->reference(p.variant->context, &raw, bound.data(), uint32_t(bound.size()), arrays.data()) == AB_OK);
+    REQUIRE(y_output >= 0);
+    return outs[size_t(y_output)];
+  };
+  const std::vector<double> x = named.as_doubles("x");
+  const double half = 0.5, branch = 0.7071067811865476;
+  const auto round_f32 = [](std::vector<double> v) {
+    for (double& e : v) e = double(float(e));
+    return v;
+  };
+  std::vector<double> attn = part(3, "norm/rmsnorm:dm32", part(2, "attention/gqa:h4.kvh1.hd8.dm32.window.w16.cap30",
+                                                             part(1, "norm/rmsnorm:dm32", x)));
+  std::vector<double> h(x.size());
+  for (size_t i = 0; i < x.size(); ++i) h[i] = x[i] + half * attn[i];
+  const std::vector<double> n = part(4, "norm/rmsnorm:dm32", round_f32(h));
+  const std::vector<double> moe = part(5, "moe/softmax-topk:dm32.e4.k2.eff16.act-geglu", n);
+  const std::vector<double> ffn = part(6, "ffn/geglu:dm32.dff64", n);
+  std::vector<double> sum(x.size());
+  for (size_t i = 0; i < x.size(); ++i) sum[i] = branch * moe[i] + branch * ffn[i];
+  const std::vector<double> post = part(7, "norm/rmsnorm:dm32", sum);
+  std::vector<double> expected(x.size());
+  for (size_t i = 0; i < x.size(); ++i) expected[i] = h[i] + half * post[i];
+
+  std::vector<std::vector<double>> outs;
+  std::vector<double*> arrays;
+  int y = -1;
+  for (uint32_t j = 0; j < info.tensor_count; ++j)
+    if (info.tensors[j].role == AB_TENSOR_OUTPUT) {
+      if (std::strcmp(info.tensors[j].name, "y") == 0) y = int(outs.size());
+      outs.emplace_back(size_t(sdk::element_count(info.tensors[j])));
+    }
+  for (auto& o : outs) arrays.push_back(o.data());
+  const ab_problem block_raw = block.raw();
+  REQUIRE(block.variant->reference(block.variant->context, &block_raw, tensors.bound(), tensors.count(),
+                                   arrays.data()) == AB_OK);
+  REQUIRE(y >= 0);
+  double worst = 0;
+  for (size_t i = 0; i < expected.size(); ++i) worst = std::max(worst, std::abs(outs[size_t(y)][i] - expected[i]));
+  CHECK(worst < 1e-12);  // the same parts on the same rounded inputs: equal but for the order of a few sums
+}
+
+TEST_CASE("blocks: every seed preset's layer types form blocks that describe", "[blocks][presets]") {
+  for (const std::string& name : preset_names()) {
+    const Preset preset = load_preset(name);
+    for (const PresetLayer& layer : preset.layer_types) {
+      const std::string text = block_variant_name(preset, layer) + ":decode.b1.s64.f32";
+      INFO(text);
+      Problem problem = parse_problem(text, in_tree());
+      ab_problem_info info{};
+      CHECK(describe_variant(*problem.variant, problem.raw(), info) == AB_OK);
+      CHECK(info.tensor_count > 2);
+      CHECK(info.flops > 0);
+    }
+  }
+}
+
+TEST_CASE("blocks: bad block names and presets are one line naming what was expected, exit 2", "[blocks][cli]") {
+  TestPresets presets;
+  auto r = run_cli("run --dry-run --problem 'block/no-such-preset.dense:decode.b1.s8'");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("no-such-preset"));
+  r = run_cli("run --dry-run --problem 'block/tiny-pre.nothing:decode.b1.s8'");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("no layer 'nothing'") && Catch::Contains("dense, moe"));
+  r = run_cli("run --dry-run --problem 'block/tiny-pre.moe:decode.b1.s8.div3'");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.output, Catch::Contains("not a multiple of 3"));
+}
