@@ -431,6 +431,14 @@ ab_instance* create_part(const BlockPart& part, ab_backend backend, const ab_hos
   return instance;
 }
 
+std::unique_ptr<BlockVariantHolder> make_block_variant(const Preset& preset, const PresetLayer& layer,
+                                                       const Registry& registry) {
+  BlockNames names{block_variant_name(preset, layer), "the '" + layer.name + "' layer of " + preset.title +
+                                                          " as one problem: " + std::to_string(layer.parts.size()) +
+                                                          " parts, " + layer.placement + " norms"};
+  return std::make_unique<BlockVariant>(std::move(names), preset, layer, registry);
+}
+
 std::string block_variant_name(const Preset& preset, const PresetLayer& layer) {
   return "block/" + preset.name + "." + layer.name;
 }
@@ -445,11 +453,7 @@ std::unique_ptr<BlockVariantHolder> make_block_variant(const std::string& name, 
   const std::string layer_name = name.substr(dot + 1);
   std::string known;
   for (const PresetLayer& layer : preset.layer_types) {
-    if (layer.name == layer_name) {
-      BlockNames names{name, "the '" + layer.name + "' layer of " + preset.title + " as one problem: " +
-                                 std::to_string(layer.parts.size()) + " parts, " + layer.placement + " norms"};
-      return std::make_unique<BlockVariant>(std::move(names), preset, layer, registry);
-    }
+    if (layer.name == layer_name) return make_block_variant(preset, layer, registry);
     known += (known.empty() ? "" : ", ") + layer.name;
   }
   throw InputError("variant '" + name + "': preset " + preset.path + " has no layer '" + layer_name +

@@ -44,5 +44,8 @@ class BlockVariantHolder {
   virtual const std::string& preset_path() const = 0;
 };
 std::unique_ptr<BlockVariantHolder> make_block_variant(const std::string& name, const Registry& registry);
+// The block of one layer type of an already loaded preset (a file off the path too).
+std::unique_ptr<BlockVariantHolder> make_block_variant(const Preset& preset, const PresetLayer& layer,
+                                                       const Registry& registry);
 
 }  // namespace archbench

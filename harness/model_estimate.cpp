@@ -2,6 +2,7 @@
 // (see model_estimate.hpp).
 #include "harness/model_estimate.hpp"
 
+#include "harness/block_variant.hpp"
 #include "harness/errors.hpp"
 #include "harness/registry.hpp"
 
@@ -29,6 +30,50 @@ std::string compact(double value) {
   char text[32];
   std::snprintf(text, sizeof text, "%.3g", value);
   return text;
+}
+
+// A layer type as one block problem at `at`: with its own widths where it
+// fits the budget (the block holds all its parts at once), else with every
+// part's REDUCIBLE counts divided by the smallest `div` that fits and validates.
+PlannedPart plan_block(const Preset& preset, const PresetLayer& layer, const Workload& at, ab_dtype dtype,
+                       const Registry& registry, double budget_bytes) {
+  PlannedPart planned;
+  planned.block = true;
+  planned.layer_type = layer.name;
+  planned.part = block_variant_name(preset, layer);
+  planned.layers = int64_t(layer.layers.size());
+  planned.mode = at.mode;
+  const std::string shape = std::string(":") + mode_name(at.mode) + ".b" + std::to_string(at.batch) + ".s" +
+                            std::to_string(at.tokens) + "." + dtype_name(dtype);
+  std::optional<Problem> full;
+  try {
+    registry.block(preset, layer);  // known by name from here on, wherever the preset's file is
+    full = parse_problem(planned.part + shape, registry);
+  } catch (const std::exception& e) {  // a part not loaded, a part at this workload refused
+    planned.why = e.what();
+    return planned;
+  }
+  planned.full = count_parameters(*full);
+  if (!planned.full.failure.empty()) {
+    planned.why = planned.full.failure;
+    return planned;
+  }
+  for (int div = 1; div <= 1024; ++div) {
+    std::optional<Problem> candidate;
+    try {
+      candidate = div == 1 ? full : parse_problem(planned.part + shape + ".div" + std::to_string(div), registry);
+    } catch (const std::exception&) {
+      continue;  // not a whole division of every part's counts
+    }
+    const ParameterCount c = div == 1 ? planned.full : count_parameters(*candidate);
+    if (!c.failure.empty() || c.tensor_bytes > budget_bytes) continue;
+    planned.problem = candidate;
+    planned.reduction = div;
+    planned.measured = c;
+    return planned;
+  }
+  planned.why = "no division of its parts' reducible counts fits " + compact(budget_bytes / 1e9) + " GB";
+  return planned;
 }
 
 }  // namespace
@@ -82,10 +127,13 @@ ModelPlan plan_model(const Preset& preset, const ModelWorkload& workload, const 
         }
         plan.parts.push_back(std::move(planned));
       }
+      plan.parts.push_back(plan_block(preset, layer, at, workload.dtype, registry, part_budget_bytes));
     }
   }
   return plan;
 }
+
+bool is_block_entry(const results::ModelEstimatePart& part) { return part.part.rfind("block/", 0) == 0; }
 
 results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend backend,
                                               const std::map<std::string, MeasuredPart>& measured,
@@ -109,6 +157,9 @@ results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend 
   double seconds[2] = {0, 0};
   bool any[2] = {false, false};
   bool complete = plan.count.missing.empty() && plan.count.failures.empty();
+  double block_seconds[2] = {0, 0}, parts_of_blocks[2] = {0, 0};
+  std::map<std::pair<int, std::string>, double> part_seconds;  // (mode, layer type) -> its parts' sum
+  std::vector<std::string> blocks_missing;
   for (const PlannedPart& p : plan.parts) {
     const int m = p.mode == Workload::Mode::prefill ? 0 : 1;
     results::ModelEstimatePart out;
@@ -117,7 +168,7 @@ results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend 
     out.part = p.part;
     out.mode = mode_name(p.mode);
     out.reduction = p.reduction;
-    if (m == 1 && p.problem) {  // what the decode step holds: the full part's cache or state
+    if (m == 1 && p.problem && !p.block) {  // what the decode step holds: the full part's cache or state
       e.kv_bytes_per_token += double(p.layers) * p.full.kv_cache_bytes_per_token;
       e.cache_bytes += double(p.layers) * p.full.state_bytes;
     }
@@ -136,9 +187,20 @@ results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend 
         if (p.reduction > 1)
           out.note = "measured with its reducible counts / " + std::to_string(p.reduction) + ", time x" +
                      compact(out.scale) + " by the roofline cost";
-        seconds[m] += double(p.layers) * *out.seconds;
-        any[m] = true;
+        if (p.block) {
+          block_seconds[m] += double(p.layers) * *out.seconds;
+          parts_of_blocks[m] += double(p.layers) * part_seconds[{m, p.layer_type}];
+        } else {
+          seconds[m] += double(p.layers) * *out.seconds;
+          part_seconds[{m, p.layer_type}] += *out.seconds;
+          any[m] = true;
+        }
       }
+    }
+    if (p.block) {
+      if (!out.seconds) blocks_missing.push_back(p.part + " " + out.mode + " (" + out.note + ")");
+      e.parts.push_back(std::move(out));
+      continue;
     }
     if (!out.seconds) {
       complete = false;
@@ -147,6 +209,21 @@ results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend 
     e.parts.push_back(std::move(out));
   }
   for (const std::string& l : left_out) notes.push_back("left out: " + l);
+  // The layers measured as whole blocks beside the sum of their parts (only
+  // when every part and every block of the mode was measured, so both sides
+  // cover all layers).
+  for (int m = 0; m < 2; ++m) {
+    const char* mode = m == 0 ? "prefill" : "decode";
+    bool all = any[m];
+    for (const PlannedPart& p : plan.parts)
+      if (p.block && int(p.mode == Workload::Mode::decode) == m && !p.problem) all = false;
+    for (const std::string& missing : blocks_missing)
+      if (missing.find(std::string(" ") + mode + " (") != std::string::npos) all = false;
+    if (complete && all && block_seconds[m] > 0 && parts_of_blocks[m] > 0)
+      notes.push_back(std::string("layers as whole blocks, ") + mode + ": " + compact(block_seconds[m] * 1e3) +
+                      " ms, x" + compact(block_seconds[m] / parts_of_blocks[m]) + " the sum of their parts");
+  }
+  for (const std::string& b : blocks_missing) notes.push_back("block not measured: " + b);
   for (const std::string& m : plan.count.missing) notes.push_back("parameters not counted: " + m);
 
   // The embedding lookup (each row read and written) and the LM head on one

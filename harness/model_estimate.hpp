@@ -18,7 +18,11 @@
 // by the ratio of the two problems' roofline costs. A part that cannot be
 // measured (its variant not loaded, no workload roles, a failed check) is left
 // out and named in the notes: the estimate is then marked incomplete, never
-// silently short. Residual additions and the final norm are not counted.
+// silently short. Residual additions and the final norm are not counted in
+// the sum; each layer type is also measured as ONE block problem (its parts and
+// residual additions in sequence, block_variant.hpp), and the estimate notes
+// the blocks' total beside the parts' sum: the data movement between
+// sublayers, on record. A block that cannot be measured leaves a note, not a gap.
 #pragma once
 
 #include "harness/executor.hpp"
@@ -42,7 +46,9 @@ struct ModelWorkload {
 };
 
 struct PlannedPart {
-  std::string layer_type, part;      // as the preset names them
+  std::string layer_type, part;      // as the preset names them; a block: its variant, block/<preset>.<layer>
+  bool block = false;                // the whole layer type as one problem (block_variant.hpp): measured
+                                     // beside its parts and reported against their sum, never added to it
   int64_t layers = 0;
   Workload::Mode mode = Workload::Mode::prefill;
   std::optional<Problem> problem;    // what is measured; nullopt: left out (see why)
@@ -73,6 +79,9 @@ struct MeasuredPart {
   std::optional<double> median_s;
   std::string reason;
 };
+
+// Whether an estimate's part is a layer type's block (block/...), not a part.
+bool is_block_entry(const results::ModelEstimatePart& part);
 
 // The estimate of `plan` on `backend` from this run's results, keyed by canonical string.
 results::ModelEstimateRecord compose_estimate(const ModelPlan& plan, ab_backend backend,

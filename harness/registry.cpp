@@ -261,7 +261,18 @@ const ab_variant* Registry::find(const std::string& name) const {
   if (it != by_name_.end()) return it->second.first;
   if (auto made = blocks_.find(name); made != blocks_.end()) return made->second.variant->table();
   std::unique_ptr<BlockVariantHolder> block = make_block_variant(name, *this);
-  if (!block) return nullptr;
+  return block ? keep_block(std::move(block)) : nullptr;
+}
+
+const ab_variant* Registry::block(const Preset& preset, const PresetLayer& layer) const {
+  if (auto made = blocks_.find(block_variant_name(preset, layer)); made != blocks_.end())
+    return made->second.variant->table();
+  return keep_block(make_block_variant(preset, layer, *this));
+}
+
+// A block's "plugin" is the preset file it came from, hashed like a library.
+const ab_variant* Registry::keep_block(std::unique_ptr<BlockVariantHolder> block) const {
+  const std::string name = block->table()->name;
   Block entry;
   entry.source.name = "preset:" + name.substr(name.find('/') + 1, name.rfind('.') - name.find('/') - 1);
   entry.source.version = "block";

@@ -68,6 +68,9 @@ class Registry {
   // A plugin's variant by name; "block/<preset>.<layer>" is made from that
   // preset on first use (block_variant.hpp; bad input -> InputError).
   const ab_variant* find(const std::string& name) const;
+  // The block of a loaded preset's layer type (a preset file off the path too),
+  // made once; find() then knows it by name. Bad input -> InputError.
+  const ab_variant* block(const Preset& preset, const PresetLayer& layer) const;
   const LoadedPlugin* plugin_of(const ab_variant* variant) const;
   std::vector<const ab_variant*> variants() const;  // sorted by name
   const std::vector<LoadedPlugin>& plugins() const { return plugins_; }
@@ -85,6 +88,7 @@ class Registry {
     LoadedPlugin source;
   };
   mutable std::map<std::string, Block> blocks_;
+  const ab_variant* keep_block(std::unique_ptr<BlockVariantHolder> block) const;
 };
 
 }  // namespace archbench

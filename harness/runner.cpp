@@ -1,5 +1,8 @@
 // Planning (suite expansion, globbing, de-duplication) and execution of a run.
 #include "harness/runner.hpp"
+
+#include "harness/block_variant.hpp"
+#include "harness/preset.hpp"
 #include "harness/machine_calibration.hpp"
 
 #include "harness/errors.hpp"
@@ -40,6 +43,23 @@ void on_interrupt(int signal) {  // async-signal-safe: an atomic store and kill(
 }
 
 bool matches(const std::string& glob, const char* name) { return fnmatch(glob.c_str(), name, 0) == 0; }
+
+// The loaded variants a suite entry's pattern matches, and for "block/..."
+// patterns the blocks of every preset's layer types it matches (made on demand).
+std::vector<const ab_variant*> matching_variants(const Registry& registry, const std::string& glob) {
+  std::vector<const ab_variant*> variants;
+  for (const ab_variant* v : registry.variants())
+    if (matches(glob, v->name)) variants.push_back(v);
+  if (glob.rfind("block/", 0) == 0)
+    for (const std::string& name : preset_names()) {
+      const Preset preset = load_preset(name);
+      for (const PresetLayer& layer : preset.layer_types) {
+        const std::string block = block_variant_name(preset, layer);
+        if (matches(glob, block.c_str())) variants.push_back(registry.block(preset, layer));
+      }
+    }
+  return variants;
+}
 
 std::optional<ab_backend> parse_backend(const std::string& name) {
   if (name == "cpu") return AB_BACKEND_CPU;
@@ -214,9 +234,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       for (const std::string& fragment : registry.suite_fragments()) append_fragment(suite, fragment);
     for (const SuiteEntry& entry : suite.entries) {
       if (request.quick && !entry.in_quick) continue;
-      std::vector<const ab_variant*> variants;
-      for (const ab_variant* v : registry.variants())
-        if (matches(entry.variant_glob, v->name)) variants.push_back(v);
+      std::vector<const ab_variant*> variants = matching_variants(registry, entry.variant_glob);
       if (variants.empty()) {
         std::fprintf(stderr, "note: %s: variant pattern '%s' matches no loaded variant; skipped\n",
                      entry.where.c_str(), entry.variant_glob.c_str());

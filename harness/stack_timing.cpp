@@ -29,7 +29,7 @@ std::string stack_work(const ModelPlan& plan, ab_backend backend, const ab_host&
     if (!type) return "! layer " + std::to_string(layer) + " has no layer type";
     int position = 0;
     for (const PlannedPart& part : plan.parts) {
-      if (part.mode != Workload::Mode::decode || part.layer_type != type->name) continue;
+      if (part.mode != Workload::Mode::decode || part.layer_type != type->name || part.block) continue;
       problems.push_back(*part.problem);
       Problem& problem = problems.back();
       problem.seed = 1 + uint64_t(layer) * 64 + uint64_t(position++);  // every layer its own weights and cache
@@ -66,7 +66,7 @@ StackTiming time_decode_stack(const ModelPlan& plan, ab_backend backend, const a
                               double timeout_s) {
   StackTiming out;
   for (const PlannedPart& p : plan.parts) {
-    if (p.mode != Workload::Mode::decode) continue;
+    if (p.mode != Workload::Mode::decode || p.block) continue;
     if (!p.problem) out.failure = p.part + " is left out of the estimate (" + p.why + ")";
     else if (p.reduction > 1) out.failure = p.part + " does not fit this machine at full width";
     if (!out.failure.empty()) return out;
@@ -93,7 +93,7 @@ StackTiming time_decode_stack(const ModelPlan& plan, ab_backend backend, const a
 double estimated_layer_decode_s(const results::ModelEstimateRecord& estimate) {
   double seconds = 0;
   for (const results::ModelEstimatePart& p : estimate.parts)
-    if (p.mode == "decode" && p.seconds) seconds += double(p.layers) * *p.seconds;
+    if (p.mode == "decode" && p.seconds && !is_block_entry(p)) seconds += double(p.layers) * *p.seconds;
   return seconds;
 }
 

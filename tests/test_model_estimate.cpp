@@ -107,12 +107,13 @@ TEST_CASE("an estimate adds up its measured parts and names what it leaves out",
   workload.prefill = 64;
   workload.context = 1024;
   const ModelPlan plan = plan_model(preset, workload, test_support::in_tree(), 4e9);
-  REQUIRE(plan.parts.size() == 16);  // 2 layer types x 4 parts x (prefill, decode)
+  REQUIRE(plan.parts.size() == 20);  // 2 layer types x (4 parts + the whole block) x (prefill, decode)
   std::map<std::string, MeasuredPart> measured;
-  double each = 1e-3;
+  // Each part 1 ms; each block, its 4 parts and residual additions as one problem, 5 ms.
   for (const PlannedPart& p : plan.parts) {
     REQUIRE(p.problem);
-    measured[p.problem->canonical()] = MeasuredPart{"passed", each, ""};
+    CHECK(p.block == (p.part.rfind("block/tiny.", 0) == 0));
+    measured[p.problem->canonical()] = MeasuredPart{"passed", p.block ? 5e-3 : 1e-3, ""};
   }
   Peaks peaks;
   peaks.compute_gflops = 100;
@@ -133,14 +134,26 @@ TEST_CASE("an estimate adds up its measured parts and names what it leaves out",
   // heads x 64, f32.
   CHECK(e.cache_bytes == Approx(2.0 * 2 * 2 * 64 * 4 * (3 * 1025 + 64)));
   CHECK(e.weight_bytes == Approx(e.total_params * 4));
+  // The blocks are noted beside the parts' sum, never added to it: 4 layers x 5 ms.
+  CHECK(e.notes.find("layers as whole blocks, prefill: 20 ms, x1.25 the sum of their parts") != std::string::npos);
+  CHECK(e.notes.find("layers as whole blocks, decode: 20 ms, x1.25 the sum of their parts") != std::string::npos);
 
   // A failed part is left out, named, and the estimate marked incomplete.
-  const std::string ffn_decode = plan.parts[11].problem->canonical();
+  const std::string ffn_decode = plan.parts[13].problem->canonical();
   REQUIRE(ffn_decode.rfind("ffn/swiglu", 0) == 0);
   measured[ffn_decode] = MeasuredPart{"failed", std::nullopt, "NMSE too high"};
   const results::ModelEstimateRecord partial = compose_estimate(plan, AB_BACKEND_CPU, measured, peaks);
   CHECK_FALSE(partial.complete);
   CHECK(partial.notes.find("left out: ffn/swiglu:dm256.dff512 decode (failed: NMSE too high)") != std::string::npos);
+  CHECK(partial.notes.find("layers as whole blocks, decode") == std::string::npos);  // no sum to set it beside
+  // A block that is not measured leaves a note; the estimate is complete without it.
+  std::map<std::string, MeasuredPart> no_block = measured;
+  no_block[ffn_decode] = MeasuredPart{"passed", 1e-3, ""};
+  no_block[plan.parts[14].problem->canonical()] = MeasuredPart{"unimplemented", std::nullopt, "too big"};
+  const results::ModelEstimateRecord without_block = compose_estimate(plan, AB_BACKEND_CPU, no_block, peaks);
+  CHECK(without_block.complete);
+  CHECK(*without_block.decode_s == Approx(*e.decode_s));
+  CHECK(without_block.notes.find("block not measured: block/tiny.dense decode (unimplemented: too big)") != std::string::npos);
   CHECK(*partial.decode_s == Approx(*e.decode_s - 3e-3));
   // Without a calibration nothing is modelled, and the estimate says so.
   const results::ModelEstimateRecord uncalibrated = compose_estimate(plan, AB_BACKEND_CPU, measured, Peaks{});
@@ -149,7 +162,7 @@ TEST_CASE("an estimate adds up its measured parts and names what it leaves out",
   // --prefill 0: a decode-only estimate plans and reports no prefill.
   workload.prefill = 0;
   const ModelPlan decode_only = plan_model(preset, workload, test_support::in_tree(), 4e9);
-  CHECK(decode_only.parts.size() == 8);
+  CHECK(decode_only.parts.size() == 10);
   const results::ModelEstimateRecord d_only = compose_estimate(decode_only, AB_BACKEND_CPU, measured, peaks);
   CHECK_FALSE(d_only.prefill_s);
   CHECK_FALSE(d_only.prefill_tokens_per_s);
@@ -230,8 +243,10 @@ TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[
   CHECK(board.output.find("rank,model,backend,dtype,batch,prefill,context") == 0);
   CHECK(board.output.find(",tiny,cpu,f32,1,32,256,") != std::string::npos);
   CHECK(board.output.find(",tiny2,cpu,f32,1,32,256,") != std::string::npos);
+  // 2 presets x 2 layer types x (4 parts + the block) x (prefill, decode), all measured.
   const auto parts = run_cli("query \"SELECT count(*) FROM model_estimate_parts WHERE seconds > 0\" --format csv --db " + db);
-  CHECK(parts.output.find("\n32") != std::string::npos);
+  CHECK(parts.output.find("\n40") != std::string::npos);
+  CHECK(r.output.find("layers as whole blocks, decode:") != std::string::npos);
   // Bad input: one line naming the flag or file, exit 2, nothing stored.
   CHECK(run_cli("model " + tiny + " --prefill -1 --db " + db).exit_code == 2);
   CHECK(run_cli("model " + tiny + " --context 0 --db " + db).exit_code == 2);
@@ -257,7 +272,7 @@ TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[
   REQUIRE(run_cli("merge " + merged + " " + db).exit_code == 0);
   REQUIRE(run_cli("merge " + merged + " " + db).exit_code == 0);
   const auto copied = run_cli("query \"SELECT count(DISTINCT e.id), count(*) FROM model_estimates e JOIN model_estimate_parts p ON p.estimate_id = e.id\" --format csv --db " + merged);
-  CHECK(copied.output.find("\n2,32") != std::string::npos);
+  CHECK(copied.output.find("\n2,40") != std::string::npos);
 }
 
 TEST_CASE("a part whose variant has no workload roles is left out and named", "[model][cli]") {
