@@ -12,6 +12,7 @@
 
 #include <archbench/contracts/sublayer.h>
 
+#include <cmath>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -79,7 +80,12 @@ class BlockVariant final : private BlockNames, public sdk::Variant, public Block
     s.add_int("seq", "s", 512, 1, 1 << 21, "prefill: prompt tokens; decode: tokens already held (cache or state)");
     s.add_int("div", "div", 1, 1, 1 << 20,
               "every part's REDUCIBLE counts (experts, FFN width) divided by this, to fit; 1: the model's widths");
+    s.add_float("capacity", "cap", layer.capacity, 0.0, 1.0,
+                "mixture of depths: the fraction of each sequence's tokens the block processes, chosen by a "
+                "router's score (prefill); 1: every token");
     s.mark_sequence_workload("mode", "batch", "seq");
+    s.mark_design({"capacity"});
+    s.mark_quiet_default({"capacity"});
     backends_bits_ = backends;
     std::vector<ab_backend> b;
     if (backends & AB_BACKEND_BIT(AB_BACKEND_CPU)) b.push_back(AB_BACKEND_CPU);
@@ -133,8 +139,22 @@ class BlockVariant final : private BlockNames, public sdk::Variant, public Block
     const BlockPlan& plan = *plan_for(problem);
     std::map<uint32_t, std::vector<double>> values;  // block tensor -> its values
     values[0] = tensors.as_doubles(plan.info.tensors[0].name);
+    DepthReference route;
     for (const BlockStep& step : plan.steps) {
-      if (step.part < 0) {
+      if (step.kind == BlockStep::Kind::route) {
+        const BlockDepth& d = *plan.depth;
+        route = route_reference(plan, values[0], tensors.as_doubles(plan.info.tensors[d.router].name));
+        values[d.scores] = route.scores;
+        values[d.chosen] = route.chosen;
+        values[d.kept_rows] = route.kept_rows;
+        values[d.inner_x] = route.inner_x;
+        continue;
+      }
+      if (step.kind == BlockStep::Kind::scatter) {
+        values[plan.depth->output] = scatter_reference(plan, values[0], route, values.at(plan.depth->inner_y));
+        continue;
+      }
+      if (step.kind == BlockStep::Kind::add) {
         const BlockAdd& add = step.add;
         const std::vector<double>& a = values.at(add.a);
         const std::vector<double>& b = values.at(add.b);
@@ -208,12 +228,16 @@ class BlockCpu final : public sdk::Instance {
 
   void execute() override {
     for (const BlockStep& step : plan_->steps) {
-      if (step.part >= 0) {
-        const BlockPart& part = plan_->parts[size_t(step.part)];
-        const ab_status status = part.problem.variant->execute(instances_[size_t(step.part)]);
-        if (status != AB_OK) throw std::runtime_error(part.text + ": execute: " + status_text(status));
-      } else {
-        add(step.add);
+      switch (step.kind) {
+        case BlockStep::Kind::part: {
+          const BlockPart& part = plan_->parts[size_t(step.part)];
+          const ab_status status = part.problem.variant->execute(instances_[size_t(step.part)]);
+          if (status != AB_OK) throw std::runtime_error(part.text + ": execute: " + status_text(status));
+          break;
+        }
+        case BlockStep::Kind::add: add(step.add); break;
+        case BlockStep::Kind::route: route_tokens(*plan_, data_); break;
+        case BlockStep::Kind::scatter: scatter_tokens(*plan_, data_); break;
       }
     }
   }
@@ -254,6 +278,9 @@ std::unique_ptr<sdk::Instance> BlockVariant::create(const sdk::Problem& problem,
   if (!(backends_bits_ & AB_BACKEND_BIT(backend)))
     throw sdk::Unimplemented(block_name + ": not every part runs on that backend");
   std::shared_ptr<const BlockPlan> plan = plan_for(problem);
+  if (plan->routes_decode)
+    throw sdk::Unimplemented(block_name + ": a mixture of depths routes a prefill's tokens against each other; a "
+                             "decode step's per-token predictor is not modelled (capacity 1 runs every token)");
   if (backend == AB_BACKEND_CPU) return std::make_unique<BlockCpu>(plan, host, tensors);
 #ifdef ARCHBENCH_HAVE_VULKAN
   if (backend == AB_BACKEND_VULKAN) return create_block_vulkan(plan, host, tensors);
@@ -278,6 +305,14 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
   workload.tokens = problem.integer("seq");
   const int div = int(problem.integer("div"));
   int64_t d_model = 0;
+  const double capacity = problem.real("capacity");
+  if (!(capacity > 0)) throw sdk::InvalidProblem("capacity must be above 0 (1: every token)");
+  // Mixture of depths routes a prefill's tokens against each other; the parts
+  // run on the kept ones. A decode step is planned whole (create refuses it).
+  const bool routed = capacity < 1 && workload.mode == Workload::Mode::prefill;
+  const int64_t all_tokens = workload.tokens;
+  if (routed) workload.tokens = std::max<int64_t>(1, int64_t(std::ceil(capacity * double(all_tokens))));
+  plan->routes_decode = capacity < 1 && !routed;
 
   // Each part at the workload, reduced, described, its hidden stream found.
   for (size_t i = 0; i < parts_.size(); ++i) {
@@ -320,8 +355,9 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
     plan->parts.push_back(std::move(part));
   }
 
-  // The block's tensors: x, every part's own tensors under "<part>.", then the stream buffers.
-  uint32_t count = 1 + 1;
+  // The block's tensors: x, every part's own tensors under "<part>.", the
+  // mixture of depths' router and choices, then the stream buffers.
+  uint32_t count = 1 + 1 + (routed ? 6 : 0);
   for (const BlockPart& part : plan->parts) count += part.info.tensor_count - 1;
   for (const Sublayer& s : sublayers_) count += (s.bodies.size() > 1) + 1;
   if (count > AB_MAX_TENSORS)
@@ -330,7 +366,13 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
   plan->info.struct_size = sizeof plan->info;
   sdk::Info info(plan->info);
   const ab_tensor_desc stream_desc = plan->parts.front().info.tensors[plan->parts.front().x];
-  info.copy(stream_desc, "x");
+  ab_tensor_desc outer_desc = stream_desc;  // the block's own x and y: every token's row
+  if (routed) {
+    outer_desc.rank = 2;
+    outer_desc.dims[0] = workload.batch * all_tokens;
+    outer_desc.dims[1] = d_model;
+  }
+  info.copy(outer_desc, "x");
   for (size_t p = 0; p < plan->parts.size(); ++p) {
     BlockPart& part = plan->parts[p];
     part.block_index.assign(part.info.tensor_count, 0);
@@ -358,6 +400,53 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
     plan->info.tokens = std::max(plan->info.tokens, part.info.tokens);
     plan->info.kv_cache_bytes_per_token += part.info.kv_cache_bytes_per_token;
   }
+  auto scratch = [&](const std::string& name, ab_dtype dtype, std::initializer_list<int64_t> dims) {
+    ab_tensor_desc t{};
+    t.struct_size = sizeof t;
+    t.role = AB_TENSOR_OUTPUT;
+    t.dtype = dtype;
+    t.rank = uint32_t(dims.size());
+    int i = 0;
+    for (int64_t d : dims) t.dims[i++] = d;
+    t.compare = AB_COMPARE_UNCHECKED;
+    return &info.copy(t, name);
+  };
+  uint32_t residual = 0;
+  if (routed) {
+    BlockDepth d;
+    d.batch = workload.batch;
+    d.tokens = all_tokens;
+    d.kept = workload.tokens;
+    d.d_model = d_model;
+    const double bound = std::sqrt(3.0 / double(d_model));
+    ab_tensor_desc* router = scratch("mod.router", plan->dtype, {d_model});
+    router->role = AB_TENSOR_WEIGHT;
+    router->fill = AB_FILL_UNIFORM;
+    router->init_low = -bound;
+    router->init_high = bound;
+    d.router = plan->info.tensor_count - 1;
+    scratch("mod.scores", AB_DTYPE_F32, {d.batch, d.tokens});
+    d.scores = plan->info.tensor_count - 1;
+    // The kept positions, a checked selection ranked by the scores.
+    ab_tensor_desc* chosen = scratch("mod.chosen", AB_DTYPE_I32, {d.batch, d.kept});
+    chosen->compare = AB_COMPARE_INDEX_SET;
+    std::strcpy(chosen->scores, "mod.scores");
+    d.chosen = plan->info.tensor_count - 1;
+    scratch("mod.kept", AB_DTYPE_I32, {d.batch * d.tokens});
+    d.kept_rows = plan->info.tensor_count - 1;
+    ab_tensor_desc& inner = info.copy(stream_desc, "mod.x");
+    inner.role = AB_TENSOR_OUTPUT;
+    inner.compare = AB_COMPARE_UNCHECKED;
+    d.inner_x = plan->info.tensor_count - 1;
+    plan->depth = d;
+    BlockStep route;
+    route.kind = BlockStep::Kind::route;
+    plan->steps.push_back(route);
+    const double rows = double(d.batch * d.tokens), element = double(element_bytes(plan->dtype));
+    plan->info.flops += 2.0 * rows * double(d_model) + 4.0 * rows * double(d_model);  // scores; the scatter
+    plan->info.bytes += rows * double(d_model) * element * 3.0 + double(plan->elements) * element * 3.0;
+    residual = d.inner_x;
+  }
   auto stream = [&](const std::string& name, bool result) {
     ab_tensor_desc& t = info.copy(stream_desc, name);
     t.role = AB_TENSOR_OUTPUT;
@@ -366,6 +455,7 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
   };
   auto add = [&](uint32_t out, uint32_t a, double alpha, uint32_t b, double beta) {
     BlockStep step;
+    step.kind = BlockStep::Kind::add;
     step.add = BlockAdd{out, a, b, alpha, beta};
     plan->steps.push_back(step);
     plan->info.flops += 3.0 * double(plan->elements);
@@ -381,7 +471,6 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
   };
 
   // The schedule: per sublayer, pre norm, bodies (summed), post norm, residual add.
-  uint32_t residual = 0;
   for (size_t k = 0; k < sublayers_.size(); ++k) {
     const Sublayer& s = sublayers_[k];
     const uint32_t body_input = s.pre >= 0 ? run(s.pre, residual) : residual;
@@ -397,9 +486,19 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
     }
     if (s.post >= 0) branch = run(s.post, branch);
     const bool last = k + 1 == sublayers_.size();
-    const uint32_t next = stream(last ? "y" : "residual" + std::to_string(k + 1), last);
+    const uint32_t next = stream(last ? (routed ? "mod.y" : "y") : "residual" + std::to_string(k + 1), last && !routed);
     add(next, residual, 1.0, branch, layer_.residual_scale);
     residual = next;
+  }
+  if (routed) {
+    plan->depth->inner_y = residual;
+    ab_tensor_desc& y = info.copy(outer_desc, "y");
+    y.role = AB_TENSOR_OUTPUT;
+    y.compare = AB_COMPARE_NUMERIC;
+    plan->depth->output = plan->info.tensor_count - 1;
+    BlockStep scatter;
+    scatter.kind = BlockStep::Kind::scatter;
+    plan->steps.push_back(scatter);
   }
 
   std::lock_guard<std::mutex> lock(mutex_);

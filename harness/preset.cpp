@@ -169,7 +169,7 @@ Preset load_preset(const std::string& name_or_path) {
   for (const toml::node& entry : *layer_list) {
     const toml::table* t = entry.as_table();
     if (!t) fail(path, entry, "each [[layer]] expects a table");
-    only_keys(path, *t, {"name", "at", "placement", "parts", "residual_scale", "branch_scale"}, "[[layer]]");
+    only_keys(path, *t, {"name", "at", "placement", "parts", "residual_scale", "branch_scale", "capacity"}, "[[layer]]");
     PresetLayer layer;
     layer.name = text(path, *t, "name", true);
     layer.at = text(path, *t, "at", true);
@@ -178,6 +178,7 @@ Preset load_preset(const std::string& name_or_path) {
       fail(path, *t->get("placement"), "'placement' expects pre, post, sandwich or none, not '" + layer.placement + "'");
     if (t->get("residual_scale")) layer.residual_scale = number(path, *t, "residual_scale", 1e-6, 1e6, "[[layer]]");
     if (t->get("branch_scale")) layer.branch_scale = number(path, *t, "branch_scale", 1e-6, 1e6, "[[layer]]");
+    if (t->get("capacity")) layer.capacity = number(path, *t, "capacity", 1e-6, 1, "[[layer]]");
     const toml::array* parts = (*t)["parts"].as_array();
     if (!parts || parts->empty()) fail(path, *t, "[[layer]] '" + layer.name + "' needs 'parts', a list of problem strings");
     for (const toml::node& part : *parts) {

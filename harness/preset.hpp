@@ -26,6 +26,8 @@
 //   residual_scale = 1.0                   # optional: x + residual_scale * sublayer(x)
 //   branch_scale = 0.7071                  # optional: parallel bodies (Grok's MoE beside a dense FFN) are
 //                                          #   summed, each times branch_scale, before the sublayer's post norm
+//   capacity = 0.125                       # optional: mixture of depths, the top fraction of each sequence's
+//                                          #   tokens by a router's score goes through the layer (prefill)
 //   parts = ["norm/rmsnorm:dm7168", "attention/mla:h128.dm7168.qr1536", ...]
 #pragma once
 
@@ -40,6 +42,7 @@ class Registry;
 struct PresetLayer {
   std::string name, at, placement;
   double residual_scale = 1.0, branch_scale = 1.0;  // see the header comment
+  double capacity = 1.0;  // mixture of depths: the fraction of tokens the block processes
   std::vector<int> layers;          // the layer indices it covers, ascending
   std::vector<std::string> parts;   // problem strings (a variant and its non-default tokens)
   std::vector<std::string> part_positions;  // "FILE:LINE:COL" of each part, for errors

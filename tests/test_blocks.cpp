@@ -15,6 +15,7 @@
 
 #include <archbench/sdk.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -40,6 +41,9 @@ std::vector<std::string> block_grid() {
   for (const char* block : kBlocks)
     for (const char* shape : {"prefill.b2.s13", "decode.b2.s21"})
       for (const char* dtype : {"f32", "bf16"}) grid.push_back(std::string(block) + ":" + shape + "." + dtype);
+  // Mixture of depths: a quarter of each sequence's tokens (4 of 13, 1 of 3), and all of them.
+  for (const char* shape : {"prefill.b2.s13", "prefill.b3.s3", "prefill.b1.s40.cap0p5", "prefill.b2.s9.cap1"})
+    for (const char* dtype : {"f32", "bf16"}) grid.push_back(std::string("block/tiny-depth.routed:") + shape + "." + dtype);
   return grid;
 }
 
@@ -192,4 +196,53 @@ TEST_CASE("blocks: bad block names and presets are one line naming what was expe
   r = run_cli("run --dry-run --problem 'block/tiny-pre.moe:decode.b1.s8.div3'");
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.output, Catch::Contains("not a multiple of 3"));
+}
+
+// Mixture of depths: the reference keeps exactly each sequence's top tokens by
+// x . router (recomputed here), and a token it does not keep leaves the block
+// as it came; a decode step is refused with the reason.
+TEST_CASE("blocks: a mixture of depths processes only each sequence's top tokens by the router", "[blocks]") {
+  TestPresets presets;
+  const Problem block = parse_problem("block/tiny-depth.routed:prefill.b2.s10.f32", in_tree());
+  ab_problem_info info{};
+  REQUIRE(describe_variant(*block.variant, block.raw(), info) == AB_OK);
+  TensorSet tensors(info);
+  tensors.fill(block.seed);
+  const sdk::Tensors named(tensors.bound(), tensors.count());
+  const std::vector<double> x = named.as_doubles("x"), router = named.as_doubles("mod.router");
+  std::vector<std::vector<double>> outs;
+  std::vector<double*> arrays;
+  std::map<std::string, size_t> output;
+  for (uint32_t j = 0; j < info.tensor_count; ++j)
+    if (info.tensors[j].role == AB_TENSOR_OUTPUT) {
+      output[info.tensors[j].name] = outs.size();
+      outs.emplace_back(size_t(sdk::element_count(info.tensors[j])));
+    }
+  for (auto& o : outs) arrays.push_back(o.data());
+  const ab_problem raw = block.raw();
+  REQUIRE(block.variant->reference(block.variant->context, &raw, tensors.bound(), tensors.count(), arrays.data()) == AB_OK);
+  const std::vector<double>& chosen = outs[output.at("mod.chosen")];
+  const std::vector<double>& y = outs[output.at("y")];
+  REQUIRE(chosen.size() == 2 * 3);  // ceil(0.25 x 10) per sequence
+  for (int b = 0; b < 2; ++b) {
+    std::vector<std::pair<double, int>> scored;
+    for (int t = 0; t < 10; ++t) {
+      double s = 0;
+      for (int c = 0; c < 32; ++c) s += x[size_t((b * 10 + t) * 32 + c)] * router[size_t(c)];
+      scored.push_back({-s, t});
+    }
+    std::sort(scored.begin(), scored.end());
+    std::vector<double> top = {double(scored[0].second), double(scored[1].second), double(scored[2].second)};
+    std::sort(top.begin(), top.end());
+    CHECK(std::vector<double>(chosen.begin() + b * 3, chosen.begin() + b * 3 + 3) == top);
+    for (int t = 0; t < 10; ++t) {
+      const bool kept = std::find(top.begin(), top.end(), double(t)) != top.end();
+      double moved = 0;
+      for (int c = 0; c < 32; ++c) moved += std::abs(y[size_t((b * 10 + t) * 32 + c)] - x[size_t((b * 10 + t) * 32 + c)]);
+      CHECK((moved > 1e-3) == kept);
+    }
+  }
+  const auto decode = run_cpu("block/tiny-depth.routed:decode.b2.s9.f32");
+  CHECK(decode.outcome == "unimplemented");
+  CHECK_THAT(decode.reason, Catch::Contains("mixture of depths"));
 }
