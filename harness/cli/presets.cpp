@@ -1,6 +1,7 @@
 // `archbench list presets` (see presets.hpp).
 #include "harness/cli/presets.hpp"
 
+#include "harness/block_variant.hpp"
 #include "harness/plugin_calls.hpp"
 #include "harness/preset.hpp"
 #include "harness/registry.hpp"
@@ -49,6 +50,9 @@ void list_presets(const Registry& registry) {
     }
     std::printf("  parameters %s total, %s active%s; KV cache %.0f bytes/token in bf16\n", billions(c.total).c_str(),
                 billions(c.active).c_str(), published.c_str(), c.kv_cache_bytes_per_token);
+    std::string blocks;
+    for (const PresetLayer& l : p.layer_types) blocks += (blocks.empty() ? "" : ", ") + block_variant_name(p, l);
+    std::printf("  blocks %s\n", blocks.c_str());
     for (const std::string& m : c.missing) std::printf("  not counted: %s\n", m.c_str());
     for (const std::string& f : c.failures) std::printf("  not counted: %s\n", f.c_str());
     std::string unconfirmed;
