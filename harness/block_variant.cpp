@@ -400,17 +400,6 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
     plan->info.tokens = std::max(plan->info.tokens, part.info.tokens);
     plan->info.kv_cache_bytes_per_token += part.info.kv_cache_bytes_per_token;
   }
-  auto scratch = [&](const std::string& name, ab_dtype dtype, std::initializer_list<int64_t> dims) {
-    ab_tensor_desc t{};
-    t.struct_size = sizeof t;
-    t.role = AB_TENSOR_OUTPUT;
-    t.dtype = dtype;
-    t.rank = uint32_t(dims.size());
-    int i = 0;
-    for (int64_t d : dims) t.dims[i++] = d;
-    t.compare = AB_COMPARE_UNCHECKED;
-    return &info.copy(t, name);
-  };
   uint32_t residual = 0;
   if (routed) {
     BlockDepth d;
@@ -419,21 +408,14 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
     d.kept = workload.tokens;
     d.d_model = d_model;
     const double bound = std::sqrt(3.0 / double(d_model));
-    ab_tensor_desc* router = scratch("mod.router", plan->dtype, {d_model});
-    router->role = AB_TENSOR_WEIGHT;
-    router->fill = AB_FILL_UNIFORM;
-    router->init_low = -bound;
-    router->init_high = bound;
-    d.router = plan->info.tensor_count - 1;
-    scratch("mod.scores", AB_DTYPE_F32, {d.batch, d.tokens});
-    d.scores = plan->info.tensor_count - 1;
-    // The kept positions, a checked selection ranked by the scores.
-    ab_tensor_desc* chosen = scratch("mod.chosen", AB_DTYPE_I32, {d.batch, d.kept});
-    chosen->compare = AB_COMPARE_INDEX_SET;
-    std::strcpy(chosen->scores, "mod.scores");
-    d.chosen = plan->info.tensor_count - 1;
-    scratch("mod.kept", AB_DTYPE_I32, {d.batch * d.tokens});
-    d.kept_rows = plan->info.tensor_count - 1;
+    d.router = plan->info.tensor_count;
+    info.tensor("mod.router", AB_TENSOR_WEIGHT, plan->dtype, {d_model}, -bound, bound);
+    d.scores = plan->info.tensor_count;
+    info.tensor("mod.scores", AB_TENSOR_OUTPUT, AB_DTYPE_F32, {d.batch, d.tokens}).unchecked();
+    d.chosen = plan->info.tensor_count;  // the kept positions, a checked selection ranked by the scores
+    info.tensor("mod.chosen", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {d.batch, d.kept}).index_set("mod.scores");
+    d.kept_rows = plan->info.tensor_count;
+    info.tensor("mod.kept", AB_TENSOR_OUTPUT, AB_DTYPE_I32, {d.batch * d.tokens}).unchecked();
     ab_tensor_desc& inner = info.copy(stream_desc, "mod.x");
     inner.role = AB_TENSOR_OUTPUT;
     inner.compare = AB_COMPARE_UNCHECKED;

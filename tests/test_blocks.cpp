@@ -20,6 +20,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 
 using namespace archbench;
 using namespace test_support;
@@ -45,6 +46,33 @@ std::vector<std::string> block_grid() {
   for (const char* shape : {"prefill.b2.s13", "prefill.b3.s3", "prefill.b1.s40.cap0p5", "prefill.b2.s9.cap1"})
     for (const char* dtype : {"f32", "bf16"}) grid.push_back(std::string("block/tiny-depth.routed:") + shape + "." + dtype);
   return grid;
+}
+
+// A block problem's tensors filled from its seed, and its reference's outputs by name.
+struct ReferenceRun {
+  ab_problem_info info{};
+  std::unique_ptr<TensorSet> tensors;
+  std::map<std::string, std::vector<double>> outputs;
+  sdk::Tensors named() const { return sdk::Tensors(tensors->bound(), tensors->count()); }
+};
+ReferenceRun reference_run(const std::string& text) {
+  ReferenceRun run;
+  const Problem block = parse_problem(text, in_tree());
+  REQUIRE(describe_variant(*block.variant, block.raw(), run.info) == AB_OK);
+  run.tensors = std::make_unique<TensorSet>(run.info);
+  run.tensors->fill(block.seed);
+  std::vector<std::vector<double>> outs;
+  std::vector<double*> arrays;
+  for (uint32_t j = 0; j < run.info.tensor_count; ++j)
+    if (run.info.tensors[j].role == AB_TENSOR_OUTPUT) outs.emplace_back(size_t(sdk::element_count(run.info.tensors[j])));
+  for (auto& o : outs) arrays.push_back(o.data());
+  const ab_problem raw = block.raw();
+  REQUIRE(block.variant->reference(block.variant->context, &raw, run.tensors->bound(), run.tensors->count(),
+                                   arrays.data()) == AB_OK);
+  size_t k = 0;
+  for (uint32_t j = 0; j < run.info.tensor_count; ++j)
+    if (run.info.tensors[j].role == AB_TENSOR_OUTPUT) run.outputs[run.info.tensors[j].name] = std::move(outs[k++]);
+  return run;
 }
 
 }  // namespace
@@ -92,12 +120,8 @@ TEST_CASE("blocks: every placement passes against the composed reference on Vulk
 // residual x 0.5. A wrong order, scale or binding in the block shows here.
 TEST_CASE("blocks: the composed reference is the parts' references in the placement's order", "[blocks]") {
   TestPresets presets;
-  const Problem block = parse_problem("block/tiny-sandwich.parallel:prefill.b1.s9.f32", in_tree());
-  ab_problem_info info{};
-  REQUIRE(describe_variant(*block.variant, block.raw(), info) == AB_OK);
-  TensorSet tensors(info);
-  tensors.fill(block.seed);
-  const sdk::Tensors named(tensors.bound(), tensors.count());
+  const ReferenceRun run = reference_run("block/tiny-sandwich.parallel:prefill.b1.s9.f32");
+  const sdk::Tensors named = run.named();
 
   // Runs one part's reference on `x` (its other tensors: the block's "<n>.<name>").
   auto part = [&](int n, const char* text, const std::vector<double>& x) {
@@ -152,21 +176,9 @@ TEST_CASE("blocks: the composed reference is the parts' references in the placem
   std::vector<double> expected(x.size());
   for (size_t i = 0; i < x.size(); ++i) expected[i] = h[i] + half * post[i];
 
-  std::vector<std::vector<double>> outs;
-  std::vector<double*> arrays;
-  int y = -1;
-  for (uint32_t j = 0; j < info.tensor_count; ++j)
-    if (info.tensors[j].role == AB_TENSOR_OUTPUT) {
-      if (std::strcmp(info.tensors[j].name, "y") == 0) y = int(outs.size());
-      outs.emplace_back(size_t(sdk::element_count(info.tensors[j])));
-    }
-  for (auto& o : outs) arrays.push_back(o.data());
-  const ab_problem block_raw = block.raw();
-  REQUIRE(block.variant->reference(block.variant->context, &block_raw, tensors.bound(), tensors.count(),
-                                   arrays.data()) == AB_OK);
-  REQUIRE(y >= 0);
+  const std::vector<double>& y = run.outputs.at("y");
   double worst = 0;
-  for (size_t i = 0; i < expected.size(); ++i) worst = std::max(worst, std::abs(outs[size_t(y)][i] - expected[i]));
+  for (size_t i = 0; i < expected.size(); ++i) worst = std::max(worst, std::abs(y[i] - expected[i]));
   CHECK(worst < 1e-12);  // the same parts on the same rounded inputs: equal but for the order of a few sums
 }
 
@@ -203,26 +215,10 @@ TEST_CASE("blocks: bad block names and presets are one line naming what was expe
 // as it came; a decode step is refused with the reason.
 TEST_CASE("blocks: a mixture of depths processes only each sequence's top tokens by the router", "[blocks]") {
   TestPresets presets;
-  const Problem block = parse_problem("block/tiny-depth.routed:prefill.b2.s10.f32", in_tree());
-  ab_problem_info info{};
-  REQUIRE(describe_variant(*block.variant, block.raw(), info) == AB_OK);
-  TensorSet tensors(info);
-  tensors.fill(block.seed);
-  const sdk::Tensors named(tensors.bound(), tensors.count());
-  const std::vector<double> x = named.as_doubles("x"), router = named.as_doubles("mod.router");
-  std::vector<std::vector<double>> outs;
-  std::vector<double*> arrays;
-  std::map<std::string, size_t> output;
-  for (uint32_t j = 0; j < info.tensor_count; ++j)
-    if (info.tensors[j].role == AB_TENSOR_OUTPUT) {
-      output[info.tensors[j].name] = outs.size();
-      outs.emplace_back(size_t(sdk::element_count(info.tensors[j])));
-    }
-  for (auto& o : outs) arrays.push_back(o.data());
-  const ab_problem raw = block.raw();
-  REQUIRE(block.variant->reference(block.variant->context, &raw, tensors.bound(), tensors.count(), arrays.data()) == AB_OK);
-  const std::vector<double>& chosen = outs[output.at("mod.chosen")];
-  const std::vector<double>& y = outs[output.at("y")];
+  const ReferenceRun run = reference_run("block/tiny-depth.routed:prefill.b2.s10.f32");
+  const std::vector<double> x = run.named().as_doubles("x"), router = run.named().as_doubles("mod.router");
+  const std::vector<double>& chosen = run.outputs.at("mod.chosen");
+  const std::vector<double>& y = run.outputs.at("y");
   REQUIRE(chosen.size() == 2 * 3);  // ceil(0.25 x 10) per sequence
   for (int b = 0; b < 2; ++b) {
     std::vector<std::pair<double, int>> scored;
