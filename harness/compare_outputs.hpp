@@ -20,7 +20,9 @@ struct OutputCheck {
 // index-set output took a tie stand-in on a row (a choice the tie tolerance
 // below accepts), that row is left out of the numeric outputs with the same
 // number of rows (every dimension but the last): their values follow the
-// choice, so they may differ there. More than 1 row in 8 is a failure.
+// choice, so they may differ there. More than 1 row in 8 left out of an
+// output is a failure (a selection among all-equal scores with no such output
+// passes as before).
 OutputCheck check_outputs(const TensorSet& tensors, const std::vector<std::vector<double>>& reference,
                           ab_dtype dtype, ab_backend backend);
 

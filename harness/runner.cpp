@@ -45,8 +45,10 @@ void on_interrupt(int signal) {  // async-signal-safe: an atomic store and kill(
 bool matches(const std::string& glob, const char* name) { return fnmatch(glob.c_str(), name, 0) == 0; }
 
 // The loaded variants a suite entry's pattern matches, and for "block/..."
-// patterns the blocks of every preset's layer types it matches (made on demand).
-std::vector<const ab_variant*> matching_variants(const Registry& registry, const std::string& glob) {
+// patterns the blocks of every preset's layer types it matches (made on demand;
+// a block whose parts are not all loaded is skipped, as an unmatched pattern is).
+std::vector<const ab_variant*> matching_variants(const Registry& registry, const std::string& glob,
+                                                 const std::string& where) {
   std::vector<const ab_variant*> variants;
   for (const ab_variant* v : registry.variants())
     if (matches(glob, v->name)) variants.push_back(v);
@@ -55,7 +57,16 @@ std::vector<const ab_variant*> matching_variants(const Registry& registry, const
       const Preset preset = load_preset(name);
       for (const PresetLayer& layer : preset.layer_types) {
         const std::string block = block_variant_name(preset, layer);
-        if (matches(glob, block.c_str())) variants.push_back(registry.block(preset, layer));
+        if (!matches(glob, block.c_str())) continue;
+        std::string missing;
+        for (const std::string& part : layer.parts)
+          if (missing.empty() && !registry.find(part.substr(0, part.find(':')))) missing = part.substr(0, part.find(':'));
+        if (missing.empty()) {
+          variants.push_back(registry.block(preset, layer));
+        } else {
+          std::fprintf(stderr, "note: %s: %s skipped: its part %s is not loaded\n", where.c_str(), block.c_str(),
+                       missing.c_str());
+        }
       }
     }
   return variants;
@@ -234,7 +245,7 @@ std::vector<PlannedProblem> plan_run(const RunRequest& request, const Registry& 
       for (const std::string& fragment : registry.suite_fragments()) append_fragment(suite, fragment);
     for (const SuiteEntry& entry : suite.entries) {
       if (request.quick && !entry.in_quick) continue;
-      std::vector<const ab_variant*> variants = matching_variants(registry, entry.variant_glob);
+      std::vector<const ab_variant*> variants = matching_variants(registry, entry.variant_glob, entry.where);
       if (variants.empty()) {
         std::fprintf(stderr, "note: %s: variant pattern '%s' matches no loaded variant; skipped\n",
                      entry.where.c_str(), entry.variant_glob.c_str());

@@ -75,5 +75,5 @@ TEST_CASE("checks: a tie stand-in leaves its row out of y, and only on a real ti
   // No tie (0.5 vs 1.0): the choice itself fails.
   CHECK_THAT(s.check({{3, 1}}, {3}, 0.5).failure, Catch::Contains("not in the top 1"));
   // Ties on more than 1 row in 8 are a selection not choosing by its scores.
-  CHECK_THAT(s.check({{1, 1}, {2, 1}, {3, 1}}, {1, 2, 3}, 0.999).failure, Catch::Contains("tie stand-ins on 3 of 16"));
+  CHECK_THAT(s.check({{1, 1}, {2, 1}, {3, 1}}, {1, 2, 3}, 0.999).failure, Catch::Contains("tie stand-ins on 3 of its 16"));
 }

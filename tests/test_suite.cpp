@@ -82,13 +82,17 @@ TEST_CASE("the shipped suites load and expand into problems for every variant th
     for (const ab_variant* v : test_support::in_tree().variants())
       for (const SuiteEntry& entry : suite.entries)
         if (matches(entry.variant_glob, v->name)) matched.insert(v->name);
-    std::set<std::string> variants, dtypes;
+    std::set<std::string> variants, dtypes, blocks;
     for (const auto& p : plan_of({name}, test_support::in_tree())) {
-      variants.insert(p.problem.variant->name);
+      (std::string(p.problem.variant->kind) == "block" ? blocks : variants).insert(p.problem.variant->name);
       dtypes.insert(dtype_name(p.problem.dtype));
     }
     CHECK(!matched.empty());
     CHECK(variants == matched);
+    // quick's whole blocks, made from their presets.
+    if (suite.name == "quick")
+      CHECK(blocks == std::set<std::string>{"block/olmo2-7b.dense", "block/qwen3-next-80b-a3b.deltanet",
+                                            "block/smollm3-3b.nope"});
     CHECK(dtypes == std::set<std::string>{"bf16", "f32"});
   }
   RunRequest quick;
