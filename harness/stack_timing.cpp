@@ -20,7 +20,8 @@ const PresetLayer* type_of(const Preset& preset, int index) {
   return nullptr;
 }
 
-std::string stack_work(const ModelPlan& plan, ab_backend backend, const ab_host& host, int repetitions) {
+std::string stack_work(const ModelPlan& plan, ab_backend backend, const ab_host& host, int repetitions,
+                       bool blocks) {
   std::deque<Problem> problems;  // a deque: raw() points into each problem's values, which must not move
   std::vector<std::unique_ptr<TensorSet>> tensors;
   std::vector<std::unique_ptr<InstanceRunner>> runners;
@@ -29,7 +30,7 @@ std::string stack_work(const ModelPlan& plan, ab_backend backend, const ab_host&
     if (!type) return "! layer " + std::to_string(layer) + " has no layer type";
     int position = 0;
     for (const PlannedPart& part : plan.parts) {
-      if (part.mode != Workload::Mode::decode || part.layer_type != type->name || part.block) continue;
+      if (part.mode != Workload::Mode::decode || part.layer_type != type->name || part.block != blocks) continue;
       problems.push_back(*part.problem);
       Problem& problem = problems.back();
       problem.seed = 1 + uint64_t(layer) * 64 + uint64_t(position++);  // every layer its own weights and cache
@@ -65,14 +66,19 @@ std::string stack_work(const ModelPlan& plan, ab_backend backend, const ab_host&
 StackTiming time_decode_stack(const ModelPlan& plan, ab_backend backend, const ab_host& host, int repetitions,
                               double timeout_s) {
   StackTiming out;
+  out.blocks = true;  // every layer as its type's block where each is planned at full width
   for (const PlannedPart& p : plan.parts) {
-    if (p.mode != Workload::Mode::decode || p.block) continue;
+    if (p.mode != Workload::Mode::decode) continue;
+    if (p.block) {
+      out.blocks = out.blocks && p.problem && p.reduction == 1;
+      continue;
+    }
     if (!p.problem) out.failure = p.part + " is left out of the estimate (" + p.why + ")";
     else if (p.reduction > 1) out.failure = p.part + " does not fit this machine at full width";
     if (!out.failure.empty()) return out;
   }
-  const ChildOutcome child = run_isolated([&] { return stack_work(plan, backend, host, std::max(1, repetitions)); },
-                                          timeout_s);
+  const ChildOutcome child = run_isolated(
+      [&] { return stack_work(plan, backend, host, std::max(1, repetitions), out.blocks); }, timeout_s);
   if (child.kind != ChildOutcome::Kind::finished) {
     out.failure = (child.kind == ChildOutcome::Kind::crashed ? "crashed: " : "timed out: ") + child.reason;
     return out;

@@ -1,12 +1,14 @@
 // The check of a whole-model estimate (`archbench model --check-stack`): a
-// decode step of the whole model as it runs, every layer's parts in layer order,
-// each with its own weights and cache (seeded per layer, so no layer reuses
-// another's memory), timed together. Unlike the estimate, which times one
+// decode step of the whole model as it runs, every layer in layer order as its
+// type's block (block_variant.hpp: its parts and residual additions; every
+// layer's parts where a block is not planned at full width), each with its own
+// weights and cache (seeded per layer, so no layer reuses another's memory),
+// timed together. Unlike the estimate, which times one
 // layer's parts repeatedly and multiplies, the stack sees each layer's weights
 // come cold from memory after the others. Only the layers are timed: the
 // estimate's modelled embedding and LM head are left out of both sides of the
-// comparison. Every part is the very problem the estimate measured and checked
-// against its reference; the stack itself needs no reference.
+// comparison. Every block (or part) is the very problem the estimate measured
+// and checked against its reference; the stack itself needs no reference.
 #pragma once
 
 #include "harness/model_estimate.hpp"
@@ -19,7 +21,8 @@ namespace archbench {
 struct StackTiming {
   std::optional<double> decode_s;  // the median of the repetitions: all layers, one token per sequence
   std::string failure;             // why there is no time
-  size_t instances = 0;            // parts created (layers x parts per layer)
+  size_t instances = 0;            // blocks (one per layer) or parts created
+  bool blocks = false;             // whether the layers ran as blocks
 };
 
 // Runs in an isolated child (a plugin that crashes costs the check, not the

@@ -233,8 +233,8 @@ TEST_CASE("archbench model measures, stores and ranks whole-model estimates", "[
   REQUIRE(r.exit_code == 0);
   CHECK(r.output.find("whole-model estimates") != std::string::npos);
   CHECK(r.output.find("tiny") != std::string::npos);
-  // The end-to-end check ran every layer's parts: 4 layers x 4 parts.
-  CHECK(r.output.find("stack check: the 16 parts of all 4 layers in sequence take") != std::string::npos);
+  // The end-to-end check ran every layer as its type's block: 4 layers, 4 blocks.
+  CHECK(r.output.find("stack check: the 4 blocks of all 4 layers in sequence take") != std::string::npos);
   const auto stack = run_cli("query \"SELECT min(stack_decode_s > 0), min(stack_ratio > 0) FROM model_estimates\" --format csv --db " + db);
   CHECK(stack.output.find("\n1,1") != std::string::npos);
   const auto board = run_cli("leaderboard --models --format csv --db " + db);

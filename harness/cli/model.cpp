@@ -80,7 +80,7 @@ int model_command(const Context& context) {
       ("repetitions", po::value(&repetitions), "timed repetitions of every part")
       ("part-memory", po::value(&part_memory_gb), "GB of tensors one measured part may allocate; a bigger part is measured with its reducible counts divided (default: a sixth of this machine's memory, at most 4)")
       ("parts", po::bool_switch(&show_parts), "also print each estimate's parts: the problem measured, its scale and its time per layer")
-      ("check-stack", po::bool_switch(&check_stack), "also time the decode step of the whole model end to end (every layer in sequence, its own weights and cache) and compare the estimate with it; the whole model must fit in memory")
+      ("check-stack", po::bool_switch(&check_stack), "also time the decode step of the whole model end to end (every layer in sequence as its block, its own weights and cache) and compare the estimate with it; the whole model must fit in memory")
       ("dry-run", po::bool_switch(&dry_run), "print what each preset's estimate would measure and leave out; run nothing");
   add_globals(options, globals, true);
   po::positional_options_description positional;
@@ -212,9 +212,10 @@ int model_command(const Context& context) {
           e.stack_ratio = layers / *stack.decode_s;
           char text[256];
           std::snprintf(text, sizeof text,
-                        "\n  stack check: the %zu parts of all %d layers in sequence take %.2f ms per decode step; the "
+                        "\n  stack check: the %zu %s of all %d layers in sequence take %.2f ms per decode step; the "
                         "estimate's layers %.2f ms (x%.3f)",
-                        stack.instances, p.preset.layers, *stack.decode_s * 1e3, layers * 1e3, *e.stack_ratio);
+                        stack.instances, stack.blocks ? "blocks" : "parts", p.preset.layers, *stack.decode_s * 1e3,
+                        layers * 1e3, *e.stack_ratio);
           said += text;
         } else {
           said += "\n  stack check not done: " + stack.failure;
