@@ -109,6 +109,17 @@ class Schema {
     mark({batch}, AB_PARAM_FLAG_BATCH);
     mark({context}, AB_PARAM_FLAG_CONTEXT);
   }
+  // A sequence mixer's workload, the same names, keys, defaults and ranges for
+  // every such variant (attention/gqa's), so a problem string's workload part
+  // means the same thing for all of them, with the roles marked: "mode"
+  // (prefill|decode, bare), "batch" (b) and "seq" (s). The descriptions say what
+  // the mode and the tokens mean for this variant.
+  void add_sequence_workload(const char* mode_description, const char* seq_description) {
+    add_enum("mode", "mode", "prefill|decode", 0, mode_description, true);
+    add_int("batch", "b", 1, 1, 4096, "sequences processed together");
+    add_int("seq", "s", 512, 1, 1 << 21, seq_description);
+    mark_sequence_workload("mode", "batch", "seq");
+  }
   void mark_rows_workload(const char* rows) { mark({rows}, AB_PARAM_FLAG_ROWS); }
   // Counts the host may divide to fit a problem into memory (AB_PARAM_FLAG_REDUCIBLE).
   void mark_reducible(std::initializer_list<const char*> names) { mark(names, AB_PARAM_FLAG_REDUCIBLE); }

@@ -83,10 +83,8 @@ MlaVariant::MlaVariant(bool sparse)
       sparse_(sparse),
       qkv_(make_mla_qkv_adapter(*this)) {
   auto& s = schema();
-  s.add_enum("mode", "mode", "prefill|decode", 0,
-             "prefill: seq new tokens; decode: one new token after seq cached ones", true);
-  s.add_int("batch", "b", 1, 1, 4096, "sequences processed together");
-  s.add_int("seq", "s", 512, 1, 1 << 21, "prefill: prompt tokens; decode: tokens already in the cache");
+  s.add_sequence_workload("prefill: seq new tokens; decode: one new token after seq cached ones",
+                          "prefill: prompt tokens; decode: tokens already in the cache");
   s.add_int("heads", "h", 128, 1, 1024, "query heads (DeepSeek V3 128, Kimi K2 64)");
   s.add_int("d_model", "dm", 0, 0, 1 << 16,
             "0: core-level (queries and latent given); > 0: layer-level from x, with every projection");
@@ -115,7 +113,6 @@ MlaVariant::MlaVariant(bool sparse)
   }
   s.mark_design({"q_lora_rank", "kv_lora_rank", "qk_nope_dim", "qk_rope_dim", "v_head_dim", "rope_theta",
                  "latent_norm", "mask", "span"});
-  s.mark_sequence_workload("mode", "batch", "seq");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());

@@ -28,11 +28,8 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
       qkv_(*this, {}, &prefill_at_core_level,
            [heads](const sdk::Problem& problem) { return shape_of(problem, heads).rotary_dims(); }) {
   auto& s = schema();
-  s.add_enum("mode", "mode", "prefill|decode", 0,
-             "prefill: seq new tokens; decode: one new token after seq cached ones", true);
-  s.add_int("batch", "b", 1, 1, 4096, "sequences processed together");
-  s.add_int("seq", "s", 512, 1, 1 << 21,
-            "prefill: prompt tokens; decode: tokens already in the KV cache");
+  s.add_sequence_workload("prefill: seq new tokens; decode: one new token after seq cached ones",
+                          "prefill: prompt tokens; decode: tokens already in the KV cache");
   s.add_int("heads", "h", 32, 1, 1024, "query heads");
   if (heads == Heads::grouped) s.add_int("kv_heads", "kvh", 8, 1, 1024, "key/value heads (divides heads)");
   s.add_int("head_dim", "hd", 128, 2, 1024, "query/key head width (even)");
@@ -61,7 +58,6 @@ AttentionVariant::AttentionVariant(const char* name, const char* description, He
                  "qk_norm", "bias", "gate"});
   // Added after attention results were on record: gate0 problems keep their strings.
   s.mark_quiet_default({"gate"});
-  s.mark_sequence_workload("mode", "batch", "seq");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_.table());

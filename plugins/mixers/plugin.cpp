@@ -19,11 +19,9 @@ MixerVariant::MixerVariant(const char* name, const char* description, Rule rule)
     : Variant(name, "attention", description), rule_(rule), qkv_(make_qkv_adapter(*this)) {
   auto& s = schema();
   // attention/gqa's workload, exactly (names, keys, order, defaults, ranges).
-  s.add_enum("mode", "mode", "prefill|decode", 0,
-             "prefill: seq new tokens (chunked form); decode: one new token after seq earlier ones (recurrent step)",
-             true);
-  s.add_int("batch", "b", 1, 1, 4096, "sequences processed together");
-  s.add_int("seq", "s", 512, 1, 1 << 21, "prefill: prompt tokens; decode: tokens already folded into the state");
+  s.add_sequence_workload(
+      "prefill: seq new tokens (chunked form); decode: one new token after seq earlier ones (recurrent step)",
+      "prefill: prompt tokens; decode: tokens already folded into the state");
   s.add_int("heads", "h", 32, 1, 1024, "value/output heads, one recurrent state each");
   s.add_int("head_dim", "hd", 128, 2, 1024, "query/key head width (dk)");
   s.add_int("v_head_dim", "vhd", 0, 0, 1024, "value head width (dv); 0: same as head_dim");
@@ -45,7 +43,6 @@ MixerVariant::MixerVariant(const char* name, const char* description, Rule rule)
     s.mark_design({"qk_heads", "conv"});
   }
   s.mark_design({"chunk"});
-  s.mark_sequence_workload("mode", "batch", "seq");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());

@@ -30,11 +30,9 @@ Mamba2Variant::Mamba2Variant()
   auto& s = schema();
   // attention/gqa's workload parameters, same names, keys and defaults: a
   // problem string's workload part means the same width for both.
-  s.add_enum("mode", "mode", "prefill|decode", 0,
-             "prefill: seq new tokens from a zero state; decode: one new token after seq tokens held in the state",
-             true);
-  s.add_int("batch", "b", 1, 1, 4096, "sequences processed together");
-  s.add_int("seq", "s", 512, 1, 1 << 21, "prefill: prompt tokens; decode: tokens already summarized in the state");
+  s.add_sequence_workload(
+      "prefill: seq new tokens from a zero state; decode: one new token after seq tokens held in the state",
+      "prefill: prompt tokens; decode: tokens already summarized in the state");
   s.add_int("heads", "h", 32, 1, 1024, "heads (Mamba-2 2.7B: 80)");
   s.add_int("head_dim", "hd", 128, 1, 1024, "head width P: x's channels per head (Mamba-2: 64); d_inner = heads x head_dim");
   s.add_int("v_head_dim", "vhd", 0, 0, 1024, "value head width: x is the value, so 0 or head_dim");
@@ -44,7 +42,6 @@ Mamba2Variant::Mamba2Variant()
   s.add_int("d_state", "n", 128, 1, 512, "state width N per head channel (Mamba-2: 64..256)");
   s.add_int("groups", "g", 1, 1, 1024, "B/C groups: the heads of a group share B and C (divides heads)");
   s.mark_design({"d_state", "groups"});
-  s.mark_sequence_workload("mode", "batch", "seq");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());

@@ -32,11 +32,9 @@ MambaVariant::MambaVariant()
   // The workload, as attention's: mode, batch and tokens; the width a Mamba
   // layer mixes is d_inner (expand x d_model: 2 x 2560 = 5120 in Mamba 2.8B),
   // which plays the part of attention's heads x head_dim.
-  s.add_enum("mode", "mode", "prefill|decode", 0,
-             "prefill: seq new tokens from a zero state; decode: one new token after seq tokens held in the state",
-             true);
-  s.add_int("batch", "b", 1, 1, 4096, "sequences processed together");
-  s.add_int("seq", "s", 512, 1, 1 << 21, "prefill: prompt tokens; decode: tokens already summarized in the state");
+  s.add_sequence_workload(
+      "prefill: seq new tokens from a zero state; decode: one new token after seq tokens held in the state",
+      "prefill: prompt tokens; decode: tokens already summarized in the state");
   s.add_int("d_inner", "di", 2048, 1, 1 << 16, "channels the scan mixes (expand x d_model; Mamba 2.8B: 5120)");
   s.add_int("d_model", "dm", 0, 0, 1 << 16,
             "0: core level (u, delta, B, C given); > 0: the whole layer from x [tokens, d_model]: in_proj, causal "
@@ -47,7 +45,6 @@ MambaVariant::MambaVariant()
   s.add_int("gate", "z", 0, 0, 1,
             "1: the output is multiplied by SiLU(z): a second input at core level, in_proj's second half at layer level");
   s.mark_design({"d_state", "d_conv", "dt_rank", "gate"});
-  s.mark_sequence_workload("mode", "batch", "seq");
   cpu_and_vulkan_if_built();
   dtypes({AB_DTYPE_F32, AB_DTYPE_BF16});
   implement(AB_CONTRACT_MIXER_QKV, qkv_->table());
