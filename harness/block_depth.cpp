@@ -11,8 +11,6 @@
 namespace archbench {
 namespace {
 
-size_t element_size(ab_dtype dtype) { return dtype == AB_DTYPE_F32 ? 4 : 2; }
-
 float load(const void* data, ab_dtype dtype, int64_t i) {
   return dtype == AB_DTYPE_F32 ? static_cast<const float*>(data)[i]
                                : sdk::bf16_to_f32(static_cast<const uint16_t*>(data)[i]);
@@ -55,7 +53,7 @@ void route_tokens(const BlockPlan& plan, const std::vector<void*>& data) {
     for (int64_t c = 0; c < d.d_model; ++c) sum += load(x, dtype, r * d.d_model + c) * load(w, dtype, c);
     scores[r] = sum;
   }
-  const size_t row_bytes = size_t(d.d_model) * element_size(dtype);
+  const size_t row_bytes = size_t(d.d_model) * sdk::dtype_size(dtype);
   for (int64_t b = 0; b < d.batch; ++b) {
     const std::vector<int64_t> kept = top_positions(scores + b * d.tokens, d.tokens, d.kept);
     std::fill(kept_rows + b * d.tokens, kept_rows + (b + 1) * d.tokens, 0);

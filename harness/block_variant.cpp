@@ -5,6 +5,7 @@
 
 #include "harness/block_plan.hpp"
 #include "harness/errors.hpp"
+#include "harness/instance_runner.hpp"
 #include "harness/model_parameters.hpp"
 #include "harness/registry.hpp"
 #include "harness/variant_abi.hpp"
@@ -21,17 +22,9 @@
 namespace archbench {
 namespace {
 
-std::string status_reason(ab_status status, const char* error) {
-  std::string text = status_text(status);
-  if (error && *error) text += ": " + std::string(error);
-  return text;
-}
-
-size_t element_bytes(ab_dtype dtype) { return dtype == AB_DTYPE_F32 || dtype == AB_DTYPE_I32 ? 4 : 2; }
-
 // The values a block's stream holds, written back in `dtype` as the fast path stores them.
 void store_rounded(const std::vector<double>& values, ab_dtype dtype, std::vector<uint8_t>& out) {
-  out.resize(values.size() * element_bytes(dtype));
+  out.resize(values.size() * sdk::dtype_size(dtype));
   if (dtype == AB_DTYPE_F32) {
     float* f = reinterpret_cast<float*>(out.data());
     for (size_t i = 0; i < values.size(); ++i) f[i] = float(values[i]);
@@ -86,7 +79,6 @@ class BlockVariant final : private BlockNames, public sdk::Variant, public Block
     s.mark_sequence_workload("mode", "batch", "seq");
     s.mark_design({"capacity"});
     s.mark_quiet_default({"capacity"});
-    backends_bits_ = backends;
     std::vector<ab_backend> b;
     if (backends & AB_BACKEND_BIT(AB_BACKEND_CPU)) b.push_back(AB_BACKEND_CPU);
     if (backends & AB_BACKEND_BIT(AB_BACKEND_VULKAN)) b.push_back(AB_BACKEND_VULKAN);
@@ -169,19 +161,12 @@ class BlockVariant final : private BlockNames, public sdk::Variant, public Block
       store_rounded(values.at(part.block_index[part.x]), plan.dtype, x);
       bound[part.x].data = x.data();
       std::vector<std::vector<double>> out;
-      std::vector<double*> arrays;
-      std::vector<uint32_t> output_tensor;
-      for (uint32_t j = 0; j < part.info.tensor_count; ++j)
-        if (part.info.tensors[j].role == AB_TENSOR_OUTPUT) {
-          out.emplace_back(size_t(sdk::element_count(part.info.tensors[j])));
-          output_tensor.push_back(j);
-        }
-      for (auto& o : out) arrays.push_back(o.data());
-      const ab_problem raw = part.problem.raw();
-      const ab_variant& v = *part.problem.variant;
-      const ab_status status = v.reference(v.context, &raw, bound.data(), uint32_t(bound.size()), arrays.data());
+      const ab_status status =
+          reference_outputs(*part.problem.variant, part.problem.raw(), bound.data(), uint32_t(bound.size()), out);
       if (status != AB_OK) throw std::runtime_error(part.text + ": reference: " + status_text(status));
-      for (size_t k = 0; k < out.size(); ++k) values[part.block_index[output_tensor[k]]] = std::move(out[k]);
+      size_t k = 0;
+      for (uint32_t j = 0; j < part.info.tensor_count; ++j)
+        if (part.info.tensors[j].role == AB_TENSOR_OUTPUT) values[part.block_index[j]] = std::move(out[k++]);
     }
     for (uint32_t i = 0; i < plan.info.tensor_count; ++i) {
       const ab_tensor_desc& d = plan.info.tensors[i];
@@ -203,7 +188,6 @@ class BlockVariant final : private BlockNames, public sdk::Variant, public Block
   PresetLayer layer_;
   std::vector<Problem> parts_;        // as the preset writes them
   std::vector<Sublayer> sublayers_;
-  uint32_t backends_bits_ = 0;
   const ab_variant* table_ = nullptr;
   mutable std::mutex mutex_;
   mutable std::map<std::string, std::shared_ptr<const BlockPlan>> plans_;
@@ -275,7 +259,7 @@ class BlockCpu final : public sdk::Instance {
 
 std::unique_ptr<sdk::Instance> BlockVariant::create(const sdk::Problem& problem, ab_backend backend,
                                                     const ab_host& host, const sdk::Tensors& tensors) const {
-  if (!(backends_bits_ & AB_BACKEND_BIT(backend)))
+  if (!(table_->backends & AB_BACKEND_BIT(backend)))
     throw sdk::Unimplemented(block_name + ": not every part runs on that backend");
   std::shared_ptr<const BlockPlan> plan = plan_for(problem);
   if (plan->routes_decode)
@@ -424,7 +408,7 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
     BlockStep route;
     route.kind = BlockStep::Kind::route;
     plan->steps.push_back(route);
-    const double rows = double(d.batch * d.tokens), element = double(element_bytes(plan->dtype));
+    const double rows = double(d.batch * d.tokens), element = double(sdk::dtype_size(plan->dtype));
     plan->info.flops += 2.0 * rows * double(d_model) + 4.0 * rows * double(d_model);  // scores; the scatter
     plan->info.bytes += rows * double(d_model) * element * 3.0 + double(plan->elements) * element * 3.0;
     residual = d.inner_x;
@@ -441,7 +425,7 @@ std::shared_ptr<const BlockPlan> BlockVariant::plan_for(const sdk::Problem& prob
     step.add = BlockAdd{out, a, b, alpha, beta};
     plan->steps.push_back(step);
     plan->info.flops += 3.0 * double(plan->elements);
-    plan->info.bytes += 3.0 * double(plan->elements) * double(element_bytes(plan->dtype));
+    plan->info.bytes += 3.0 * double(plan->elements) * double(sdk::dtype_size(plan->dtype));
   };
   auto run = [&](int p, uint32_t input) {
     BlockPart& part = plan->parts[size_t(p)];

@@ -64,13 +64,7 @@ using ReferenceOutputs = std::vector<std::vector<double>>;
 // The reference, in double, on exactly the inputs the tensors hold now.
 bool compute_reference(const ab_variant& variant, const ab_problem& raw, const TensorSet& tensors,
                        ReferenceOutputs& out) {
-  out.clear();
-  std::vector<double*> arrays;
-  for (uint32_t i = 0; i < tensors.count(); ++i)
-    if (tensors.info().tensors[i].role == AB_TENSOR_OUTPUT)
-      out.emplace_back(size_t(sdk::element_count(tensors.info().tensors[i])), 0.0);
-  for (auto& r : out) arrays.push_back(r.data());
-  return variant.reference(variant.context, &raw, tensors.bound(), tensors.count(), arrays.data()) == AB_OK;
+  return reference_outputs(variant, raw, tensors.bound(), tensors.count(), out) == AB_OK;
 }
 
 // The second input set's seed: another stream of the same problem.
@@ -85,17 +79,22 @@ struct Sampling {
   uint64_t state;                // the position generator
   std::vector<int64_t> at;       // reused: nothing allocated per iteration
   std::vector<double> values;
-};
-
-std::string sampled_mismatch(const ab_problem_info& info, InstanceRunner& runner, const ReferenceOutputs& reference,
-                             Sampling& sampling) {
   // A selection ranked by scores may take a tie stand-in on a few rows, whose
   // values then follow its choice (compare_outputs.hpp, at most 1 row in 8):
   // there, 2 of the 8 positions may be off. A replayed answer misses nearly all.
   bool stand_ins_possible = false;
+};
+
+bool stand_ins_possible(const ab_problem_info& info) {
   for (uint32_t i = 0; i < info.tensor_count; ++i)
-    stand_ins_possible |= info.tensors[i].role == AB_TENSOR_OUTPUT && info.tensors[i].compare == AB_COMPARE_INDEX_SET &&
-                          info.tensors[i].scores[0];
+    if (info.tensors[i].role == AB_TENSOR_OUTPUT && info.tensors[i].compare == AB_COMPARE_INDEX_SET &&
+        info.tensors[i].scores[0])
+      return true;
+  return false;
+}
+
+std::string sampled_mismatch(const ab_problem_info& info, InstanceRunner& runner, const ReferenceOutputs& reference,
+                             Sampling& sampling) {
   size_t output = 0;
   for (uint32_t i = 0; i < info.tensor_count; ++i) {
     const ab_tensor_desc& d = info.tensors[i];
@@ -119,7 +118,7 @@ std::string sampled_mismatch(const ab_problem_info& info, InstanceRunner& runner
       const double expected = ref[size_t(sampling.at[k])], value = sampling.values[k];
       const double e2 = (value - expected) * (value - expected);
       const bool follows = e2 <= 1e-2 * magnitude / double(sampling.at.size()) + 1e-12;
-      if (stand_ins_possible && !follows && ++off <= 2) continue;
+      if (sampling.stand_ins_possible && !follows && ++off <= 2) continue;
       error += e2;
     }
     // Loose on purpose (a bf16 output is ~1e-5 off, a stale one ~1): it only has to
@@ -254,7 +253,7 @@ results::ResultRecord execute_problem(const Problem& problem, ab_backend backend
   runner.stage_input_sets(std::move(first_inputs), second_inputs);
 
   uint64_t iteration = 0;
-  Sampling sampling{problem.seed ^ uint64_t(resident_after), {}, {}};
+  Sampling sampling{problem.seed ^ uint64_t(resident_after), {}, {}, stand_ins_possible(info)};
   const TimingResult timing = time_with_gbench(record.canonical, measurement, [&] {
     const int set = int(iteration++ % 2);
     runner.use_input_set(set);  // untimed

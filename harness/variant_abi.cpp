@@ -22,6 +22,20 @@ std::string status_text(ab_status status) {
   return "unknown status " + std::to_string(int(status));
 }
 
+ab_status reference_outputs(const ab_variant& variant, const ab_problem& problem, const ab_tensor* tensors,
+                            uint32_t count, std::vector<std::vector<double>>& outputs) {
+  outputs.clear();
+  for (uint32_t i = 0; i < count; ++i)
+    if (tensors[i].desc->role == AB_TENSOR_OUTPUT) {
+      int64_t elements = 1;
+      for (uint32_t d = 0; d < tensors[i].desc->rank; ++d) elements *= tensors[i].desc->dims[d];
+      outputs.emplace_back(size_t(elements), 0.0);
+    }
+  std::vector<double*> arrays;
+  for (auto& o : outputs) arrays.push_back(o.data());
+  return variant.reference(variant.context, &problem, tensors, count, arrays.data());
+}
+
 bool has_abi3_fields(const ab_variant& variant) { return variant.struct_size >= sizeof(ab_variant); }
 
 ab_status describe_variant(const ab_variant& variant, const ab_problem& problem, ab_problem_info& info) {

@@ -7,6 +7,7 @@
 #include <archbench/plugin_abi.h>
 
 #include <string>
+#include <vector>
 
 namespace archbench {
 
@@ -19,6 +20,11 @@ bool has_abi3_fields(const ab_variant& variant);
 
 // describe() into an ABI 3 ab_problem_info, converting an ABI 1/2 answer.
 ab_status describe_variant(const ab_variant& variant, const ab_problem& problem, ab_problem_info& info);
+
+// The variant's double reference on `tensors`: one array per OUTPUT, in tensor
+// order, sized from its description (what the reference ABI writes into).
+ab_status reference_outputs(const ab_variant& variant, const ab_problem& problem, const ab_tensor* tensors,
+                            uint32_t count, std::vector<std::vector<double>>& outputs);
 
 // Why the declared tensors cannot be allocated, filled or checked as declared
 // (an unknown policy, an index set that is not int32, a scores tensor that is

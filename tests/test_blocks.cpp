@@ -62,13 +62,7 @@ ReferenceRun reference_run(const std::string& text) {
   run.tensors = std::make_unique<TensorSet>(run.info);
   run.tensors->fill(block.seed);
   std::vector<std::vector<double>> outs;
-  std::vector<double*> arrays;
-  for (uint32_t j = 0; j < run.info.tensor_count; ++j)
-    if (run.info.tensors[j].role == AB_TENSOR_OUTPUT) outs.emplace_back(size_t(sdk::element_count(run.info.tensors[j])));
-  for (auto& o : outs) arrays.push_back(o.data());
-  const ab_problem raw = block.raw();
-  REQUIRE(block.variant->reference(block.variant->context, &raw, run.tensors->bound(), run.tensors->count(),
-                                   arrays.data()) == AB_OK);
+  REQUIRE(reference_outputs(*block.variant, block.raw(), run.tensors->bound(), run.tensors->count(), outs) == AB_OK);
   size_t k = 0;
   for (uint32_t j = 0; j < run.info.tensor_count; ++j)
     if (run.info.tensors[j].role == AB_TENSOR_OUTPUT) run.outputs[run.info.tensors[j].name] = std::move(outs[k++]);
@@ -135,9 +129,7 @@ TEST_CASE("blocks: the composed reference is the parts' references in the placem
     REQUIRE(describe_variant(*p.variant, p.raw(), pi) == AB_OK);
     std::vector<ab_tensor> bound(pi.tensor_count);
     std::vector<float> xf(x.begin(), x.end());
-    std::vector<std::vector<double>> outs;
-    std::vector<double*> arrays;
-    int y_output = -1;
+    int y_output = -1, outputs = 0;
     for (uint32_t j = 0; j < pi.tensor_count; ++j) {
       const ab_tensor_desc& d = pi.tensors[j];
       if (std::strcmp(d.name, "x") == 0) {
@@ -146,14 +138,11 @@ TEST_CASE("blocks: the composed reference is the parts' references in the placem
         const ab_tensor& t = named[(std::to_string(n) + "." + d.name).c_str()];
         bound[j] = {sizeof(ab_tensor), &d, t.data, t.bytes};
       }
-      if (d.role == AB_TENSOR_OUTPUT) {
-        if (std::strcmp(d.name, "y") == 0) y_output = int(outs.size());
-        outs.emplace_back(size_t(sdk::element_count(d)));
-      }
+      if (d.role == AB_TENSOR_OUTPUT && std::strcmp(d.name, "y") == 0) y_output = outputs;
+      outputs += d.role == AB_TENSOR_OUTPUT;
     }
-    for (auto& o : outs) arrays.push_back(o.data());
-    const ab_problem raw = p.raw();
-    REQUIRE(p.variant->reference(p.variant->context, &raw, bound.data(), uint32_t(bound.size()), arrays.data()) == AB_OK);
+    std::vector<std::vector<double>> outs;
+    REQUIRE(reference_outputs(*p.variant, p.raw(), bound.data(), uint32_t(bound.size()), outs) == AB_OK);
     REQUIRE(y_output >= 0);
     return outs[size_t(y_output)];
   };
